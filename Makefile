@@ -1,0 +1,28 @@
+# Two commands: `make run` (regenerate every table and the graph) and `make test`.
+# Both create .venv with pip when it is missing and install the pinned dependencies.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint bench clean-venv
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	PATH="$(BIN):$$PATH" dvc repro
+
+test: $(STAMP)
+	PATH="$(BIN):$$PATH" python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+clean-venv:
+	rm -rf $(VENV)
