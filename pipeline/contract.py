@@ -1,0 +1,280 @@
+"""The data contract: every table's columns, in order, with their meaning.
+
+This module is the single source of truth. Writers emit exactly these columns in this
+order; readers check the header; ``docs/data.md`` is generated from it
+(``python -m pipeline.contract > docs/data.md``, checked by a test). Columns may be added,
+never renamed.
+
+Between stages records travel as JSONL (UTF-8, ``ensure_ascii=False``), one document per
+line; the final tables are CSV. Writes are atomic: a temporary file in the same folder,
+then a rename, so an interrupted run never leaves a torn table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Document",
+    "Sentence",
+    "Mention",
+    "Entity",
+    "Meeting",
+    "MeetingParticipant",
+    "Affiliation",
+    "DocTopic",
+    "TABLES",
+    "columns",
+    "write_table",
+    "read_table",
+    "write_jsonl",
+    "read_jsonl",
+    "atomic_write_text",
+    "render_markdown",
+]
+
+
+def _col(doc: str, **kw: Any) -> Any:
+    return field(metadata={"doc": doc}, **kw)
+
+
+@dataclass
+class Document:
+    """documents.csv — one row per input file or JSONL line, whatever happened to it."""
+
+    doc_id: str = _col("file name without extension, or the JSONL `id`; unique in a run")
+    source: str = _col("input file (relative to the input folder), `:N` appended for JSONL line N")
+    lang: str = _col("`en`, `zh`, or `other`; empty when the text could not be read")
+    script: str = _col("for `zh`: `simplified`, `traditional` or `mixed`; `latin` for `en`; else empty")
+    date: str = _col("publication date, ISO `YYYY-MM-DD` (from the date line, JSONL `date` or dateline)")
+    title: str = _col("title (JSONL `title`, or the first line when it reads as a headline)")
+    n_chars: int = _col("characters of the decoded original text")
+    status: str = _col("`ok`, `skipped` (unsupported language, empty) or `error` (could not be read/processed)")
+    error: str = _col("one-line reason when status is not `ok`")
+
+
+@dataclass
+class Sentence:
+    """Sentence spans per document (JSONL only, between stages)."""
+
+    sentence_id: int
+    start: int
+    end: int
+
+
+@dataclass
+class Mention:
+    """mentions.csv — one row per named-entity mention the NER model (or gazetteer) found."""
+
+    doc_id: str = _col("document")
+    mention_id: str = _col("`<doc_id>:<start>-<end>`, stable across runs")
+    sentence_id: int = _col("0-based sentence index within the document")
+    start: int = _col("start offset into the original document text (characters)")
+    end: int = _col("end offset (exclusive); `text == original[start:end]`")
+    text: str = _col("surface form, exactly as in the original text")
+    ner_label: str = _col("label from the model (spaCy: PERSON, GPE, ORG…; Stanza: PER, LOC, ORG)")
+    entity_id: str = _col("entity this mention refers to (entities.csv); empty when not linked")
+
+
+@dataclass
+class Entity:
+    """entities.csv — one row per real-world entity."""
+
+    entity_id: str = _col("stable id derived from the canonical name and type, e.g. `person:li-qiang`")
+    type: str = _col("`person`, `country`, `organization` or `location`")
+    name: str = _col("display name (English when known, else the name as written)")
+    name_en: str = _col("English name (for Chinese-only names of persons: Hanyu Pinyin)")
+    name_zh: str = _col("Chinese name when known")
+    aliases: str = _col("JSON list of every surface form seen, sorted")
+    kb_id: str = _col("Wikidata id when known for certain, else empty")
+    n_mentions: int = _col("number of mentions in the run")
+    n_docs: int = _col("number of documents mentioning it")
+
+
+@dataclass
+class Meeting:
+    """meetings.csv — one row per meeting event stated in a document."""
+
+    meeting_id: str = _col("`<doc_id>:m<start>`, stable across runs")
+    doc_id: str = _col("document that states it")
+    date: str = _col("ISO date, as precise as the text allows (`2025-11-18`, `2025-09`, `2022`); empty if not stated")
+    date_precision: str = _col("`day`, `month`, `year`, or empty")
+    place: str = _col("stated place, as written")
+    place_entity_id: str = _col("entity of the place, when linked")
+    kind: str = _col("`main` (the article's own event) or `reported` (an earlier meeting mentioned)")
+    trigger: str = _col("the word that signals the meeting (`met`, `talks`, `会见`…)")
+    evidence: str = _col("the sentence that states the meeting")
+    start: int = _col("evidence start offset into the original text")
+    end: int = _col("evidence end offset (exclusive)")
+    confidence: float = _col("0–1, how sure the extractor is")
+
+
+@dataclass
+class MeetingParticipant:
+    """meeting_participants.csv — who took part in each meeting."""
+
+    meeting_id: str = _col("meeting")
+    entity_id: str = _col("participant (a person, or an organization/country for delegations)")
+    role: str = _col("title in which they took part when stated (`Premier`, `总统`…)")
+
+
+@dataclass
+class Affiliation:
+    """affiliations.csv — a person's title at a country or organization."""
+
+    person_id: str = _col("person entity")
+    org_or_country_id: str = _col("country or organization entity")
+    title: str = _col("title as written (`Premier`, `general secretary`, `主席`)")
+    doc_id: str = _col("document that states it")
+    evidence: str = _col("the phrase or sentence that states it")
+
+
+@dataclass
+class DocTopic:
+    """doc_topics.csv — topics that came up in a document."""
+
+    doc_id: str = _col("document")
+    topic_id: str = _col("topic id (the reference ids of docs/topics.md)")
+    score: float = _col("strength of the topic in the document (see docs/topics.md)")
+    evidence: str = _col("the strongest cue phrase and its sentence")
+
+
+TABLES: dict[str, type] = {
+    "documents.csv": Document,
+    "mentions.csv": Mention,
+    "entities.csv": Entity,
+    "meetings.csv": Meeting,
+    "meeting_participants.csv": MeetingParticipant,
+    "affiliations.csv": Affiliation,
+    "doc_topics.csv": DocTopic,
+}
+
+
+def columns(cls: type) -> list[str]:
+    """Column names of a table, in order."""
+    return [f.name for f in fields(cls)]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return value
+
+
+def write_table(path: Path, rows: Iterable[Any], cls: type) -> int:
+    """Write dataclass rows as CSV with the contract's columns, sorted, atomically."""
+    cols = columns(cls)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    records = [[_cell(getattr(r, c)) for c in cols] for r in rows]
+    records.sort(key=lambda r: [str(x) for x in r])
+    w.writerows(records)
+    atomic_write_text(path, buf.getvalue())
+    return len(records)
+
+
+def read_table(path: Path, cls: type) -> list[Any]:
+    """Read a contract CSV back into dataclass rows, checking its header."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        want = columns(cls)
+        if header[: len(want)] != want:
+            raise ValueError(f"{path}: columns {header} do not match the contract {want}")
+        types = {f.name: f.type for f in fields(cls)}
+        out = []
+        for row in reader:
+            kw = {}
+            for name, value in zip(want, row, strict=False):
+                t = types[name]
+                kw[name] = int(value) if t in ("int", int) and value != "" else (
+                    float(value) if t in ("float", float) and value != "" else value
+                )  # fmt: skip
+            out.append(cls(**kw))
+        return out
+
+
+def write_jsonl(path: Path, records: Iterable[dict]) -> int:
+    """Write dicts as JSONL (UTF-8, not ASCII-escaped), atomically."""
+    lines = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records]
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
+    return len(lines)
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Yield the records of a JSONL file."""
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def as_dict(row: Any) -> dict:
+    """A dataclass row as a plain dict."""
+    return asdict(row)
+
+
+def render_markdown() -> str:
+    """The data contract as Markdown (the body of docs/data.md)."""
+    out = [
+        "# Data contract",
+        "",
+        "Generated from `pipeline/contract.py` (`python -m pipeline.contract > docs/data.md`);",
+        "a test fails when the two differ. Columns may be added, never renamed. Every table",
+        "is UTF-8 CSV with a header row, rows sorted, ids derived from content so they are",
+        "stable across runs. Offsets (`start`, `end`) count Unicode characters in the",
+        "original decoded document text (after removing a byte-order mark).",
+        "",
+    ]
+    for name, cls in TABLES.items():
+        out += [f"## {name}", "", (cls.__doc__ or "").split("—", 1)[-1].strip(), "", "| column | meaning |", "|---|---|"]
+        for f in fields(cls):
+            out.append(f"| `{f.name}` | {f.metadata.get('doc', '')} |")
+        out.append("")
+    out += [
+        "## graph.graphml, graph.json",
+        "",
+        "The entity graph (networkx): nodes are persons, countries and organizations with",
+        "attributes `type`, `name`, `name_en`, `name_zh`, `kb_id`, `n_mentions`, `n_docs`;",
+        "edges have `kind` = `met` (weight = distinct meetings, `meetings` = their ids),",
+        "`affiliated_with` (person → country/organization, `titles`) or `co_mentioned`",
+        "(weight = documents mentioning both). GraphML for Gephi/yEd, node-link JSON for code.",
+        "",
+        "## metrics.json",
+        "",
+        "Written by `diplograph evaluate`: precision/recall/F1 per entity type, meeting pairs,",
+        "date and place accuracy, topics, against `tests/gold/seeds.json`.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(render_markdown())

@@ -1,0 +1,382 @@
+"""Stage 1 — normalize: bytes on disk → decoded documents with language, script and metadata.
+
+Core (pure): :func:`decode_bytes`, :func:`normalize_document`. Shell: :func:`main`, which
+reads an input folder (``*.txt``, ``*.jsonl``, ``*.html``), and writes
+``documents.jsonl`` — one record per input file or JSONL line, whatever happened to it.
+
+Each record keeps the *original* decoded text; later stages normalize it again with the
+offset map of :mod:`pipeline.textnorm`, so every offset they write indexes this text.
+
+Libraries: ``charset-normalizer`` guesses encodings that are not UTF-8/UTF-16 (GB18030,
+GBK, Big5…); ``opencc`` tells simplified from traditional script; ``langdetect`` (seeded,
+so deterministic) tells English from other Latin-script languages. All work offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from pipeline import contract
+from pipeline.dates import find_publication_date
+from pipeline.params import NormalizeParams, load_section
+from pipeline.textnorm import is_cjk, to_simplified
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
+
+
+class DecodeError(ValueError):
+    """The bytes are not text we can read."""
+
+
+@dataclass
+class RawDoc:
+    """An input document before normalization."""
+
+    doc_id: str
+    source: str
+    data: bytes | str
+    meta: dict = field(default_factory=dict)
+    error: str = ""  # set when the input was already unusable (bad JSONL line…)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode file bytes; return ``(text, encoding)``.
+
+    Order: byte-order marks (UTF-8/16/32), strict UTF-8, UTF-16 without BOM (recognized by
+    its NUL pattern), then charset-normalizer's best guess. Binary data (PDF, images,
+    NUL bytes that are not UTF-16) raises :class:`DecodeError`.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    for bom, enc in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):  # fmt: skip
+        if data.startswith(bom):
+            return data[len(bom) :].decode(enc, errors="strict"), enc
+    if data.startswith(b"%PDF"):
+        raise DecodeError("PDF file, not text")
+    try:
+        return data.decode("utf-8", errors="strict"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:4000]
+    if b"\x00" in sample:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        half = len(sample) / 2
+        if odd > 0.3 * half and even < 0.05 * half:
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        if even > 0.3 * half and odd < 0.05 * half:
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+        raise DecodeError("binary file (NUL bytes), not text")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DecodeError("undecodable bytes: no text encoding fits")
+    enc = best.encoding
+    if enc in ("gb2312", "gbk"):
+        enc = "gb18030"  # superset: never fail on characters outside GB2312/GBK
+    return data.decode(enc, errors="replace"), enc
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an HTML page (no scripts, styles or tags)."""
+
+    _SKIP = {"script", "style", "noscript", "template", "head"}
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:  # noqa: ANN001
+        if tag == "title":
+            self._in_title = True
+        elif tag in self._SKIP:
+            self._skip += 1
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self._SKIP and self._skip:
+            self._skip -= 1
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(page: str) -> tuple[str, str]:
+    """Return ``(text, title)`` of an HTML page; paragraphs become blank-line separated."""
+    p = _TextExtractor()
+    p.feed(page)
+    p.close()
+    text = "".join(p.parts)
+    lines = [re.sub(r"[ \t\u3000]+", " ", ln).strip() for ln in text.splitlines()]
+    text = "\n\n".join(ln for ln in lines if ln)
+    return text, html.unescape(" ".join("".join(p.title).split()))
+
+
+# --------------------------------------------------------------------------- language
+
+
+def script_counts(text: str) -> dict[str, int]:
+    """Count letters by script: CJK ideographs, Latin, Cyrillic, other letters."""
+    c = {"cjk": 0, "latin": 0, "cyrillic": 0, "other": 0}
+    for ch in text:
+        if is_cjk(ch):
+            c["cjk"] += 1
+        elif ch.isalpha():
+            cp = ord(ch)
+            if cp < 0x250 or 0x1E00 <= cp <= 0x1EFF or 0xFF21 <= cp <= 0xFF5A:
+                c["latin"] += 1
+            elif 0x400 <= cp <= 0x52F:
+                c["cyrillic"] += 1
+            else:
+                c["other"] += 1
+    return c
+
+
+def detect_language(text: str) -> str:
+    """``zh``, ``en`` or ``other`` for a whole document.
+
+    Chinese is recognized by its ideographs (a CJK character carries about as much as a
+    Latin word, so 20% of letters suffice); Latin-script text is English when langdetect
+    says so (seeded, deterministic).
+    """
+    c = script_counts(text)
+    letters = sum(c.values())
+    if letters == 0:
+        return "other"
+    if c["cjk"] >= 0.2 * letters:
+        return "zh"
+    if c["latin"] < 0.5 * letters:
+        return "other"
+    return "en" if _is_english(text) else "other"
+
+
+def _is_english(text: str) -> bool:
+    from langdetect import DetectorFactory, LangDetectException, detect_langs
+
+    DetectorFactory.seed = 0
+    try:
+        langs = detect_langs(text[:5000])
+    except LangDetectException:
+        return False
+    return any(lang.lang == "en" and lang.prob >= 0.5 for lang in langs)
+
+
+def detect_script(text: str, *, opencc_config: str = "t2s") -> str:
+    """For Chinese: ``simplified``, ``traditional`` or ``mixed`` (by what OpenCC changes)."""
+    cjk = [ch for ch in text if is_cjk(ch)]
+    if not cjk:
+        return ""
+    sample = "".join(cjk[:20000])
+    changed = sum(a != b for a, b in zip(sample, to_simplified(sample, config=opencc_config), strict=True))
+    if changed == 0:
+        return "simplified"
+    # traditional text changes on many common characters (們 說 這 會 國…)
+    ratio = changed / len(sample)
+    if ratio >= 0.05:
+        return "traditional"
+    return "mixed" if ratio >= 0.01 else "simplified"
+
+
+# --------------------------------------------------------------------------- metadata
+
+DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+BOILERPLATE = re.compile(
+    r"^\s*(?:\((?:Web )?editors?:.*\)|(?:Web )?editors?:.*|Reference\(s\):.*|\(责任编辑[:：].*\)|责任编辑[:：].*"
+    r"|【纠错】.*|Source:.*|Related:?|Share:?|Copyright.*|版权所有.*)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def find_boilerplate(text: str) -> list[list[int]]:
+    """Spans of credit lines, source lines and similar that carry no article content."""
+    return [[m.start(), m.end()] for m in BOILERPLATE.finditer(text) if m.group().strip()]
+
+
+def guess_title(text: str, body_start: int) -> str:
+    """The first line, when it reads like a headline (short, no final full stop)."""
+    first = text[body_start:].lstrip().split("\n", 1)[0].strip()
+    if not first or len(first) > 150:
+        return ""
+    if "\n" not in text[body_start:].strip():
+        return ""
+    if first[-1] in ".。!！?？;；:：,，\"”" and not first.endswith("）"):
+        return ""
+    return first
+
+
+def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
+    """Decode and describe one document.
+
+    Returns a JSON-able record: the :class:`contract.Document` fields plus ``text`` (the
+    original decoded text), ``body_start`` (after a leading ``date`` line), and
+    ``skip_spans`` (boilerplate the NER stage ignores).
+    """
+    rec = contract.Document(doc_id=raw.doc_id, source=raw.source, lang="", script="", date="",
+                            title="", n_chars=0, status="ok", error="")  # fmt: skip
+    out = {"text": "", "body_start": 0, "skip_spans": []}
+    if raw.error:
+        rec.status, rec.error = "error", raw.error
+        return {**asdict(rec), **out}
+    try:
+        if isinstance(raw.data, bytes):
+            text, _enc = decode_bytes(raw.data)
+        else:
+            text = raw.data
+    except (DecodeError, UnicodeDecodeError, LookupError) as e:
+        rec.status, rec.error = "error", f"cannot decode: {e}"
+        return {**asdict(rec), **out}
+    meta_title = raw.meta.get("title") or ""
+    if raw.meta.get("html"):
+        text, page_title = html_to_text(text)
+        meta_title = meta_title or page_title
+    rec.n_chars = len(text)
+    out["text"] = text
+    m = DATE_LINE.match(text)
+    body_start = m.end() if m else 0
+    out["body_start"] = body_start
+    if len(text[body_start:].strip()) < params.min_chars:
+        rec.status, rec.error = "skipped", f"empty or too short (< {params.min_chars} characters)"
+        return {**asdict(rec), **out}
+    if len(text) > params.max_chars:
+        rec.error = f"text cut at {params.max_chars} of {len(text)} characters"
+    lang = (raw.meta.get("lang") or "").lower().split("-")[0] or detect_language(text[body_start:])
+    rec.lang = lang if lang in ("en", "zh") else "other"
+    rec.script = detect_script(text) if rec.lang == "zh" else ("latin" if rec.lang == "en" else "")
+    rec.title = " ".join(str(meta_title).split()) or guess_title(text, body_start)
+    if m:
+        rec.date = m.group(1)
+    elif raw.meta.get("date"):
+        rec.date = str(raw.meta["date"])[:10]
+    else:
+        rec.date = find_publication_date(text[body_start : body_start + 600]) or ""
+    out["skip_spans"] = find_boilerplate(text)
+    if rec.lang not in params.languages:
+        rec.status, rec.error = "skipped", f"language {rec.lang!r} is not processed (languages: {', '.join(params.languages)})"
+    return {**asdict(rec), **out}
+
+
+# --------------------------------------------------------------------------- reading inputs
+
+_SAFE_ID = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def safe_id(value: str) -> str:
+    """An id usable in tables and never as a path: no separators, no leading dots."""
+    s = _SAFE_ID.sub("_", value.strip()).strip("._")
+    return s[:200] or "doc"
+
+
+def read_inputs(folder: Path) -> list[RawDoc]:
+    """Every supported file of ``folder`` (recursively, sorted) as raw documents.
+
+    Unsupported files and bad JSONL lines become documents with an ``error``, so that every
+    input is accounted for in documents.csv.
+    """
+    docs: list[RawDoc] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+            part.startswith(".") for part in p.relative_to(folder).parts)):  # fmt: skip
+        rel = path.relative_to(folder).as_posix()
+        suffix = path.suffix.lower()
+        stem = safe_id(path.relative_to(folder).with_suffix("").as_posix())
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            docs.append(RawDoc(stem, rel, b"", error=f"cannot read file: {e.strerror or e}"))
+            continue
+        if suffix == ".jsonl":
+            docs.extend(_read_jsonl(data, rel, stem))
+        elif suffix in (".html", ".htm"):
+            docs.append(RawDoc(stem, rel, data, meta={"html": True}))
+        elif suffix == ".txt":
+            docs.append(RawDoc(stem, rel, data))
+        else:
+            docs.append(RawDoc(stem, rel, b"", error=f"unsupported file type {suffix or '(none)'!r}"))
+    return _dedupe_ids(docs)
+
+
+def _read_jsonl(data: bytes, rel: str, stem: str) -> list[RawDoc]:
+    try:
+        text, _ = decode_bytes(data)
+    except (DecodeError, UnicodeDecodeError) as e:
+        return [RawDoc(stem, rel, b"", error=f"cannot decode JSONL file: {e}")]
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        src = f"{rel}:{n}"
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("line is not a JSON object")
+            body = obj.get("text")
+            if not isinstance(body, str):
+                raise ValueError("no string field 'text'")
+        except ValueError as e:
+            out.append(RawDoc(f"{stem}_line{n}", src, b"", error=f"bad JSONL line: {e}"))
+            continue
+        doc_id = safe_id(str(obj.get("id") or f"{stem}_line{n}"))
+        meta = {k: obj[k] for k in ("date", "url", "title", "lang") if obj.get(k)}
+        out.append(RawDoc(doc_id, src, body, meta=meta))
+    return out
+
+
+def _dedupe_ids(docs: list[RawDoc]) -> list[RawDoc]:
+    """Make doc ids unique: a repeated id becomes an error row with a suffix."""
+    seen: set[str] = set()
+    for d in docs:
+        if d.doc_id in seen:
+            n = 2
+            while f"{d.doc_id}~{n}" in seen:
+                n += 1
+            if not d.error:
+                d.error = f"duplicate id {d.doc_id!r} (first occurrence kept)"
+            d.doc_id = f"{d.doc_id}~{n}"
+        seen.add(d.doc_id)
+    return docs
+
+
+def run(input_dir: Path, params: NormalizeParams, progress: bool = False) -> list[dict]:
+    """Normalize every input of ``input_dir``."""
+    from pipeline.progress import progress_bar
+
+    raws = read_inputs(input_dir)
+    return [normalize_document(r, params) for r in progress_bar(raws, desc="normalize", enabled=progress)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="diplograph normalize", description="Decode inputs; detect language, script, dates.")
+    p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")
+    p.add_argument("--output", type=Path, required=True, help="documents.jsonl to write")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    a = p.parse_args(argv)
+    params = load_section(a.params, "normalize")
+    docs = run(a.input, params, progress=True)
+    contract.write_jsonl(a.output, docs)
+    counts = {s: sum(d["status"] == s for d in docs) for s in ("ok", "skipped", "error")}
+    logger.info("normalize: %d documents %s", len(docs), counts)
+    return 0

