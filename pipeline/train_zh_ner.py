@@ -1,0 +1,208 @@
+"""Train the project's Chinese NER model with Stanza's own trainer.
+
+``diplograph train-zh-ner --data ../shared/data/zh-ner --out models/stanza/zh/``
+
+Steps (each resumable; the work folder holds checkpoints and lives outside the repo):
+
+1. ``prepare``: read MSRA, People's Daily and CLUENER2020, NFKC every token exactly as the
+   pipeline normalizes input, map to PER/LOC/ORG, de-duplicate, hold out a dev split, and
+   remove every held-out test sentence (MSRA test, CLUENER dev) from training.
+2. ``vectors``: train 100-d character vectors (gensim word2vec, skip-gram) on the Chinese
+   text available here minus the test splits, saved as a Stanza ``Pretrain`` file.
+3. ``train``: Stanza's ``stanza.models.ner_tagger`` on the prepared files; ``--finetune``
+   continues from the saved checkpoint, so training runs in chunks.
+4. ``install``: copy the best checkpoint, the pretrain file and a ``resources.json`` into
+   ``--out`` so :class:`stanza.Pipeline` loads it with ``download_method=None``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import shutil
+import time
+from pathlib import Path
+
+from pipeline import zh_ner_data as zd
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "zh_diplograph_nertagger.pt"
+PRETRAIN_NAME = "zh_diplograph_charvec.pt"
+SHORTHAND = "zh_diplograph"
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def load_corpora(data_dir: Path) -> dict[str, list[zd.TaggedSentence]]:
+    """Read every corpus of ``data_dir`` into normalized tagged sentences."""
+    corpora = {
+        "msra_train": zd.read_msra_pair(
+            _lines(data_dir / "msra_val_sent.txt"), _lines(data_dir / "msra_val_tags.txt"), source="msra_train"
+        ),
+        "pd_dev": zd.read_conll_chars(_lines(data_dir / "pd_dev.txt"), source="pd_dev"),
+        "pd_test": zd.read_conll_chars(_lines(data_dir / "pd_test.txt"), source="pd_test"),
+        "msra_test": zd.read_conll_chars(_lines(data_dir / "msra_test_bio.txt"), source="msra_test"),
+        "cluener_train": zd.read_cluener(_lines(data_dir / "cluener_train.json"), source="cluener_train"),
+        "cluener_dev": zd.read_cluener(_lines(data_dir / "cluener_dev.json"), source="cluener_dev"),
+    }
+    return {k: [zd.normalize_sentence(s) for s in v] for k, v in corpora.items()}
+
+
+def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13) -> dict:
+    """Write train/dev/test files in Stanza's format; return counts."""
+    corpora = load_corpora(data_dir)
+    tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
+    test_texts = {s.text for v in tests.values() for s in v}
+    news = zd.dedupe(corpora["msra_train"] + corpora["pd_dev"] + corpora["pd_test"], exclude=test_texts)
+    news.sort(key=lambda s: s.text)
+    random.Random(seed).shuffle(news)
+    # the dev split selects checkpoints for news, so it is drawn from MSRA/PD only, and is
+    # the same with or without CLUENER, so the two set-ups can be compared on it
+    n_dev = int(len(news) * dev_fraction)
+    dev, train = news[:n_dev], news[n_dev:]
+    extra = corpora["cluener_train"] if use_cluener else []
+    train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
+    before = sum(len(corpora[k]) for k in ("msra_train", "pd_dev", "pd_test")) + len(extra)
+    work.mkdir(parents=True, exist_ok=True)
+    for name, sents in [("train", train), ("dev", dev), *tests.items()]:
+        (work / f"{name}.json").write_text(json.dumps(zd.to_stanza_doc(sents), ensure_ascii=False), encoding="utf-8")
+    counts = {
+        "pool_before_dedupe": before,
+        "train": len(train),
+        "dev": len(dev),
+        "msra_test": len(tests["msra_test"]),
+        "cluener_dev": len(tests["cluener_dev"]),
+        "use_cluener": use_cluener,
+    }
+    (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
+    logger.info("prepared %s", counts)
+    return counts
+
+
+def ud_texts(ud_dir: Path) -> list[str]:
+    """Sentence texts of the UD Chinese files (``# text =`` comments)."""
+    out = []
+    for path in sorted(ud_dir.glob("*.conllu")):
+        for line in _lines(path):
+            if line.startswith("# text = "):
+                out.append(line[len("# text = ") :])
+    return out
+
+
+def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10) -> Path:
+    """Train character vectors with gensim and save them as a Stanza pretrain file."""
+    from gensim.models import Word2Vec
+    from stanza.models.common.pretrain import Pretrain
+
+    from pipeline.textnorm import nfkc_with_offsets
+
+    corpora = load_corpora(data_dir)
+    test_texts = {s.text for k in ("msra_test", "cluener_dev") for s in corpora[k]}
+    texts = [s.text for k in ("msra_train", "pd_dev", "pd_test", "cluener_train") for s in corpora[k]]
+    texts += [nfkc_with_offsets(t).text for t in ud_texts(data_dir.parent / "zh-ud")]
+    sents = [[c for c in t if not c.isspace()] for t in dict.fromkeys(texts) if t not in test_texts]
+    logger.info("training %d-d char vectors on %d sentences", dim, len(sents))
+    w2v = Word2Vec(sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed)
+    vec_path = work / "charvec.txt"
+    with vec_path.open("w", encoding="utf-8") as f:
+        f.write(f"{len(w2v.wv.index_to_key)} {dim}\n")
+        for w in w2v.wv.index_to_key:
+            f.write(w + " " + " ".join(f"{x:.5f}" for x in w2v.wv[w]) + "\n")
+    pt_path = work / PRETRAIN_NAME
+    Pretrain(str(pt_path), str(vec_path), max_vocab=-1, save_to_file=True).load()
+    logger.info("wrote %s (%d characters)", pt_path, len(w2v.wv.index_to_key))
+    return pt_path
+
+
+def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int, eval_interval: int) -> None:
+    """Run Stanza's NER trainer on the prepared files (resumable with ``finetune``)."""
+    import torch
+    from stanza.models import ner_tagger
+
+    torch.set_num_threads(threads)
+    args = [
+        "--train_file", str(work / "train.json"),
+        "--eval_file", str(work / "dev.json"),
+        "--wordvec_pretrain_file", str(work / PRETRAIN_NAME),
+        "--save_dir", str(work),
+        "--save_name", MODEL_NAME,
+        "--shorthand", SHORTHAND,
+        "--scheme", "bioes",
+        "--no_char",
+        "--optim", optim,
+        "--lr", str(lr),
+        "--max_steps", str(steps),
+        "--eval_interval", str(eval_interval),
+        "--max_steps_no_improve", str(max(steps, 10**6)),
+        "--log_step", "100",
+        "--batch_size", "32",
+    ]  # fmt: skip
+    if finetune:
+        args.append("--finetune")
+    t0 = time.time()
+    ner_tagger.main(args)
+    logger.info("trained %d steps in %.0f s", steps, time.time() - t0)
+
+
+def install(work: Path, out: Path) -> None:
+    """Copy model + pretrain into ``out`` and write a minimal ``resources.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(work / MODEL_NAME, out / MODEL_NAME)
+    shutil.copyfile(work / PRETRAIN_NAME, out / PRETRAIN_NAME)
+    write_resources(out.parent)
+
+
+def write_resources(stanza_dir: Path) -> None:
+    """Write the minimal ``resources.json`` Stanza's Pipeline wants in its ``dir``."""
+    import stanza
+
+    resources = {
+        "zh-hans": {
+            "lang_name": "Chinese",
+            "default_processors": {"tokenize": "diplograph", "ner": "diplograph"},
+        },
+        "zh": {"alias": "zh-hans"},
+    }
+    (stanza_dir / "resources.json").write_text(
+        json.dumps({**resources, "_about": f"minimal resources for local models, stanza {stanza.__version__}"}, indent=1),
+        encoding="utf-8",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="diplograph train-zh-ner", description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="folder with the zh-ner corpora")
+    p.add_argument("--out", type=Path, required=True, help="where the shipped model goes (models/stanza/zh)")
+    p.add_argument("--work", type=Path, default=Path("/tmp/diplograph-zh-ner"), help="checkpoints (outside the repo)")
+    p.add_argument("--steps", type=int, default=20000, help="stop after this many steps (cumulative with --finetune)")
+    p.add_argument("--finetune", action="store_true", help="continue from the checkpoint in --work")
+    p.add_argument("--no-cluener", dest="cluener", action="store_false", help="train on MSRA + People's Daily only")
+    p.add_argument("--optim", default="adam")
+    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval-interval", type=int, default=500)
+    p.add_argument("--only", choices=["prepare", "vectors", "train", "install"], help="run one step only")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    steps = [a.only] if a.only else ["prepare", "vectors", "train", "install"]
+    if a.finetune and not a.only:
+        steps = ["train", "install"]
+    if "prepare" in steps:
+        prepare(a.data, a.work, use_cluener=a.cluener)
+    if "vectors" in steps:
+        train_vectors(a.data, a.work)
+    if "train" in steps:
+        train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
+              eval_interval=a.eval_interval)  # fmt: skip
+    if "install" in steps:
+        install(a.work, a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

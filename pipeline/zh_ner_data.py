@@ -1,0 +1,191 @@
+"""Chinese NER corpora → one label scheme, character tokens, NFKC, de-duplicated.
+
+Pure functions: readers take lines, return :class:`TaggedSentence` records. The shell that
+reads files and trains lives in :mod:`pipeline.train_zh_ner`.
+
+Label scheme (chosen on purpose, see ``models/stanza/zh/MODEL_CARD.md``): ``PER``,
+``LOC``, ``ORG`` in BIOES, the intersection every corpus here can supply. MSRA and
+People's Daily already use it (their ``LOC`` covers countries, cities and regions).
+CLUENER2020 is mapped: ``name → PER``; ``organization``, ``government``, ``company → ORG``;
+``address``, ``scene → LOC``; ``position``, ``book``, ``game``, ``movie → O``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pipeline.textnorm import nfkc_with_offsets
+
+__all__ = [
+    "TaggedSentence",
+    "CLUENER_MAP",
+    "read_msra_pair",
+    "read_conll_chars",
+    "read_cluener",
+    "normalize_sentence",
+    "dedupe",
+    "to_bioes",
+    "spans_from_tags",
+    "to_stanza_doc",
+]
+
+CLUENER_MAP: dict[str, str] = {
+    "name": "PER",
+    "organization": "ORG",
+    "government": "ORG",
+    "company": "ORG",
+    "address": "LOC",
+    "scene": "LOC",
+}
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    """One sentence of character tokens with a BIO (or BIOES) tag per token."""
+
+    tokens: tuple[str, ...]
+    tags: tuple[str, ...]
+    source: str
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens)
+
+
+def read_msra_pair(sent_lines: Iterable[str], tag_lines: Iterable[str], *, source: str) -> list[TaggedSentence]:
+    """Read MSRA's space-separated sentence file and its aligned tag file."""
+    out = []
+    for lineno, (s, t) in enumerate(zip(sent_lines, tag_lines, strict=True), 1):
+        toks, tags = s.split(), t.split()
+        if len(toks) != len(tags):
+            raise ValueError(f"{source}: line {lineno}: {len(toks)} tokens but {len(tags)} tags")
+        if toks:
+            out.append(TaggedSentence(tuple(toks), tuple(tags), source))
+    return out
+
+
+def read_conll_chars(lines: Iterable[str], *, source: str) -> list[TaggedSentence]:
+    """Read ``char<TAB or SPACE>tag`` lines with blank lines between sentences."""
+    out: list[TaggedSentence] = []
+    toks: list[str] = []
+    tags: list[str] = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if not line.strip():
+            if toks:
+                out.append(TaggedSentence(tuple(toks), tuple(tags), source))
+                toks, tags = [], []
+            continue
+        parts = line.split("\t") if "\t" in line else line.rsplit(" ", 1)
+        if len(parts) != 2:
+            continue  # a token that is itself whitespace: nothing to tag
+        toks.append(parts[0])
+        tags.append(parts[1].strip())
+    if toks:
+        out.append(TaggedSentence(tuple(toks), tuple(tags), source))
+    return out
+
+
+def read_cluener(lines: Iterable[str], *, source: str, label_map: dict[str, str] = CLUENER_MAP) -> list[TaggedSentence]:
+    """Read CLUENER2020 JSON lines, mapping its ten types onto PER/LOC/ORG."""
+    out = []
+    for line in lines:
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        text = rec["text"]
+        tags = ["O"] * len(text)
+        spans = []
+        for ctype, surfaces in rec.get("label", {}).items():
+            label = label_map.get(ctype)
+            if label is None:
+                continue
+            for positions in surfaces.values():
+                for start, end_incl in positions:
+                    spans.append((start, end_incl + 1, label))
+        for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
+            if any(t != "O" for t in tags[start:end]):
+                continue  # overlapping annotation: keep the first, longest
+            tags[start] = f"B-{label}"
+            for i in range(start + 1, end):
+                tags[i] = f"I-{label}"
+        out.append(TaggedSentence(tuple(text), tuple(tags), source))
+    return out
+
+
+def normalize_sentence(sent: TaggedSentence) -> TaggedSentence:
+    """NFKC each token exactly as the pipeline does; drop tokens that become whitespace.
+
+    A character that NFKC expands (``㈱`` → ``(株)``) stays one token, so tags stay aligned.
+    A dropped ``B-`` tag is carried to the next token of the same entity.
+    """
+    toks: list[str] = []
+    tags: list[str] = []
+    carry_b = False
+    for tok, tag in zip(sent.tokens, sent.tags, strict=True):
+        norm = nfkc_with_offsets(tok).text.strip()
+        if not norm:
+            carry_b = carry_b or tag.startswith("B-")
+            continue
+        if carry_b and tag.startswith("I-"):
+            tag = "B-" + tag[2:]
+        carry_b = False
+        toks.append(norm.replace(" ", ""))
+        tags.append(tag)
+    return TaggedSentence(tuple(toks), tuple(tags), sent.source)
+
+
+def dedupe(sentences: Iterable[TaggedSentence], *, exclude: Iterable[str] = ()) -> list[TaggedSentence]:
+    """Keep the first occurrence of each sentence text; drop any text in ``exclude``."""
+    seen = set(exclude)
+    out = []
+    for s in sentences:
+        if s.text in seen or not s.tokens:
+            continue
+        seen.add(s.text)
+        out.append(s)
+    return out
+
+
+def spans_from_tags(tags: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Entity spans ``(start, end, label)`` from BIO or BIOES tags (lenient on I- starts)."""
+    spans = []
+    start, label = None, None
+    for i, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, typ = tag.partition("-")
+        if prefix in ("B", "S", "O") or (prefix in ("I", "E") and typ != label):
+            if start is not None:
+                spans.append((start, i, label))
+            start, label = (i, typ) if prefix in ("B", "S", "I", "E") else (None, None)
+        if prefix in ("S", "E") and start is not None:
+            spans.append((start, i + 1, label))
+            start, label = None, None
+    return spans
+
+
+def to_bioes(tags: Iterable[str]) -> list[str]:
+    """Convert BIO tags to BIOES."""
+    tags = list(tags)
+    out = ["O"] * len(tags)
+    for start, end, label in spans_from_tags(tags):
+        if end - start == 1:
+            out[start] = f"S-{label}"
+        else:
+            out[start] = f"B-{label}"
+            for i in range(start + 1, end - 1):
+                out[i] = f"I-{label}"
+            out[end - 1] = f"E-{label}"
+    return out
+
+
+def to_stanza_doc(sentences: Iterable[TaggedSentence]) -> list[list[dict[str, str]]]:
+    """Stanza's NER training format: a list of sentences of ``{"text", "ner"}`` tokens."""
+    return [[{"text": t, "ner": g} for t, g in zip(s.tokens, to_bioes(s.tags), strict=True)] for s in sentences]
+
+
+def iter_texts(sentences: Iterable[TaggedSentence]) -> Iterator[str]:
+    """Yield sentence texts (for embedding pre-training)."""
+    for s in sentences:
+        yield s.text
