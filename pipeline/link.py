@@ -1,0 +1,396 @@
+"""Stage 3 — link: mentions → entities (person, country, organization, location).
+
+Core (pure): :func:`link_document` resolves one document's mentions against the knowledge
+base and against each other; :func:`aggregate_entities` builds the run's entity table.
+Entity ids are derived from content (``person:li-qiang``), so the same person gets the
+same id in every document and in both languages (习近平 and Xi Jinping both map to the KB
+entry; a Chinese name outside the KB gets its Hanyu Pinyin name, which meets the English
+spelling).
+
+Resolution, in order:
+
+1. KB gazetteer: known names the model missed are added as mentions (label ``KB``), and
+   Chinese side/abbreviation forms (中方, 中蒙, 中俄蒙) become country mentions (``ABBR``).
+2. A mention whose surface is a KB name (or an acronym defined in the text) takes that entity.
+3. English demonyms (``NORP``: Chinese, Mongolian) resolve to countries.
+4. A short form ("Li", "Zandanshatar") takes the full name of a person in the same
+   document whose name contains it; with several candidates (Li Qiang, Li Keqiang) the
+   nearest preceding full mention wins, so two people are never merged into one.
+5. Otherwise the model's label decides the type and the name itself the id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline import contract
+from pipeline.kb import KbEntity, KnowledgeBase, name_key, slug
+from pipeline.params import LinkParams, load_section
+from pipeline.textnorm import is_cjk
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["link_document", "aggregate_entities", "pinyin_name", "strip_title", "LinkedMention"]
+
+TYPE_BY_LABEL = {
+    "PERSON": "person", "PER": "person",
+    "ORG": "organization",
+    "GPE": "location", "LOC": "location", "FAC": "location",
+}  # fmt: skip
+
+EN_TITLES = re.compile(
+    r"^(?:(?:the|Chinese|Mongolian|Russian|U\.S\.|American|former|then|late|Vice|Deputy|Acting|Senior)\s+)*"
+    r"(?:President|Premier|Prime Minister|Chairman|Chairwoman|Chancellor|Minister|Foreign Minister|Secretary|"
+    r"General Secretary|Secretary-General|Speaker|King|Queen|Emperor|Crown Prince|Prince|Princess|Sheikh|"
+    r"Ambassador|Governor|Mayor|Senator|Representative|Gen\.|General|Adm\.|Admiral|Dr\.|Mr\.|Mrs\.|Ms\.|Madam|"
+    r"Sir|Lord|Comrade|Commissioner|Director|Spokesperson|Spokesman|Spokeswoman)\s+(?=[A-Z])"
+)
+ZH_TITLE_SUFFIX = re.compile(
+    r"(?:国家主席|主席|总统|总理|副总理|委员长|总书记|书记|部长|外长|大使|秘书长|议长|首相|国王|总督|省长|市长|先生|女士|同志|阁下)$"
+)
+# the most common Chinese surnames (compound ones first); a 2–3 character name starting
+# with one of them is romanized as a Chinese personal name
+ZH_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "长孙", "宇文", "司徒", "夏侯", "公孙", "轩辕")
+ZH_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+    "栗温习胡朱乔喻柏常纪牛齐房耿艾岳鲁葛施邢易蓝舒倪包华伍庞祝洪褚左裴池翟单阎耿阮詹甘车项"
+)
+ZH_SIDE_SUFFIX = "两国|三国|四国|五国|双方|关系|友好|合作|边境|经贸|贸易|双边|战略|全面|元首|外长|领导人|联合|建交|务实|人民|友谊|睦邻|伙伴"
+
+
+@dataclass
+class LinkedMention:
+    """A mention with its entity and type (JSONL between link and extract)."""
+
+    mention: dict
+    type: str
+    entity_id: str
+
+
+def strip_title(text: str) -> tuple[str, int]:
+    """Remove a leading English title or a trailing Chinese one; return (name, chars cut at start)."""
+    m = EN_TITLES.match(text)
+    if m and m.end() < len(text):
+        return text[m.end() :], m.end()
+    if text and is_cjk(text[0]):
+        stripped = ZH_TITLE_SUFFIX.sub("", text)
+        if len(stripped) >= 2:
+            return stripped, 0
+    return text, 0
+
+
+@lru_cache(maxsize=4096)
+def pinyin_name(name: str) -> str:
+    """Hanyu Pinyin of a Chinese personal name, surname first: 李强 → ``Li Qiang``.
+
+    Returns "" when the name does not look like a Chinese personal name (a transliterated
+    foreign name such as 呼日勒苏赫 would get a meaningless romanization).
+    """
+    if not 2 <= len(name) <= 4 or not all(is_cjk(c) for c in name):
+        return ""
+    sur_len = 2 if name[:2] in ZH_COMPOUND_SURNAMES else (1 if name[0] in ZH_SURNAMES else 0)
+    if not sur_len or len(name) - sur_len > 2:
+        return ""
+    from pypinyin import Style, lazy_pinyin
+
+    sur = "".join(lazy_pinyin(name[:sur_len], style=Style.NORMAL))
+    given = "".join(lazy_pinyin(name[sur_len:], style=Style.NORMAL))
+    return f"{sur.capitalize()} {given.capitalize()}"
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+
+@lru_cache(maxsize=8)
+def _gazetteer_regex(kb_id: int, kb: KnowledgeBase, lang: str) -> re.Pattern | None:
+    names = set()
+    for e in kb.entities.values():
+        for n in e.names():
+            if lang == "zh" and len(n) >= 2 and all(is_cjk(c) or c in "·" for c in n):
+                names.add(n)
+            elif lang == "en" and n.isascii() and len(n) >= 3 and n[0].isupper() and not n.isupper():
+                names.add(n)
+            elif lang == "en" and n.isascii() and n.isupper() and len(n) >= 3:
+                names.add(n)  # acronyms of three or more letters (SCO, BRICS, ASEAN)
+    if not names:
+        return None
+    alt = "|".join(re.escape(n) for n in sorted(names, key=lambda s: (-len(s), s)))
+    if lang == "en":
+        return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
+    return re.compile(alt)
+
+
+def _covered(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(s < b and a < e for a, b in spans)
+
+
+def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
+    """Mentions of KB names (and Chinese side abbreviations) that the model did not find."""
+    text, lang = doc["text"], doc["lang"]
+    taken = [(m["start"], m["end"]) for m in mentions]
+    blank = [(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]]
+    out = []
+
+    def add(s: int, e: int, label: str, *, replace: bool = False) -> None:
+        if _covered(blank, s, e):
+            return
+        if replace:
+            # a known name that strictly contains the model's mention(s) replaces them
+            # (the model cut 蒙古国经济发展部 to 古国经济发展部, or tagged 东盟 inside 东盟地区论坛)
+            inside = [m for m in mentions if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
+            crossing = [m for m in mentions if m["start"] < e and s < m["end"] and m not in inside]
+            if inside and not crossing:
+                for m in inside:
+                    mentions.remove(m)
+                    taken.remove((m["start"], m["end"]))
+        if _covered(taken, s, e):
+            return
+        sid = next((i for i, (a, b) in enumerate(sentences) if a <= s < b), None)
+        if sid is None:
+            return
+        taken.append((s, e))
+        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
+                    "start": s, "end": e, "text": text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
+
+    rx = _gazetteer_regex(id(kb), kb, lang)
+    if rx is not None:
+        for m in rx.finditer(text):
+            add(m.start(), m.end(), "KB", replace=True)
+        # names nested in a known name ("Central Committee of the Communist Party of China"
+        # also names the party); recorded as their own, overlapping mentions
+        for outer in [x for x in mentions + out if kb.lookup(x["text"]) is not None]:
+            for m in rx.finditer(text, outer["start"] + 1, outer["end"]):
+                s, e = m.start(), m.end()
+                if (s, e) != (outer["start"], outer["end"]) and not any(
+                        (x["start"], x["end"]) == (s, e) for x in mentions + out):  # fmt: skip
+                    sid = outer["sentence_id"]
+                    out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
+                                "start": s, "end": e, "text": text[s:e], "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
+    if lang == "zh" and kb.zh_abbr:
+        chars = "".join(sorted(kb.zh_abbr))
+        for m in re.finditer(rf"([{chars}])方", text):
+            add(m.start(), m.end(), "ABBR")
+        for m in re.finditer(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})", text):
+            if len(set(m.group(1))) == len(m.group(1)):
+                for i in range(m.start(), m.end()):
+                    add(i, i + 1, "ABBR")
+    return sorted(out, key=lambda m: m["start"])
+
+
+# --------------------------------------------------------------------------- resolution
+
+def _clean_surface(m: dict) -> None:
+    """Trim a leading 'the' and a photo credit after a slash ('Xinhua/Rao Aimin' → 'Xinhua')."""
+    text = m["text"]
+    lead = re.match(r"(?:the|The)\s+(?=[A-Z])", text)
+    if lead:
+        m["start"] += lead.end()
+        text = text[lead.end() :]
+    if "/" in text and not text.startswith("/"):
+        cut = text.index("/")
+        m["end"] = m["start"] + cut
+        text = text[:cut].rstrip()
+        m["end"] = m["start"] + len(text)
+    m["text"] = text
+    m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
+
+
+_ACRONYM = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z&.\-]{1,11})\s*[)）]")
+
+
+def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:
+    """Resolve a document's mentions; returns the linked record for the extract stage.
+
+    The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
+    plus ``type``; ``entity_id`` filled in), and ``entities``: the document's entities as
+    ``{entity_id: {type, name, name_en, name_zh, kb_id, country, aliases}}``.
+    """
+    text = doc["text"]
+    sentences = ann.get("sentences", [])
+    mentions = [dict(m) for m in ann.get("mentions", [])]
+    if params.gazetteer:
+        mentions += gazetteer_mentions(doc, sentences, mentions, kb)
+    mentions.sort(key=lambda m: (m["start"], m["end"]))
+    entities: dict[str, dict] = {}
+    acronyms: dict[str, str] = {}
+    persons_full: list[tuple[int, str, list[str]]] = []  # (start, entity_id, name tokens)
+
+    def register(eid: str, typ: str, surface: str, kbe: KbEntity | None = None, name: str = "",
+                 name_en: str = "", name_zh: str = "") -> str:  # fmt: skip
+        rec = entities.setdefault(eid, {
+            "type": typ,
+            "name": (kbe.en if kbe else "") or name or surface,
+            "name_en": (kbe.en if kbe else name_en),
+            "name_zh": (kbe.zh if kbe else name_zh),
+            "kb_id": kbe.kb_id if kbe else "",
+            "country": kbe.country if kbe else "",
+            "aliases": [],
+        })  # fmt: skip
+        if surface not in rec["aliases"]:
+            rec["aliases"].append(surface)
+        return eid
+
+    # pass 1: KB names, acronyms, demonyms, full names
+    pending: list[dict] = []
+    for m in mentions:
+        label = m["ner_label"]
+        _clean_surface(m)
+        surface, cut = strip_title(m["text"])
+        if cut:
+            m["start"] += cut
+            m["text"] = surface
+            m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
+        m["type"] = ""
+        if label == "ABBR":
+            kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))
+            if kbe:
+                m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
+            continue
+        kbe = kb.lookup(surface)
+        if kbe is None and len(surface) == 1 and surface in kb.zh_abbr:
+            kbe = kb.entities.get(kb.zh_abbr[surface])  # 中蒙关系: the model tagged 蒙 alone
+        if kbe is None and surface in acronyms:
+            m["entity_id"] = acronyms[surface]
+            m["type"] = entities[m["entity_id"]]["type"]
+            register(m["entity_id"], m["type"], surface)
+            continue
+        if kbe is None and label == "NORP":
+            kbe = kb.demonym(surface)
+            if kbe is None:
+                continue  # a group (Muslims, Democrats): not an entity of the graph
+        if kbe is not None:
+            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
+        elif TYPE_BY_LABEL.get(label) == "person" and (" " in surface or "·" in surface or is_cjk(surface[0])):
+            name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
+            eid = f"person:{slug(name_en or surface)}"
+            name_zh = surface if is_cjk(surface[0]) else ""
+            m["type"], m["entity_id"] = "person", register(eid, "person", surface, name=name_en or surface,
+                                                           name_en=name_en, name_zh=name_zh)  # fmt: skip
+        else:
+            pending.append(m)
+            continue
+        if m["type"] == "person":
+            toks = [t for t in re.split(r"[\s·]+", surface) if t]
+            persons_full.append((m["start"], m["entity_id"], toks))
+        acr = _ACRONYM.match(text, m["end"])
+        if acr and m["type"] in ("organization", "country") and acr.group(1) not in acronyms:
+            acronyms[acr.group(1)] = m["entity_id"]
+
+    # pass 2: short forms and the rest
+    for m in pending:
+        surface, label = m["text"], m["ner_label"]
+        if surface in acronyms:
+            m["entity_id"] = acronyms[surface]
+            m["type"] = entities[m["entity_id"]]["type"]
+            register(m["entity_id"], m["type"], surface)
+            continue
+        cands = [(s, eid) for s, eid, toks in persons_full if surface in toks and len(toks) > 1]
+        if cands and label in ("PERSON", "PER", "GPE", "ORG", "LOC", "NORP") and surface[:1].isupper():
+            before = [c for c in cands if c[0] < m["start"]]
+            eid = (before[-1] if before else cands[0])[1]
+            m["type"], m["entity_id"] = "person", register(eid, "person", surface)
+            continue
+        typ = TYPE_BY_LABEL.get(label)
+        if typ is None:
+            continue
+        if typ == "person":
+            name_en = surface if not is_cjk(surface[0]) else pinyin_name(surface)
+            eid = f"person:{slug(name_en or surface)}"
+            m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=name_en or surface, name_en=name_en,
+                                                      name_zh=surface if is_cjk(surface[0]) else "")  # fmt: skip
+            continue
+        eid = f"{typ}:{slug(surface)}"
+        zh = surface if is_cjk(surface[0]) else ""
+        m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=surface,
+                                                  name_en="" if zh else surface, name_zh=zh)  # fmt: skip
+    mentions.sort(key=lambda m: (m["start"], m["end"]))
+    return {**{k: doc[k] for k in ("doc_id", "lang", "date", "title", "text", "body_start")},
+            "sentences": sentences, "mentions": mentions, "entities": entities}  # fmt: skip
+
+
+def aggregate_entities(linked: list[dict]) -> list[contract.Entity]:
+    """One :class:`contract.Entity` per entity id across all documents."""
+    info: dict[str, dict] = {}
+    n_mentions: Counter = Counter()
+    docs: dict[str, set] = defaultdict(set)
+    aliases: dict[str, set] = defaultdict(set)
+    for rec in linked:
+        for eid, e in rec["entities"].items():
+            cur = info.setdefault(eid, dict(e))
+            for k in ("name_en", "name_zh", "kb_id"):
+                if not cur.get(k) and e.get(k):
+                    cur[k] = e[k]
+            aliases[eid].update(e["aliases"])
+        for m in rec["mentions"]:
+            if m.get("entity_id"):
+                n_mentions[m["entity_id"]] += 1
+                docs[m["entity_id"]].add(rec["doc_id"])
+    out = []
+    for eid, e in sorted(info.items()):
+        if not e.get("kb_id"):
+            # a name seen in several forms: show the longest English one
+            en = sorted((a for a in aliases[eid] if a.isascii()), key=lambda a: (-len(a), a))
+            if e["type"] != "person" and en and not e.get("name_en"):
+                e["name_en"] = en[0]
+        name = e.get("name_en") or e.get("name") or eid
+        out.append(contract.Entity(
+            entity_id=eid, type=e["type"], name=name, name_en=e.get("name_en", ""), name_zh=e.get("name_zh", ""),
+            aliases=json.dumps(sorted(aliases[eid]), ensure_ascii=False), kb_id=e.get("kb_id", ""),
+            n_mentions=n_mentions[eid], n_docs=len(docs[eid]),
+        ))  # fmt: skip
+    return out
+
+
+def run(docs: list[dict], anns: list[dict], params: LinkParams) -> list[dict]:
+    """Link every processed document (others pass through with no mentions)."""
+    kb = KnowledgeBase.load(Path(params.kb))
+    by_id = {a["doc_id"]: a for a in anns}
+    out = []
+    for d in docs:
+        ann = by_id.get(d["doc_id"], {})
+        if d["status"] != "ok" or ann.get("error"):
+            continue
+        try:
+            out.append(link_document(d, ann, kb, params))
+        except Exception as e:  # noqa: BLE001 - a bad document must not sink the run
+            logger.exception("link failed on %s", d["doc_id"])
+            out.append({"doc_id": d["doc_id"], "error": f"link failed: {type(e).__name__}: {e}",
+                        "sentences": [], "mentions": [], "entities": {}})  # fmt: skip
+    return out
+
+
+def mention_rows(linked: list[dict]) -> list[contract.Mention]:
+    """mentions.csv rows."""
+    cols = contract.columns(contract.Mention)
+    return [contract.Mention(**{k: m[k] for k in cols}) for rec in linked for m in rec["mentions"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="diplograph link", description="Resolve mentions to entities.")
+    p.add_argument("--documents", type=Path, required=True, help="documents.jsonl from normalize")
+    p.add_argument("--ner", type=Path, required=True, help="ner.jsonl from ner")
+    p.add_argument("--output", type=Path, required=True, help="linked.jsonl to write")
+    p.add_argument("--tables", type=Path, required=True, help="folder for mentions.csv and entities.csv")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    a = p.parse_args(argv)
+    params = load_section(a.params, "link")
+    docs = list(contract.read_jsonl(a.documents))
+    anns = list(contract.read_jsonl(a.ner))
+    linked = run(docs, anns, params)
+    write_outputs(linked, a.output, a.tables)
+    return 0
+
+
+def write_outputs(linked: list[dict], output: Path, tables: Path) -> None:
+    """Write linked.jsonl, mentions.csv and entities.csv."""
+    contract.write_jsonl(output, linked)
+    n_m = contract.write_table(tables / "mentions.csv", mention_rows(linked), contract.Mention)
+    n_e = contract.write_table(tables / "entities.csv", aggregate_entities(linked), contract.Entity)
+    logger.info("link: %d documents, %d mentions, %d entities", len(linked), n_m, n_e)
