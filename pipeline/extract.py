@@ -1,0 +1,426 @@
+"""Stage 4 — extract: meetings (who met whom, when, where), affiliations, topics.
+
+Core (pure): :func:`extract_meetings`, :func:`extract_affiliations`, :func:`tag_topics`
+work on one linked document record. Shell: :func:`main` writes meetings.csv,
+meeting_participants.csv, affiliations.csv, doc_topics.csv and the final documents.csv
+(with the status of every input, whatever stage it stopped at).
+
+Meetings are found sentence by sentence from explicit meeting language (English "met
+with", "held talks", "the meeting between"; Chinese 会见, 会谈, 会晤) with at least two
+participants, and never from calls, letters, greetings, invitations or plans. A sentence
+whose subject is a pronoun ("He met with …") takes the last person named before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline import contract
+from pipeline.dates import find_dates, parse_iso
+from pipeline.params import ExtractParams, load_section
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["extract_meetings", "extract_affiliations", "tag_topics", "Topics", "MeetingRecord"]
+
+EN_TRIGGER = re.compile(
+    r"\b(?:met|meets|meet|meeting|talks|received|receives|hosted|hosts|sat down with|conferred with)\b", re.IGNORECASE
+)
+EN_NEGATIVE = re.compile(
+    r"\b(?:(?:tele)?phone (?:call|talks|conversation)s?|(?:by|over the|on the) (?:tele)?phone|video (?:call|link|conference|talks)|"
+    r"call(?:s|ed)? with|letters? (?:to|from)|messages? (?:to|from)|"
+    r"(?:will|would|shall|plans? to|planned to|expected to|scheduled to|set to|is to|are to|due to|going to|invit\w* \w+ to) "
+    r"(?:\w+ )?(?:meet|visit|hold talks|host|travel)|to meet with|"
+    r"meeting room|meets? (?:the )?(?:needs|demands|requirements|targets?|standards?|criteria|expectations|deadline))\b",
+    re.IGNORECASE,
+)
+NOT_PARTICIPANT_EN = re.compile(r"(?:greetings|regards|message|letter|wishes) from\s+(?:\w+\s+){0,4}$|on behalf of\s+(?:\w+\s+){0,4}$", re.IGNORECASE)
+NOT_PARTICIPANT_ZH = re.compile(r"转达[^，。,]{0,12}$|(?<!人民)代表(?!大会)[^，。,]{0,10}$")
+EN_REPORTED = re.compile(r"\b(?:recalled|last (?:year|month|week)|earlier|previous|the meeting between|have already met|had met|met (?:twice|three times|several times))\b|'s (?:landmark |historic )?meeting\b", re.IGNORECASE)
+EN_PRONOUN_START = re.compile(r"^\s*(?:He|She)\b")
+ZH_TRIGGER = re.compile(r"会见|会谈|会晤|见面|接见|举行会谈|共同会见")
+ZH_NEGATIVE = re.compile(r"通电话|通话|视频会|视频连线|致电|致信|贺电|贺信|复信|口信|邀请[^，。]{0,20}(?:访|会见)|将(?:会见|访问|举行|同)|拟|书面")
+ZH_SEPARATELY = re.compile(r"分别")
+PLACE_BEFORE_EN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
+PLACE_BEFORE_ZH = re.compile(r"(?:在|于|赴)$")
+DATELINE = re.compile(r"^\s*([A-Z][A-Za-z .'\-]{1,40}?|[A-Z][A-Z .'\-]{1,40}?),\s+\w+\.?\s+\d{1,2}\s*\((?:Xinhua|Reuters|AP|AFP|TASS|Sputnik|CGTN)\)\s*[-—–]+")
+ZH_DATELINE = re.compile(r"新华社(\w{2,8}?)\d{1,2}月\d{1,2}日电")
+
+
+@dataclass
+class MeetingRecord:
+    """A meeting before it becomes table rows."""
+
+    doc_id: str
+    participants: list[str]
+    roles: dict[str, str]
+    date: str
+    date_precision: str
+    date_end: str
+    place: str
+    place_entity_id: str
+    kind: str
+    trigger: str
+    evidence: str
+    start: int
+    end: int
+    confidence: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def meeting_id(self) -> str:
+        return f"{self.doc_id}:m{self.start}-{'+'.join(sorted(p.split(':', 1)[1] for p in self.participants))[:80]}"
+
+
+def _sentence_mentions(rec: dict, sid: int) -> list[dict]:
+    return [m for m in rec["mentions"] if m["sentence_id"] == sid and m.get("entity_id")]
+
+
+def _in_parentheses(text: str, s_start: int, m_start: int) -> bool:
+    """True when the mention sits inside an open parenthesis of its sentence (photo credits)."""
+    seg = text[s_start:m_start]
+    return seg.count("(") + seg.count("（") > seg.count(")") + seg.count("）")
+
+
+def _role_before(text: str, start: int, lang: str) -> str:
+    """Title right before a name: 'Chinese Premier Li Qiang' → Premier; 国务院总理李克强 → 总理."""
+    from pipeline.link import ZH_TITLE_SUFFIX
+
+    left = text[max(0, start - 60) : start]
+    if lang == "zh":
+        m = ZH_TITLE_SUFFIX.search(left)
+        return m.group() if m else ""
+    m = re.search(
+        r"((?:Vice |Deputy |Acting |Former )?(?:President|Premier|Prime Minister|Chairman|Chancellor|Foreign Minister|"
+        r"Minister(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|Secretary-General|General Secretary|Speaker|King|Queen|Ambassador|"
+        r"Governor|Mayor|Spokesperson|leader|President-elect))\s+$",
+        left,
+    )
+    return m.group(1) if m else ""
+
+
+def _role_after_zh(text: str, end: int) -> str:
+    m = re.match(r"(国家主席|主席|总统|总理|副总理|委员长|总书记|部长|外长|秘书长|议长|首相|国王)", text[end : end + 6])
+    return m.group(1) if m else ""
+
+
+def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str) -> tuple[str, str]:
+    """Stated place of the sentence: a location after 'in'/'at' (or 在), cities before countries."""
+    cands = []
+    for m in mentions:
+        if m.get("type") not in ("location", "country"):
+            continue
+        left = text[max(s, m["start"] - 12) : m["start"]]
+        rx = PLACE_BEFORE_ZH if lang == "zh" else PLACE_BEFORE_EN
+        if rx.search(left):
+            cands.append((0 if m["type"] == "location" else 1, m["start"], m))
+    if not cands:
+        return "", ""
+    cands.sort(key=lambda c: (c[1], c[0]))
+    first = cands[0][2]
+    # "in Moscow, Russia": the city, not the country after it
+    return first["text"], first["entity_id"]
+
+
+def _dateline(rec: dict) -> tuple[str, str, int]:
+    """(place, place entity, offset of its end) of a wire dateline in the document, if any."""
+    text = rec["text"]
+    for s, e in rec["sentences"][:8]:
+        seg = text[s:e]
+        m = DATELINE.match(seg) or ZH_DATELINE.search(seg[:40])
+        if m:
+            place = m.group(1).strip()
+            ps, pe = s + m.start(1), s + m.end(1)
+            ent = next((x["entity_id"] for x in rec["mentions"] if x["start"] < pe and ps < x["end"] and x.get("entity_id")), "")
+            return place.title() if place.isupper() else place, ent, s + m.end()
+    return "", "", -1
+
+
+def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
+    """Meetings stated in one linked document."""
+    text, lang, doc_id = rec["text"], rec["lang"], rec["doc_id"]
+    ref = parse_iso(rec.get("date"))
+    ents = rec["entities"]
+    trig_rx, neg_rx = (ZH_TRIGGER, ZH_NEGATIVE) if lang == "zh" else (EN_TRIGGER, EN_NEGATIVE)
+    dl_place, dl_entity, dl_end = _dateline(rec)
+    out: list[MeetingRecord] = []
+    last_person: str | None = None
+    recent_dates: list[tuple[int, object]] = []
+    for sid, (s, e) in enumerate(rec["sentences"]):
+        sent = text[s:e]
+        ments = _sentence_mentions(rec, sid)
+        persons = []
+        not_part = NOT_PARTICIPANT_ZH if lang == "zh" else NOT_PARTICIPANT_EN
+        for m in ments:
+            if m.get("type") != "person" or m["entity_id"] in persons or _in_parentheses(text, s, m["start"]):
+                continue
+            if not_part.search(text[max(s, m["start"] - 40) : m["start"]]):
+                continue  # conveyed greetings from X / on behalf of X: X was not there
+            persons.append(m["entity_id"])
+        dates = find_dates(sent, ref)
+        trig = trig_rx.search(sent)
+        if trig and not neg_rx.search(sent):
+            if lang != "zh" and EN_PRONOUN_START.match(sent) and last_person and last_person not in persons:
+                persons.insert(0, last_person)
+            groups: list[list[str]] = []
+            if lang == "zh" and ZH_SEPARATELY.search(sent) and len(persons) >= 3:
+                cut = s + ZH_SEPARATELY.search(sent).start()
+                hosts = [m["entity_id"] for m in ments if m.get("type") == "person" and m["start"] < cut]
+                guests = [p for p in persons if p not in hosts]
+                groups = [[h, *guests] for h in dict.fromkeys(hosts)]
+            elif len(persons) >= 2:
+                groups = [persons[: params.max_meeting_participants]]
+            for group in groups:
+                if len(group) < 2:
+                    continue
+                date = dates[0] if dates else None
+                conf = 0.9 if date else 0.8
+                if date is None and recent_dates and sid - recent_dates[-1][0] <= 2 and lang == "zh":
+                    date = recent_dates[-1][1]  # 访问期间: the visit's dates stated just before
+                if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
+                    dl_dates = find_dates(text[s:dl_end], ref)
+                    date = dl_dates[0] if dl_dates else None
+                place, place_eid = _place(rec, ments, text, s, e, lang)
+                if not place and dl_place and s <= dl_end <= e:
+                    place, place_eid = dl_place, dl_entity
+                roles = {}
+                for m in ments:
+                    if m["entity_id"] in group and m["entity_id"] not in roles:
+                        role = _role_before(text, m["start"], lang) or (_role_after_zh(text, m["end"]) if lang == "zh" else "")
+                        roles[m["entity_id"]] = role
+                out.append(MeetingRecord(
+                    doc_id=doc_id, participants=group, roles=roles,
+                    date=date.iso if date else "", date_precision=date.precision if date else "",
+                    date_end=getattr(date, "end_iso", "") if date else "",
+                    place=place, place_entity_id=place_eid, kind="main", trigger=trig.group(),
+                    evidence=" ".join(sent.split()), start=s, end=e, confidence=conf,
+                    extra={"reported_cue": bool(EN_REPORTED.search(sent)) if lang != "zh" else False},
+                ))  # fmt: skip
+        if dates:
+            recent_dates.append((sid, dates[-1]))
+        if persons:
+            last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
+    return _assign_kind(_merge_duplicates(out), ref, ents)
+
+
+def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
+    """One meeting per participant set in a document (captions repeat the lead)."""
+    merged: dict[frozenset, MeetingRecord] = {}
+    for m in meetings:
+        key = frozenset(m.participants)
+        if key not in merged:
+            merged[key] = m
+            continue
+        cur = merged[key]
+        if cur.date and m.date and cur.date[:7] != m.date[:7]:
+            merged[key + frozenset({m.start})] = m  # different dates: a different meeting
+            continue
+        for f in ("date", "date_precision", "date_end", "place", "place_entity_id"):
+            if not getattr(cur, f) and getattr(m, f):
+                setattr(cur, f, getattr(m, f))
+        if m.date_precision == "day" and cur.date_precision != "day":
+            cur.date, cur.date_precision = m.date, m.date_precision
+        for k, v in m.roles.items():
+            cur.roles[k] = cur.roles.get(k) or v
+    return list(merged.values())
+
+
+def _assign_kind(meetings: list[MeetingRecord], ref: dt.date | None, ents: dict) -> list[MeetingRecord]:
+    """main = the article's own event; reported = earlier meetings mentioned in passing.
+
+    The first meeting not marked as a recollection is the main event; later ones are main
+    only when they share a participant with it (a visit's several meetings, 分别会见).
+    A date more than a week before the publication date also makes a meeting reported.
+    """
+    main: MeetingRecord | None = None
+    for m in meetings:
+        old = False
+        if ref and m.date:
+            d = parse_iso(m.date if m.date_precision == "day" else None)
+            if d is not None:
+                old = (ref - d).days > 7
+            elif m.date_precision == "month":
+                old = m.date < ref.isoformat()[:7]
+            elif m.date_precision == "year":
+                old = m.date < ref.isoformat()[:4]
+        reported = old or m.extra.get("reported_cue", False)
+        if main is None and not reported:
+            main = m
+            m.kind = "main"
+        elif main is not None and not reported and set(m.participants) & set(main.participants):
+            m.kind = "main"
+        else:
+            m.kind = "reported"
+            m.confidence = round(m.confidence - 0.1, 2)
+    return meetings
+
+
+# --------------------------------------------------------------------------- affiliations
+
+EN_APPOSITION = re.compile(r"^,\s+(?:a\s+|the\s+)?((?:[a-z\-]+\s+){0,3}?(?:secretary|president|chairman|chairwoman|minister|premier|leader|head|member|director|ambassador|spokesperson|speaker|chief|governor|mayor)(?:[a-z\s\-]{0,20}?)?)\s+of\s+(?:the\s+)?$")
+
+
+def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
+    """Person → country/organization with the title, from titles and appositions."""
+    text, lang = rec["text"], rec["lang"]
+    mentions = [m for m in rec["mentions"] if m.get("entity_id")]
+    out: dict[tuple, contract.Affiliation] = {}
+    for i, m in enumerate(mentions):
+        if m.get("type") != "person":
+            continue
+        # "Chinese Premier Li Qiang" / 中华人民共和国主席习近平 / 国务院总理李克强
+        title = _role_before(text, m["start"], lang)
+        if title:
+            window_start = m["start"] - len(title) - (25 if lang != "zh" else 20)
+            prev = [p for p in mentions[:i] if p["end"] <= m["start"] and p["start"] >= window_start
+                    and p.get("type") in ("country", "organization")]  # fmt: skip
+            if prev:
+                org = prev[-1]
+                between = text[org["end"] : m["start"]]
+                if len(between.strip()) <= len(title) + 3:
+                    key = (m["entity_id"], org["entity_id"])
+                    out.setdefault(key, contract.Affiliation(m["entity_id"], org["entity_id"], title, rec["doc_id"],
+                                                             text[org["start"] : m["end"]]))  # fmt: skip
+        if lang != "zh":
+            # "Yangug Sodbaatar, general secretary of the Mongolian People's Party"
+            for nxt in mentions[i + 1 : i + 4]:
+                if nxt.get("type") not in ("organization", "country") or nxt["start"] - m["end"] > 80:
+                    continue
+                am = EN_APPOSITION.match(text[m["end"] : nxt["start"]])
+                if am:
+                    key = (m["entity_id"], nxt["entity_id"])
+                    out.setdefault(key, contract.Affiliation(m["entity_id"], nxt["entity_id"], am.group(1).strip(),
+                                                             rec["doc_id"], text[m["start"] : nxt["end"]]))  # fmt: skip
+                    break
+    return list(out.values())
+
+
+# --------------------------------------------------------------------------- topics
+
+
+@dataclass
+class Topics:
+    """The compiled topic taxonomy."""
+
+    en: dict[str, re.Pattern]
+    zh: dict[str, re.Pattern]
+    weak_en: re.Pattern | None
+    weak_zh: re.Pattern | None
+
+    @classmethod
+    def load(cls, path: Path) -> Topics:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        en, zh = {}, {}
+        for tid, cues in data["topics"].items():
+            if cues.get("en"):
+                en[tid] = re.compile(r"(?<![\w-])(?:" + "|".join(cues["en"]) + r")(?![\w-])", re.IGNORECASE)
+            if cues.get("zh"):
+                zh[tid] = re.compile("|".join(cues["zh"]))
+        weak = data.get("weak", {})
+        w_en = re.compile(r"(?:" + "|".join(weak["en"]) + r")", re.IGNORECASE) if weak.get("en") else None
+        w_zh = re.compile("|".join(weak["zh"])) if weak.get("zh") else None
+        return cls(en, zh, w_en, w_zh)
+
+
+def tag_topics(rec: dict, topics: Topics, params: ExtractParams) -> list[contract.DocTopic]:
+    """Topics of a document: cue hits per sentence, outside organization and person names."""
+    text, lang = rec["text"], rec["lang"]
+    table = topics.zh if lang == "zh" else topics.en
+    weak = topics.weak_zh if lang == "zh" else topics.weak_en
+    names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type") in ("organization", "person")]
+    rows = []
+    for tid, rx in sorted(table.items()):
+        score, best = 0.0, None
+        for s, e in rec["sentences"]:
+            sent_best = 0.0
+            for m in rx.finditer(text, s, e):
+                a, b = m.start(), m.end()
+                if any(a < ne and ns < b for ns, ne in names):
+                    continue
+                w = 0.5 if weak is not None and weak.fullmatch(m.group()) else 1.0
+                if w > sent_best:
+                    sent_best = w
+                    if best is None or w > best[0]:
+                        best = (w, m.group(), s, e)
+            score += sent_best
+        if score >= params.topic_min_score and best:
+            _, cue, s, e = best
+            sentence = " ".join(text[s:e].split())
+            rows.append(contract.DocTopic(rec["doc_id"], tid, round(score, 2), f"{cue} | {sentence[:300]}"))
+    return rows
+
+
+# --------------------------------------------------------------------------- shell
+
+
+def documents_table(docs: list[dict], anns: list[dict], linked: list[dict]) -> list[contract.Document]:
+    """Final documents.csv: the normalize status, overridden by any later failure."""
+    errors = {a["doc_id"]: a["error"] for a in anns if a.get("error")}
+    errors.update({r["doc_id"]: r["error"] for r in linked if r.get("error")})
+    cols = contract.columns(contract.Document)
+    rows = []
+    for d in docs:
+        row = contract.Document(**{k: d[k] for k in cols})
+        if row.status == "ok" and d["doc_id"] in errors:
+            row.status, row.error = "error", errors[d["doc_id"]]
+        rows.append(row)
+    return rows
+
+
+def run(linked: list[dict], params: ExtractParams) -> dict[str, list]:
+    """Meetings, participants, affiliations and topics of every linked document."""
+    topics = Topics.load(Path(params.topics))
+    meetings, parts, affs, doc_topics = [], [], [], []
+    for rec in linked:
+        if rec.get("error"):
+            continue
+        try:
+            ms = extract_meetings(rec, params)
+            affs += extract_affiliations(rec)
+            doc_topics += tag_topics(rec, topics, params)
+        except Exception as e:  # noqa: BLE001 - a bad document must not sink the run
+            logger.exception("extract failed on %s", rec["doc_id"])
+            rec["error"] = f"extract failed: {type(e).__name__}: {e}"
+            continue
+        for m in ms:
+            meetings.append(contract.Meeting(
+                meeting_id=m.meeting_id, doc_id=m.doc_id, date=m.date, date_precision=m.date_precision,
+                place=m.place, place_entity_id=m.place_entity_id, kind=m.kind, trigger=m.trigger,
+                evidence=m.evidence, start=m.start, end=m.end, confidence=m.confidence,
+            ))  # fmt: skip
+            parts += [contract.MeetingParticipant(m.meeting_id, p, m.roles.get(p, "")) for p in m.participants]
+    return {"meetings": meetings, "participants": parts, "affiliations": affs, "doc_topics": doc_topics}
+
+
+def write_outputs(result: dict, docs: list[dict], anns: list[dict], linked: list[dict], tables: Path) -> None:
+    """Write the extract stage's CSV tables (and documents.csv)."""
+    contract.write_table(tables / "meetings.csv", result["meetings"], contract.Meeting)
+    contract.write_table(tables / "meeting_participants.csv", result["participants"], contract.MeetingParticipant)
+    contract.write_table(tables / "affiliations.csv", result["affiliations"], contract.Affiliation)
+    contract.write_table(tables / "doc_topics.csv", result["doc_topics"], contract.DocTopic)
+    contract.write_table(tables / "documents.csv", documents_table(docs, anns, linked), contract.Document)
+    logger.info("extract: %d meetings, %d affiliations, %d document topics",
+                len(result["meetings"]), len(result["affiliations"]), len(result["doc_topics"]))  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="diplograph extract", description="Meetings, affiliations and topics.")
+    p.add_argument("--documents", type=Path, required=True, help="documents.jsonl from normalize")
+    p.add_argument("--ner", type=Path, required=True, help="ner.jsonl from ner")
+    p.add_argument("--linked", type=Path, required=True, help="linked.jsonl from link")
+    p.add_argument("--tables", type=Path, required=True, help="folder for the CSV tables")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    a = p.parse_args(argv)
+    params = load_section(a.params, "extract")
+    docs = list(contract.read_jsonl(a.documents))
+    anns = list(contract.read_jsonl(a.ner))
+    linked = list(contract.read_jsonl(a.linked))
+    write_outputs(run(linked, params), docs, anns, linked, a.tables)
+    return 0
