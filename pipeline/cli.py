@@ -1,0 +1,120 @@
+"""``diplograph``: one command, one sub-command per stage, and ``run`` for all of them.
+
+Each stage's sub-command is its module's ``main`` (paths on the command line, settings
+from ``params.yaml``), exactly what dvc.yaml calls. ``diplograph run --input DIR --output
+DIR`` runs every stage in one process on any folder, outside DVC, with the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from pipeline import contract
+from pipeline.params import ParamsError, default_params_path, load_all
+
+logger = logging.getLogger("diplograph")
+
+STAGES = {
+    "normalize": "pipeline.normalize",
+    "ner": "pipeline.ner",
+    "link": "pipeline.link",
+    "extract": "pipeline.extract",
+    "graph": "pipeline.graph",
+    "evaluate": "pipeline.evaluate",
+    "train-zh-ner": "pipeline.train_zh_ner",
+    "build-kb": "pipeline.kb",
+}
+DESCRIPTIONS = {
+    "run": "run every stage on a folder of articles (outside DVC)",
+    "normalize": "decode inputs; language, script, dates, boilerplate",
+    "ner": "named-entity mentions (spaCy for English, Stanza for Chinese)",
+    "link": "mentions → entities, across documents and languages",
+    "extract": "meetings, affiliations, topics; documents.csv",
+    "graph": "the entity graph (GraphML, node-link JSON)",
+    "evaluate": "score a run against gold annotations",
+    "train-zh-ner": "train the Chinese Stanza NER model",
+    "build-kb": "build the knowledge base from CLDR and the curated file",
+}
+
+
+def run_all(input_dir: Path, output_dir: Path, params_path: Path | None, *, progress: bool = True) -> dict:
+    """All stages on ``input_dir``; tables and graph in ``output_dir``. Returns counts."""
+    from pipeline import extract, graph, link, ner, normalize
+
+    params = load_all(params_path)
+    interim = output_dir / "interim"
+    t0 = time.time()
+    docs = normalize.run(input_dir, params["normalize"], progress=progress)
+    contract.write_jsonl(interim / "documents.jsonl", docs)
+    anns = [vars(a) for a in ner.annotate(docs, params["ner"], progress=progress)]
+    contract.write_jsonl(interim / "ner.jsonl", anns)
+    linked = link.run(docs, anns, params["link"])
+    link.write_outputs(linked, interim / "linked.jsonl", output_dir)
+    result = extract.run(linked, params["extract"])
+    extract.write_outputs(result, docs, anns, linked, output_dir)
+    g = graph.run(output_dir, params["graph"])
+    graph.write_graph(g, output_dir)
+    statuses = [d.status for d in extract.documents_table(docs, anns, linked)]
+    counts = {
+        "documents": len(docs),
+        "ok": statuses.count("ok"),
+        "skipped": statuses.count("skipped"),
+        "error": statuses.count("error"),
+        "meetings": len(result["meetings"]),
+        "seconds": round(time.time() - t0, 1),
+    }
+    logger.info("run finished: %s", json.dumps(counts))
+    return counts
+
+
+def _run_command(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="diplograph run", description=DESCRIPTIONS["run"])
+    p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")
+    p.add_argument("--output", type=Path, required=True, help="folder for the tables and the graph")
+    p.add_argument("--params", type=Path, default=None, help="params.yaml (default: the project's)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    a = p.parse_args(argv)
+    if not a.input.is_dir():
+        raise UsageError(f"input folder not found: {a.input}")
+    params_path = a.params if a.params is not None else default_params_path()
+    if a.params is not None and not a.params.exists():
+        raise UsageError(f"params file not found: {a.params}")
+    run_all(a.input, a.output, params_path, progress=not a.no_progress)
+    return 0
+
+
+class UsageError(Exception):
+    """The run cannot start (bad folder, bad params): one line, exit 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not argv or argv[0] in ("-h", "--help"):
+        width = max(map(len, DESCRIPTIONS))
+        lines = [f"  {k.ljust(width)}  {v}" for k, v in DESCRIPTIONS.items()]
+        sys.stdout.write("usage: diplograph COMMAND [options]\n\ncommands:\n" + "\n".join(lines) + "\n")
+        return 0 if argv else 2
+    cmd, rest = argv[0], argv[1:]
+    try:
+        if cmd == "run":
+            return _run_command(rest)
+        if cmd not in STAGES:
+            raise UsageError(f"unknown command {cmd!r}; see 'diplograph --help'")
+        return importlib.import_module(STAGES[cmd]).main(rest)
+    except (UsageError, ParamsError) as e:
+        sys.stderr.write(f"diplograph: error: {e}\n")
+        return 2
+    except RuntimeError as e:  # a model that cannot be loaded, etc.
+        sys.stderr.write(f"diplograph: error: {e}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
