@@ -53,7 +53,39 @@ def load_corpora(data_dir: Path) -> dict[str, list[zd.TaggedSentence]]:
     return {k: [zd.normalize_sentence(s) for s in v] for k, v in corpora.items()}
 
 
-def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13) -> dict:
+def name_pools(train: list[zd.TaggedSentence], kb_path: Path) -> dict[str, list[str]]:
+    """Replacement names per type: half from the training data, half from the KB
+    (persons, every country and location, organizations) and generated Chinese names."""
+    from pipeline.kb import KnowledgeBase
+    from pipeline.link import ZH_SURNAMES
+    from pipeline.textnorm import is_cjk, to_simplified
+
+    seen: dict[str, set] = {"PER": set(), "LOC": set(), "ORG": set()}
+    for s in train:
+        for a, b, lab in zd.spans_from_tags(s.tags):
+            if lab in seen:
+                seen[lab].add("".join(s.tokens[a:b]))
+    kb = KnowledgeBase.load(kb_path)
+    kb_names: dict[str, set] = {"PER": set(), "LOC": set(), "ORG": set()}
+    label = {"person": "PER", "country": "LOC", "location": "LOC", "organization": "ORG"}
+    for e in kb.entities.values():
+        for n in e.names():
+            if n and is_cjk(n[0]) and len(n) >= 2:
+                kb_names[label[e.type]].add(to_simplified(n))  # the model sees simplified text
+    generated = zd.generated_person_names(train, sorted(ZH_SURNAMES), n=max(200, len(kb_names["PER"]) * 4))
+    pools = {}
+    for lab in seen:
+        own = sorted(seen[lab])
+        new = sorted(kb_names[lab]) + (generated if lab == "PER" else [])
+        # equal weight to the corpus's own names and to the new ones
+        reps = max(1, len(own) // max(1, len(new)))
+        pools[lab] = own + new * reps
+    return pools
+
+
+def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13,
+            augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
+            max_sentences: int = 0) -> dict:  # fmt: skip
     """Write train/dev/test files in Stanza's format; return counts."""
     corpora = load_corpora(data_dir)
     tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
@@ -65,8 +97,13 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     # the same with or without CLUENER, so the two set-ups can be compared on it
     n_dev = int(len(news) * dev_fraction)
     dev, train = news[:n_dev], news[n_dev:]
+    if max_sentences:  # smoke tests: a tiny slice
+        dev, train = dev[: max(1, max_sentences // 10)], train[:max_sentences]
     extra = corpora["cluener_train"] if use_cluener else []
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
+    if augment_rate > 0:
+        aug = zd.augment_mentions(train, name_pools(train, kb_path), rate=augment_rate, seed=seed)
+        train += zd.dedupe(aug, exclude=test_texts | {s.text for s in train})
     before = sum(len(corpora[k]) for k in ("msra_train", "pd_dev", "pd_test")) + len(extra)
     work.mkdir(parents=True, exist_ok=True)
     for name, sents in [("train", train), ("dev", dev), *tests.items()]:
@@ -78,6 +115,8 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         "msra_test": len(tests["msra_test"]),
         "cluener_dev": len(tests["cluener_dev"]),
         "use_cluener": use_cluener,
+        "augment_rate": augment_rate,
+        "train_augmented": sum(s.source.endswith("+aug") for s in train),
     }
     (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
     logger.info("prepared %s", counts)
@@ -94,7 +133,8 @@ def ud_texts(ud_dir: Path) -> list[str]:
     return out
 
 
-def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10) -> Path:
+def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10,
+                  max_sentences: int = 0) -> Path:  # fmt: skip
     """Train character vectors with gensim and save them as a Stanza pretrain file."""
     from gensim.models import Word2Vec
     from stanza.models.common.pretrain import Pretrain
@@ -106,6 +146,8 @@ def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13,
     texts = [s.text for k in ("msra_train", "pd_dev", "pd_test", "cluener_train") for s in corpora[k]]
     texts += [nfkc_with_offsets(t).text for t in ud_texts(data_dir.parent / "zh-ud")]
     sents = [[c for c in t if not c.isspace()] for t in dict.fromkeys(texts) if t not in test_texts]
+    if max_sentences:
+        sents = sents[:max_sentences]
     logger.info("training %d-d char vectors on %d sentences", dim, len(sents))
     w2v = Word2Vec(sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed)
     vec_path = work / "charvec.txt"
@@ -181,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=Path("/tmp/diplograph-zh-ner"), help="checkpoints (outside the repo)")
     p.add_argument("--steps", type=int, default=20000, help="stop after this many steps (cumulative with --finetune)")
     p.add_argument("--finetune", action="store_true", help="continue from the checkpoint in --work")
-    p.add_argument("--no-cluener", dest="cluener", action="store_false", help="train on MSRA + People's Daily only")
+    p.add_argument("--cluener", action="store_true", help="add CLUENER2020 train (mapped) to MSRA + People's Daily")
+    p.add_argument("--augment", type=float, default=0.5, help="mention-replacement rate (0: none)")
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002)
     p.add_argument("--threads", type=int, default=2)
@@ -193,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.finetune and not a.only:
         steps = ["train", "install"]
     if "prepare" in steps:
-        prepare(a.data, a.work, use_cluener=a.cluener)
+        prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment)
     if "vectors" in steps:
         train_vectors(a.data, a.work)
     if "train" in steps:
