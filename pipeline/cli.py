@@ -28,6 +28,7 @@ STAGES = {
     "graph": "pipeline.graph",
     "evaluate": "pipeline.evaluate",
     "train-zh-ner": "pipeline.train_zh_ner",
+    "eval-zh-ner": "pipeline.zh_ner_eval",
     "build-kb": "pipeline.kb",
 }
 DESCRIPTIONS = {
@@ -39,6 +40,7 @@ DESCRIPTIONS = {
     "graph": "the entity graph (GraphML, node-link JSON)",
     "evaluate": "score a run against gold annotations",
     "train-zh-ner": "train the Chinese Stanza NER model",
+    "eval-zh-ner": "score Chinese NER through the pipeline on MSRA test and CLUENER dev",
     "build-kb": "build the knowledge base from CLDR and the curated file",
 }
 
