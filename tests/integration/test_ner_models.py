@@ -1,0 +1,81 @@
+"""Integration tier: the real models on a few sentences per language."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.ner import SpacyBackend, StanzaBackend, prepare_text
+from pipeline.params import load_section
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def ner_params(root):
+    return load_section(root / "params.yaml", "ner")
+
+
+@pytest.fixture(scope="module")
+def stanza_backend(ner_params):
+    return StanzaBackend(ner_params)
+
+
+@pytest.fixture(scope="module")
+def spacy_backend(ner_params):
+    return SpacyBackend(ner_params)
+
+
+def _annotate(backend, text, *, simplify=None):
+    doc = {"doc_id": "t", "text": text, "body_start": 0, "skip_spans": []}
+    return backend.annotate([prepare_text(doc, simplify=simplify)])[0]
+
+
+def test_ner_stanza_model_finds_leader_country_and_organization(stanza_backend):
+    text = "国家主席习近平在北京会见蒙古国总统，双方同意加强在上海合作组织框架内的合作。"
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    found = {(m["text"], m["ner_label"]) for m in ann.mentions}
+    assert ("习近平", "PER") in found
+    assert ("蒙古国", "LOC") in found
+    assert ("上海合作组织", "ORG") in found
+    for m in ann.mentions:
+        assert text[m["start"] : m["end"]] == m["text"]
+
+
+def test_ner_stanza_traditional_script_offsets_point_into_original(stanza_backend):
+    text = "中國國家主席習近平在北京會見蒙古國總統，雙方同意加強上海合作組織框架內的合作。"
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    surfaces = {m["text"] for m in ann.mentions}
+    assert "習近平" in surfaces  # the traditional surface, not the simplified one the model saw
+    for m in ann.mentions:
+        assert text[m["start"] : m["end"]] == m["text"]
+
+
+def test_ner_stanza_full_width_input_maps_back(stanza_backend):
+    text = "　　新华社北京１１月２８日电　国家主席习近平２８日在人民大会堂会见蒙古国总统。"
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    assert ann.mentions, "no mention found"
+    for m in ann.mentions:
+        assert text[m["start"] : m["end"]] == m["text"]
+    for s, e in ann.sentences:
+        assert 0 <= s < e <= len(text)
+
+
+def test_ner_stanza_long_unpunctuated_line_is_capped(stanza_backend, ner_params):
+    text = "习近平会见蒙古国总统" * 60  # 600 characters, no punctuation
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    assert all(e - s <= ner_params.zh_max_sentence_chars for s, e in ann.sentences)
+    assert any(m["text"] == "习近平" for m in ann.mentions)
+
+
+def test_ner_spacy_finds_people_places_and_organizations(spacy_backend):
+    text = (
+        "BEIJING, May 14 (Xinhua) -- Chinese President Xi Jinping met with Mongolian President "
+        "Ukhnaa Khurelsukh in Beijing on Wednesday.\nThe two sides discussed the Shanghai Cooperation Organization."
+    )
+    ann = _annotate(spacy_backend, text)
+    by_text = {m["text"]: m["ner_label"] for m in ann.mentions}
+    assert by_text.get("Xi Jinping") == "PERSON"
+    assert by_text.get("Beijing") == "GPE"
+    assert len(ann.sentences) >= 2
+    for m in ann.mentions:
+        assert text[m["start"] : m["end"]] == m["text"]
