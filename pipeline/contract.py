@@ -39,6 +39,7 @@ __all__ = [
     "read_jsonl",
     "atomic_write_text",
     "render_markdown",
+    "write_metrics",
 ]
 
 
@@ -237,6 +238,12 @@ def read_jsonl(path: Path) -> Iterator[dict]:
 def as_dict(row: Any) -> dict:
     """A dataclass row as a plain dict."""
     return asdict(row)
+
+
+def write_metrics(path: Path | None, metrics: dict) -> None:
+    """Write a stage's counts as JSON (``outputs/metrics/<stage>.json``, a DVC metric)."""
+    if path is not None:
+        atomic_write_text(path, json.dumps(metrics, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
 def render_markdown() -> str:

@@ -216,13 +216,21 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="diplograph evaluate", description="Score a run against gold annotations.")
     p.add_argument("--tables", type=Path, required=True, help="folder with the run's CSV tables")
     p.add_argument("--gold", type=Path, default=None, help="gold JSON (default: evaluate.gold in params.yaml)")
-    p.add_argument("--output", type=Path, required=True, help="metrics.json to write")
+    p.add_argument("--output", type=Path, required=True, help="metrics.json to write (the summary scores)")
+    p.add_argument("--details", type=Path, default=None, help="JSON with per-document scores and every error")
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     gold_path = a.gold or Path(load_section(a.params, "evaluate").gold)
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     result = evaluate(a.tables, gold)
-    contract.atomic_write_text(a.output, json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    summary = {
+        "entities": result["entities"],
+        "meetings": {k: v for k, v in result["meetings"].items() if k != "errors"},
+        "topics": result["topics"],
+    }
+    contract.atomic_write_text(a.output, json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    if a.details is not None:
+        contract.atomic_write_text(a.details, json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     e, m, tp = result["entities"], result["meetings"], result["topics"]
     logger.info("persons F1 %.3f, countries F1 %.3f, organizations F1 %.3f, meetings F1 %.3f, topics F1 %.3f",
                 e["persons"]["f1"], e["countries"]["f1"], e["organizations"]["f1"], m["f1"], tp["f1"])  # fmt: skip

@@ -416,11 +416,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ner", type=Path, required=True, help="ner.jsonl from ner")
     p.add_argument("--linked", type=Path, required=True, help="linked.jsonl from link")
     p.add_argument("--tables", type=Path, required=True, help="folder for the CSV tables")
+    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "extract")
     docs = list(contract.read_jsonl(a.documents))
     anns = list(contract.read_jsonl(a.ner))
     linked = list(contract.read_jsonl(a.linked))
-    write_outputs(run(linked, params), docs, anns, linked, a.tables)
+    result = run(linked, params)
+    write_outputs(result, docs, anns, linked, a.tables)
+    contract.write_metrics(a.metrics, {
+        "meetings": {k: sum(m.kind == k for m in result["meetings"]) for k in ("main", "reported")},
+        "participants": len(result["participants"]),
+        "affiliations": len(result["affiliations"]),
+        "doc_topics": len(result["doc_topics"]),
+    })  # fmt: skip
     return 0

@@ -89,11 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="diplograph graph", description="Build the entity graph from the tables.")
     p.add_argument("--tables", type=Path, required=True, help="folder with the CSV tables")
     p.add_argument("--output", type=Path, required=True, help="folder for graph.graphml and graph.json")
+    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "graph")
     g = run(a.tables, params)
     write_graph(g, a.output)
+    kinds: dict[str, int] = {}
+    for _, _, k in g.edges(data="kind"):
+        kinds[k] = kinds.get(k, 0) + 1
+    contract.write_metrics(a.metrics, {"nodes": g.number_of_nodes(), "edges": kinds})
     return 0
 
 

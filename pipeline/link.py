@@ -378,19 +378,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ner", type=Path, required=True, help="ner.jsonl from ner")
     p.add_argument("--output", type=Path, required=True, help="linked.jsonl to write")
     p.add_argument("--tables", type=Path, required=True, help="folder for mentions.csv and entities.csv")
+    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "link")
     docs = list(contract.read_jsonl(a.documents))
     anns = list(contract.read_jsonl(a.ner))
     linked = run(docs, anns, params)
-    write_outputs(linked, a.output, a.tables)
+    ents = write_outputs(linked, a.output, a.tables)
+    mentions = [m for r in linked for m in r["mentions"]]
+    contract.write_metrics(a.metrics, {
+        "entities": {t: sum(e.type == t for e in ents) for t in ("person", "country", "organization", "location")},
+        "entities_with_wikidata_id": sum(bool(e.kb_id) for e in ents),
+        "mentions": len(mentions),
+        "mentions_linked": sum(bool(m.get("entity_id")) for m in mentions),
+        "mentions_from_gazetteer": sum(m["ner_label"] in ("KB", "KB_NESTED", "ABBR") for m in mentions),
+    })  # fmt: skip
     return 0
 
 
-def write_outputs(linked: list[dict], output: Path, tables: Path) -> None:
-    """Write linked.jsonl, mentions.csv and entities.csv."""
+def write_outputs(linked: list[dict], output: Path, tables: Path) -> list[contract.Entity]:
+    """Write linked.jsonl, mentions.csv and entities.csv; return the entities."""
     contract.write_jsonl(output, linked)
     n_m = contract.write_table(tables / "mentions.csv", mention_rows(linked), contract.Mention)
-    n_e = contract.write_table(tables / "entities.csv", aggregate_entities(linked), contract.Entity)
-    logger.info("link: %d documents, %d mentions, %d entities", len(linked), n_m, n_e)
+    ents = aggregate_entities(linked)
+    contract.write_table(tables / "entities.csv", ents, contract.Entity)
+    logger.info("link: %d documents, %d mentions, %d entities", len(linked), n_m, len(ents))
+    return ents

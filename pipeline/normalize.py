@@ -372,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="diplograph normalize", description="Decode inputs; detect language, script, dates.")
     p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")
     p.add_argument("--output", type=Path, required=True, help="documents.jsonl to write")
+    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "normalize")
@@ -379,4 +380,6 @@ def main(argv: list[str] | None = None) -> int:
     contract.write_jsonl(a.output, docs)
     counts = {s: sum(d["status"] == s for d in docs) for s in ("ok", "skipped", "error")}
     logger.info("normalize: %d documents %s", len(docs), counts)
+    langs = {lang: sum(d["lang"] == lang for d in docs) for lang in sorted({d["lang"] for d in docs})}
+    contract.write_metrics(a.metrics, {"documents": len(docs), "status": counts, "lang": langs})
     return 0
