@@ -264,11 +264,12 @@ class StanzaBackend:
         kwargs = {"ner_model_path": params.stanza_ner_model}
         if params.stanza_pretrain:
             kwargs["ner_pretrain_path"] = params.stanza_pretrain
+        self.chars = params.zh_char_tokens
         self.nlp = stanza.Pipeline(
             lang="zh",
             dir=params.stanza_dir,
             processors="tokenize,ner",
-            tokenize_pretokenized=True,
+            tokenize_pretokenized=self.chars,
             download_method=None,
             use_gpu=False,
             logging_level="WARN",
@@ -289,7 +290,9 @@ class StanzaBackend:
                 if pos:
                     token_pos.append(pos)
                     batch.append([p.model_text[i] for i in pos])
-            if batch:
+            if batch and not self.chars:
+                self._annotate_words(p, sents, ann)
+            elif batch:
                 sdoc = self.nlp(batch)
                 for sid, (sent, pos) in enumerate(zip(sdoc.sentences, token_pos, strict=True)):
                     o_s, o_e = p.norm.span_to_original(pos[0], pos[-1] + 1)
@@ -301,6 +304,18 @@ class StanzaBackend:
                             ann.mentions.append(m)
             out.append(ann)
         return out
+
+
+    def _annotate_words(self, p: PreparedDoc, sents: list[tuple[int, int]], ann: DocAnnotation) -> None:
+        """Official word-level models: Stanza segments each sentence itself."""
+        for s, e in sents:
+            sdoc = self.nlp(p.model_text[s:e])
+            sid = len(ann.sentences)
+            ann.sentences.append(list(p.norm.span_to_original(s, e)))
+            for ent in sdoc.ents:
+                m = _mention(p, s + ent.start_char, s + ent.end_char, ent.type, sid)
+                if m:
+                    ann.mentions.append(m)
 
 
 BACKENDS: dict[str, Callable[[NerParams], NerBackend]] = {"en": SpacyBackend, "zh": StanzaBackend}
@@ -356,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="diplograph ner", description="Named-entity mentions per document.")
     p.add_argument("--input", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
+    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "ner")
@@ -363,4 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     anns = annotate(docs, params, progress=True)
     contract.write_jsonl(a.output, [vars(x) for x in anns])
     logger.info("ner: %d documents, %d mentions", len(anns), sum(len(x.mentions) for x in anns))
+    labels: dict[str, int] = {}
+    for x in anns:
+        for m in x.mentions:
+            labels[m["ner_label"]] = labels.get(m["ner_label"], 0) + 1
+    contract.write_metrics(a.metrics, {"documents": len(anns), "errors": sum(bool(x.error) for x in anns),
+                                       "sentences": sum(len(x.sentences) for x in anns), "mentions": labels})  # fmt: skip
     return 0
