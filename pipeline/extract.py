@@ -50,8 +50,6 @@ ZH_NEGATIVE = re.compile(r"通电话|通话|视频会|视频连线|致电|致信
 ZH_SEPARATELY = re.compile(r"分别")
 PLACE_BEFORE_EN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
 PLACE_BEFORE_ZH = re.compile(r"(?:在|于|赴)$")
-DATELINE = re.compile(r"^\s*([A-Z][A-Za-z .'\-]{1,40}?|[A-Z][A-Z .'\-]{1,40}?),\s+\w+\.?\s+\d{1,2}\s*\((?:Xinhua|Reuters|AP|AFP|TASS|Sputnik|CGTN)\)\s*[-—–]+")
-ZH_DATELINE = re.compile(r"新华社(\w{2,8}?)\d{1,2}月\d{1,2}日电")
 
 
 @dataclass
@@ -130,17 +128,14 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
 
 
 def _dateline(rec: dict) -> tuple[str, str, int]:
-    """(place, place entity, offset of its end) of a wire dateline in the document, if any."""
-    text = rec["text"]
-    for s, e in rec["sentences"][:8]:
-        seg = text[s:e]
-        m = DATELINE.match(seg) or ZH_DATELINE.search(seg[:40])
-        if m:
-            place = m.group(1).strip()
-            ps, pe = s + m.start(1), s + m.end(1)
-            ent = next((x["entity_id"] for x in rec["mentions"] if x["start"] < pe and ps < x["end"] and x.get("entity_id")), "")
-            return place.title() if place.isupper() else place, ent, s + m.end()
-    return "", "", -1
+    """(place, place entity, end offset) of the document's wire dateline (found by normalize)."""
+    dl = rec.get("dateline")
+    if not dl:
+        return "", "", -1
+    ps, pe = dl["place_start"], dl["place_end"]
+    ent = next((x["entity_id"] for x in rec["mentions"] if x["start"] < pe and ps < x["end"] and x.get("entity_id")), "")
+    place = dl["place"]
+    return (place.title() if place.isupper() else place), ent, dl["end"]
 
 
 def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:

@@ -311,7 +311,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=surface,
                                                   name_en="" if zh else surface, name_zh=zh)  # fmt: skip
     mentions.sort(key=lambda m: (m["start"], m["end"]))
-    return {**{k: doc[k] for k in ("doc_id", "lang", "date", "title", "text", "body_start")},
+    return {**{k: doc.get(k) for k in ("doc_id", "lang", "date", "title", "text", "body_start", "dateline")},
             "sentences": sentences, "mentions": mentions, "entities": entities}  # fmt: skip
 
 

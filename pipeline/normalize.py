@@ -212,6 +212,32 @@ BOILERPLATE = re.compile(
 )
 
 
+# Wire datelines: "BEIJING, May 14 (Xinhua) --", "MOSCOW (Reuters) -", "新华社北京5月14日电".
+EN_DATELINE = re.compile(
+    r"^[ \t]*(?P<place>[A-Z][A-Za-z.'\-]*(?:[ ][A-Z][A-Za-z.'\-]*){0,3})"
+    r"(?:,[ \t]+(?P<date>(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?[ \t]+\d{1,2}))?"
+    r"[ \t]*\((?P<agency>[A-Za-z][A-Za-z .'/&-]{1,30})\)[ \t]*(?:--|—|–|-)",
+    re.MULTILINE,
+)
+ZH_DATELINE = re.compile(
+    r"^[ \t\u3000]*(?:【[^】\n]{0,20}】)?[ \t\u3000]*(?P<agency>新华社|中新社|中新网|人民网|央视网|国际在线|环球网|\w{2,6}社)"
+    r"(?P<place>[\u4e00-\u9fff]{2,8}?)(?P<date>\d{1,2}月\d{1,2}日)电",
+    re.MULTILINE,
+)
+
+
+def find_dateline(text: str, body_start: int = 0, *, window: int = 2000) -> dict | None:
+    """The wire dateline near the top of an article: place (as written), its span, the
+    date text and the end of the dateline (where the story starts)."""
+    head_end = min(len(text), body_start + window)
+    for rx in (EN_DATELINE, ZH_DATELINE):
+        m = rx.search(text, body_start, head_end)
+        if m:
+            return {"place": m.group("place"), "place_start": m.start("place"), "place_end": m.end("place"),
+                    "date_text": m.group("date") or "", "agency": m.group("agency"), "end": m.end()}  # fmt: skip
+    return None
+
+
 def find_boilerplate(text: str) -> list[list[int]]:
     """Spans of credit lines, source lines and similar that carry no article content."""
     return [[m.start(), m.end()] for m in BOILERPLATE.finditer(text) if m.group().strip()]
@@ -238,7 +264,7 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     """
     rec = contract.Document(doc_id=raw.doc_id, source=raw.source, lang="", script="", date="",
                             title="", n_chars=0, status="ok", error="")  # fmt: skip
-    out = {"text": "", "body_start": 0, "skip_spans": []}
+    out = {"text": "", "body_start": 0, "skip_spans": [], "dateline": None}
     if raw.error:
         rec.status, rec.error = "error", raw.error
         return {**asdict(rec), **out}
@@ -275,6 +301,7 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     else:
         rec.date = find_publication_date(text[body_start : body_start + 600]) or ""
     out["skip_spans"] = find_boilerplate(text)
+    out["dateline"] = find_dateline(text, body_start)
     if rec.lang not in params.languages:
         rec.status, rec.error = "skipped", f"language {rec.lang!r} is not processed (languages: {', '.join(params.languages)})"
     return {**asdict(rec), **out}
