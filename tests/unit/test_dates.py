@@ -1,0 +1,139 @@
+"""Unit tests for pipeline.dates: English and Chinese date expressions, resolved to the past."""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from pipeline.dates import find_dates, find_publication_date, parse_iso
+
+REF = dt.date(2025, 11, 19)  # a Wednesday
+MAY15 = dt.date(2025, 5, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "iso", "precision", "end_iso"),
+    [
+        # English, relative to the publication date
+        ("said on Tuesday", REF, "2025-11-18", "day", ""),
+        ("said on Wednesday", REF, "2025-11-19", "day", ""),  # the day itself
+        ("said on Thursday", REF, "2025-11-13", "day", ""),  # never in the future
+        ("in September", REF, "2025-09", "month", ""),
+        ("in December", MAY15, "2024-12", "month", ""),  # a later month → the previous year
+        ("in May", MAY15, "2025-05", "month", ""),
+        ("since early March", REF, "2025-03", "month", ""),
+        ("this year", REF, "2025", "year", ""),
+        ("earlier this year", REF, "2025", "year", ""),
+        ("BEIJING, May 14 (Xinhua) --", MAY15, "2025-05-14", "day", ""),
+        ("on May 17", MAY15, "2025-05-17", "day", ""),  # two days ahead: the same year
+        ("on June 20", MAY15, "2024-06-20", "day", ""),  # well ahead: last year
+        # English, absolute
+        ("May 15, 2025", None, "2025-05-15", "day", ""),
+        ("Sept. 3, 2024", None, "2024-09-03", "day", ""),
+        ("15 May 2025", None, "2025-05-15", "day", ""),
+        ("on 2025-11-19", None, "2025-11-19", "day", ""),
+        ("in May 2024", None, "2024-05", "month", ""),
+        ("in 2019", None, "2019", "year", ""),
+        # Chinese
+        ("于2022年11月27日至28日", None, "2022-11-27", "day", "2022-11-28"),
+        ("2022年11月30日至12月2日", None, "2022-11-30", "day", "2022-12-02"),
+        ("（二〇二二年十一月二十八日  北京）", None, "2022-11-28", "day", ""),
+        ("9月2日上午", REF, "2025-09-02", "day", ""),
+        ("12月5日", MAY15, "2024-12-05", "day", ""),
+        ("2025年9月", None, "2025-09", "month", ""),
+        ("今年", REF, "2025", "year", ""),
+        ("星期二", REF, "2025-11-18", "day", ""),
+        ("2024年", None, "2024", "year", ""),
+    ],
+)
+def test_dates_find_first(text, ref, iso, precision, end_iso):
+    found = find_dates(text, ref)
+    assert found, f"no date in {text!r}"
+    d = found[0]
+    assert (d.iso, d.precision, d.end_iso) == (iso, precision, end_iso)
+    assert 0 <= d.start < d.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("May I ask a question?", REF),  # "May" the verb
+        ("the 15th Five-Year Plan (2026-2030)", REF),
+        ("March forward together", REF),  # "March" the verb
+        ("in 2026-2030", REF),  # a range of years is not a year
+        ("February 30, 2025", None),  # no such day
+        ("2025年13月", None),  # no such month
+        ("20世纪80年代", None),  # a decade, not a year
+        ("", REF),
+    ],
+)
+def test_dates_no_false_dates(text, ref):
+    assert find_dates(text, ref) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "said on Tuesday",
+        "in September",
+        "May 14",
+        "9月2日上午",
+        "9月",
+        "this year",
+        "今年",
+        "星期二",
+    ],
+)
+def test_dates_relative_without_reference_gives_nothing(text):
+    assert find_dates(text, None) == []
+
+
+def test_dates_span_points_at_the_expression():
+    text = "Xi met Khurelsukh in Beijing on Tuesday, and in September they spoke again."
+    found = find_dates(text, REF)
+    assert [text[d.start : d.end] for d in found] == ["on Tuesday", "in September"]
+    assert [d.iso for d in found] == ["2025-11-18", "2025-09"]
+
+
+def test_dates_sorted_and_not_overlapping():
+    text = "新华社北京2022年11月28日电 11月27日至28日，双方会谈。今年是建交年，9月"
+    found = find_dates(text, dt.date(2022, 11, 28))
+    starts = [d.start for d in found]
+    assert starts == sorted(starts)
+    for a, b in itertools.pairwise(found):
+        assert a.end <= b.start
+    assert [d.iso for d in found] == ["2022-11-28", "2022-11-27", "2022", "2022-09"]
+
+
+def test_dates_this_year_with_month_keeps_month_precision():
+    found = find_dates("今年9月，双方签署协议。", dt.date(2022, 11, 28))
+    assert [(d.iso, d.precision) for d in found] == [("2022-09", "month")]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("BEIJING, Nov. 19, 2025 (Xinhua) -- Chinese Premier Li Qiang said on Tuesday", "2025-11-19"),
+        ("新华社北京2022年11月28日电 国家主席习近平28日下午会见", "2022-11-28"),
+        ("ULAN BATOR, May 14 (Xinhua) -- no year here", None),  # needs a reference: not a publication date
+        ("in September 2025 the two sides met", None),  # month precision only
+        ("", None),
+    ],
+)
+def test_dates_find_publication_date(head, expected):
+    assert find_publication_date(head) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-11-19", dt.date(2025, 11, 19)),
+        ("2025-11-19T08:00:00", dt.date(2025, 11, 19)),
+        ("2025-02-30", None),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_dates_parse_iso(value, expected):
+    assert parse_iso(value) == expected

@@ -1,0 +1,291 @@
+"""Unit tests for pipeline.extract on linked records built from hand-made NER mentions.
+
+The records go through the real ``link_document`` with the built KB (plain data, no model),
+and carry the wire dateline the normalize stage finds, so they look exactly like the link
+stage's output.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import Topics, extract_affiliations, extract_meetings, tag_topics
+from pipeline.kb import KnowledgeBase
+from pipeline.link import link_document
+from pipeline.ner import split_zh_sentences
+from pipeline.normalize import find_dateline
+from pipeline.params import ExtractParams, LinkParams
+
+ROOT = Path(__file__).resolve().parents[2]
+KB = KnowledgeBase.load(ROOT / "models" / "kb" / "entities.jsonl")
+TOPICS = Topics.load(ROOT / "models" / "topics" / "topics.yaml")
+PARAMS = ExtractParams()
+
+
+def _sentences(text, lang):
+    if lang == "zh":
+        return [list(s) for s in split_zh_sentences(text)]
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch == "." and (i + 1 == len(text) or text[i + 1] == " "):
+            out.append([start, i + 1])
+            start = i + 2
+    if start < len(text):
+        out.append([start, len(text)])
+    return out
+
+
+def _linked(text, spans, *, lang="en", date="2025-11-19", doc_id="d"):
+    """A linked record: ``spans`` are the model's (surface, label) mentions in text order."""
+    sentences = _sentences(text, lang)
+    mentions, pos = [], 0
+    for surface, label in spans:
+        start = text.index(surface, pos)
+        pos = start + 1
+        end = start + len(surface)
+        sid = next(i for i, (a, b) in enumerate(sentences) if a <= start < b)
+        mentions.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{start}-{end}", "sentence_id": sid,
+                         "start": start, "end": end, "text": surface, "ner_label": label, "entity_id": ""})  # fmt: skip
+    doc = {"doc_id": doc_id, "lang": lang, "date": date, "title": "", "text": text, "body_start": 0,
+           "dateline": find_dateline(text, 0)}  # fmt: skip
+    return link_document(doc, {"doc_id": doc_id, "sentences": sentences, "mentions": mentions}, KB, LinkParams())
+
+
+def _pairs(meetings):
+    return sorted(tuple(sorted(m.participants)) for m in meetings)
+
+
+# --------------------------------------------------------------------------- meetings, English
+
+
+def test_extract_meeting_with_date_and_place():
+    text = "Chinese President Xi Jinping met with Mongolian President Ukhnaa Khurelsukh in Beijing on Tuesday."
+    rec = _linked(text, [("Chinese", "NORP"), ("Xi Jinping", "PERSON"), ("Mongolian", "NORP"),
+                         ("Ukhnaa Khurelsukh", "PERSON"), ("Beijing", "GPE")])  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.participants == ["person:xi-jinping", "person:ukhnaa-khurelsukh"]
+    assert (m.date, m.date_precision, m.date_end) == ("2025-11-18", "day", "")  # Tuesday before 2025-11-19
+    assert (m.place, m.place_entity_id) == ("Beijing", "location:beijing")
+    assert (m.kind, m.trigger) == ("main", "met")
+    assert m.roles == {"person:xi-jinping": "President", "person:ukhnaa-khurelsukh": "President"}
+    assert m.evidence == text
+    assert (m.start, m.end) == (0, len(text))
+    assert m.meeting_id == "d:m0-ukhnaa-khurelsukh+xi-jinping"
+
+
+def test_extract_meeting_date_from_dateline():
+    text = "BEIJING, May 14 (Xinhua) -- Xi Jinping met with Ukhnaa Khurelsukh."
+    rec = _linked(text, [("BEIJING", "GPE"), ("Xinhua", "ORG"), ("Xi Jinping", "PERSON"),
+                         ("Ukhnaa Khurelsukh", "PERSON")], date="2025-05-15")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert (m.date, m.date_precision) == ("2025-05-14", "day")
+    assert (m.place, m.place_entity_id) == ("Beijing", "location:beijing")
+
+
+def test_extract_chinese_place_from_dateline():
+    text = "新华社北京11月28日电 国家主席习近平28日会见蒙古国总统呼日勒苏赫。"
+    rec = _linked(text, [("习近平", "PER"), ("蒙古国", "LOC"), ("呼日勒苏赫", "PER")], lang="zh", date="2022-11-28")
+    (m,) = extract_meetings(rec, PARAMS)
+    assert (m.place, m.date) == ("北京", "2022-11-28")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Xi Jinping held a phone call with Ukhnaa Khurelsukh on Tuesday.",
+        "Xi Jinping held talks with Ukhnaa Khurelsukh by phone on Tuesday.",
+        "Xi Jinping held video talks with Ukhnaa Khurelsukh on Tuesday.",
+        "Xi Jinping will meet Ukhnaa Khurelsukh next week.",
+        "Xi Jinping is scheduled to meet Ukhnaa Khurelsukh next week.",
+        "Xi Jinping sent a letter to Ukhnaa Khurelsukh.",  # no meeting word at all
+        "Xi Jinping and Ukhnaa Khurelsukh spoke about trade.",
+    ],
+)
+def test_extract_no_meeting_without_a_meeting(text):
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON")])
+    assert extract_meetings(rec, PARAMS) == []
+
+
+def test_extract_one_person_is_no_meeting():
+    rec = _linked("Xi Jinping met with the delegation.", [("Xi Jinping", "PERSON")])
+    assert extract_meetings(rec, PARAMS) == []
+
+
+def test_extract_greetings_sender_is_not_a_participant():
+    text = "Li Qiang met with Ukhnaa Khurelsukh and conveyed greetings from Xi Jinping to him."
+    rec = _linked(text, [("Li Qiang", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON"), ("Xi Jinping", "PERSON")])
+    assert _pairs(extract_meetings(rec, PARAMS)) == [("person:li-qiang", "person:ukhnaa-khurelsukh")]
+
+
+def test_extract_greetings_recipient_is_a_participant():
+    text = "During the talks, Li Qiang conveyed greetings from Xi Jinping to Ukhnaa Khurelsukh."
+    rec = _linked(text, [("Li Qiang", "PERSON"), ("Xi Jinping", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON")])
+    assert _pairs(extract_meetings(rec, PARAMS)) == [("person:li-qiang", "person:ukhnaa-khurelsukh")]
+
+
+def test_extract_on_behalf_of_is_not_a_participant():
+    text = "On behalf of Xi Jinping, Wang Yi met with Ukhnaa Khurelsukh."
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Wang Yi", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON")])
+    assert _pairs(extract_meetings(rec, PARAMS)) == [("person:ukhnaa-khurelsukh", "person:wang-yi")]
+
+
+def test_extract_pronoun_subject_takes_the_last_person():
+    text = "Wang Yi arrived in Ulan Bator on Monday. He met with Gombojav Zandanshatar on Tuesday."
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Ulan Bator", "GPE"), ("Gombojav Zandanshatar", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.participants == ["person:wang-yi", "person:gombojav-zandanshatar"]
+    assert m.date == "2025-11-18"
+
+
+def test_extract_repeated_meeting_is_merged():
+    text = "Xi Jinping met with Ukhnaa Khurelsukh. Xi Jinping and Ukhnaa Khurelsukh met in Beijing."
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON"), ("Xi Jinping", "PERSON"),
+                         ("Ukhnaa Khurelsukh", "PERSON"), ("Beijing", "GPE")])  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Beijing"  # filled in from the second statement
+
+
+def test_extract_recalled_meeting_is_reported():
+    text = "Xi Jinping met with Ukhnaa Khurelsukh on Tuesday. Xi Jinping recalled that he met Li Qiang in 2019."
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON"), ("Xi Jinping", "PERSON"),
+                         ("Li Qiang", "PERSON")])  # fmt: skip
+    kinds = {tuple(sorted(m.participants)): (m.kind, m.date) for m in extract_meetings(rec, PARAMS)}
+    assert kinds == {
+        ("person:ukhnaa-khurelsukh", "person:xi-jinping"): ("main", "2025-11-18"),
+        ("person:li-qiang", "person:xi-jinping"): ("reported", "2019"),
+    }
+
+
+def test_extract_participants_capped():
+    names = ["Xi Jinping", "Li Qiang", "Wang Yi", "Cai Qi", "Ding Xuexiang"]
+    text = f"{', '.join(names)} met in Beijing."
+    rec = _linked(text, [(n, "PERSON") for n in names])
+    (m,) = extract_meetings(rec, ExtractParams(max_meeting_participants=3))
+    assert m.participants == ["person:xi-jinping", "person:li-qiang", "person:wang-yi"]
+
+
+# --------------------------------------------------------------------------- meetings, Chinese
+
+
+def test_extract_chinese_separately_gives_one_meeting_per_host():
+    text = "李克强、栗战书分别同呼日勒苏赫总统会见。"
+    rec = _linked(text, [("李克强", "PER"), ("栗战书", "PER"), ("呼日勒苏赫", "PER")], lang="zh", date="2022-11-28")
+    pairs = _pairs(extract_meetings(rec, PARAMS))
+    assert pairs == [
+        ("person:li-keqiang", "person:ukhnaa-khurelsukh"),
+        ("person:li-zhanshu", "person:ukhnaa-khurelsukh"),
+    ]
+    assert ("person:li-keqiang", "person:li-zhanshu") not in pairs
+
+
+def test_extract_chinese_meeting_with_date_place_and_roles():
+    text = "11月28日，国家主席习近平在人民大会堂会见蒙古国总统呼日勒苏赫。"
+    rec = _linked(text, [("习近平", "PER"), ("人民大会堂", "LOC"), ("蒙古国", "LOC"), ("呼日勒苏赫", "PER")],
+                  lang="zh", date="2022-11-28")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.participants == ["person:xi-jinping", "person:ukhnaa-khurelsukh"]
+    assert (m.date, m.date_precision) == ("2022-11-28", "day")
+    assert (m.place, m.place_entity_id) == ("人民大会堂", "location:great-hall-of-the-people")
+    assert m.roles == {"person:xi-jinping": "国家主席", "person:ukhnaa-khurelsukh": "总统"}
+    assert m.trigger == "会见"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "呼日勒苏赫邀请习近平主席明年访蒙。",
+        "呼日勒苏赫邀请习近平主席访蒙并会见。",
+        "习近平同呼日勒苏赫通电话。",
+        "习近平致电呼日勒苏赫。",
+        "习近平将会见呼日勒苏赫。",
+        "习近平同呼日勒苏赫举行视频会晤。",
+    ],
+)
+def test_extract_chinese_no_meeting(text):
+    spans = sorted([("习近平", "PER"), ("呼日勒苏赫", "PER")], key=lambda s: text.index(s[0]))
+    rec = _linked(text, spans, lang="zh", date="2022-11-28")
+    assert extract_meetings(rec, PARAMS) == []
+
+
+# --------------------------------------------------------------------------- affiliations
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "lang", "expected"),
+    [
+        (
+            "Chinese President Xi Jinping spoke.",
+            [("Chinese", "NORP"), ("Xi Jinping", "PERSON")],
+            "en",
+            [("person:xi-jinping", "country:china", "President")],
+        ),
+        (
+            "Yangug Sodbaatar, general secretary of the Mongolian People's Party, met Cai Qi.",
+            [("Yangug Sodbaatar", "PERSON"), ("Mongolian People's Party", "ORG"), ("Cai Qi", "PERSON")],
+            "en",
+            [("person:yangug-sodbaatar", "organization:mongolian-peoples-party", "general secretary")],
+        ),
+        (
+            "蒙古国总统呼日勒苏赫抵达北京。",
+            [("蒙古国", "LOC"), ("呼日勒苏赫", "PER"), ("北京", "LOC")],
+            "zh",
+            [("person:ukhnaa-khurelsukh", "country:mongolia", "总统")],
+        ),
+        ("Xi Jinping spoke in China.", [("Xi Jinping", "PERSON"), ("China", "GPE")], "en", []),
+    ],
+)
+def test_extract_affiliations(text, spans, lang, expected):
+    rec = _linked(text, spans, lang=lang)
+    got = [(a.person_id, a.org_or_country_id, a.title) for a in extract_affiliations(rec)]
+    assert got == expected
+
+
+# --------------------------------------------------------------------------- topics
+
+
+def _topics(text, spans=(), lang="en", params=PARAMS):
+    rec = _linked(text, list(spans), lang=lang)
+    return {t.topic_id: t.score for t in tag_topics(rec, TOPICS, params)}
+
+
+def test_extract_topic_cue_inside_an_organization_name_does_not_count():
+    text = "Sodbaatar visited the Ministry of Environment and Tourism."
+    topics = _topics(text, [("Sodbaatar", "PERSON"), ("Ministry of Environment and Tourism", "ORG")])
+    assert "tourism" not in topics
+    assert "climate_environment" not in topics
+
+
+def test_extract_topic_cue_inside_a_chinese_organization_name_does_not_count():
+    topics = _topics("他访问了蒙古国自然环境与旅游部。", [("蒙古国自然环境与旅游部", "ORG")], lang="zh")
+    assert "tourism" not in topics
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic", "score"),
+    [
+        ("The two sides agreed to expand trade.", "en", "trade", 1.0),
+        ("Trade grew. Trade and commerce grew again.", "en", "trade", 2.0),  # one per sentence
+        ("Tourism grew.", "en", "tourism", 1.0),
+        ("双方同意扩大经贸合作。", "zh", "trade", 1.0),
+        ("双方同意扩大旅游合作。旅游业发展迅速。", "zh", "tourism", 2.0),
+    ],
+)
+def test_extract_topic_plain_sentence(text, lang, topic, score):
+    assert _topics(text, lang=lang)[topic] == score
+
+
+def test_extract_topic_weak_cue_counts_half():
+    assert "peace_security" not in _topics("The situation is stable.")
+    assert _topics("The situation is stable. Security matters.", params=ExtractParams(topic_min_score=1.0)) == {
+        "peace_security": 1.0
+    }
+
+
+def test_extract_topic_min_score():
+    assert "trade" not in _topics("The two sides agreed to expand trade.", params=ExtractParams(topic_min_score=2.0))
+
+
+def test_extract_topic_evidence_row():
+    rec = _linked("The two sides agreed to expand trade.", [])
+    (row,) = [t for t in tag_topics(rec, TOPICS, PARAMS) if t.topic_id == "trade"]
+    assert (row.doc_id, row.evidence) == ("d", "trade | The two sides agreed to expand trade.")

@@ -1,0 +1,162 @@
+"""Unit tests for pipeline.graph: nodes and edges from tiny contract rows, GraphML/JSON output."""
+
+import json
+
+import networkx as nx
+import pytest
+from networkx.readwrite import json_graph
+
+from pipeline import contract
+from pipeline.graph import build_graph, write_graph
+from pipeline.params import GraphParams
+
+E, M = contract.Entity, contract.Mention
+
+ENTITIES = [
+    E("person:xi-jinping", "person", "Xi Jinping", "Xi Jinping", "习近平", '["Xi Jinping"]', "Q15031", 3, 2),
+    E("person:ukhnaa-khurelsukh", "person", "Ukhnaa Khurelsukh", "Ukhnaa Khurelsukh", "呼日勒苏赫", "[]", "", 2, 2),
+    E("person:li-qiang", "person", "Li Qiang", "Li Qiang", "李强", "[]", "", 1, 1),
+    E("country:china", "country", "China", "China", "中国", "[]", "Q148", 2, 2),
+    E("organization:sco", "organization", "Shanghai Cooperation Organization", "", "上海合作组织", "[]", "", 1, 1),
+    E("location:beijing", "location", "Beijing", "Beijing", "北京", "[]", "", 2, 2),
+]
+
+
+def _mention(doc, eid, i):
+    return M(doc, f"{doc}:{i}-{i + 1}", 0, i, i + 1, "x", "KB", eid)
+
+
+MENTIONS = [
+    _mention("d1", "person:xi-jinping", 0),
+    _mention("d1", "person:ukhnaa-khurelsukh", 1),
+    _mention("d1", "location:beijing", 2),
+    _mention("d1", "country:china", 3),
+    _mention("d2", "person:xi-jinping", 0),
+    _mention("d2", "person:ukhnaa-khurelsukh", 1),
+    _mention("d2", "person:xi-jinping", 5),  # a second mention in the same document counts once
+    _mention("d2", "location:beijing", 2),
+    _mention("d3", "person:li-qiang", 0),
+    _mention("d3", "organization:sco", 1),
+    _mention("d3", "country:china", 2),
+]
+MEETING = contract.Meeting("d1:m0-a", "d1", "2025-11-18", "day", "Beijing", "location:beijing", "main", "met",
+                           "Xi met Khurelsukh in Beijing.", 0, 30, 0.9)  # fmt: skip
+PARTICIPANTS = [
+    contract.MeetingParticipant("d1:m0-a", "person:xi-jinping", "President"),
+    contract.MeetingParticipant("d1:m0-a", "person:ukhnaa-khurelsukh", "President"),
+    contract.MeetingParticipant("d1:m0-a", "location:beijing", ""),  # not a node type
+]
+AFFILIATIONS = [
+    contract.Affiliation("person:xi-jinping", "country:china", "President", "d1", "Chinese President Xi Jinping"),
+    contract.Affiliation("person:xi-jinping", "country:china", "General Secretary", "d2", "..."),
+    contract.Affiliation("person:xi-jinping", "location:beijing", "Mayor", "d2", "..."),  # not a node
+]
+
+
+def _graph(meetings=(MEETING,), participants=PARTICIPANTS, affiliations=AFFILIATIONS, **params):
+    return build_graph(
+        ENTITIES, MENTIONS, list(meetings), list(participants), list(affiliations), GraphParams(**params)
+    )
+
+
+def _edges(g, kind):
+    return {(a, b): d for a, b, k, d in g.edges(keys=True, data=True) if k == kind}
+
+
+def test_graph_nodes_are_persons_countries_organizations():
+    g = _graph()
+    assert sorted(g.nodes) == [
+        "country:china", "organization:sco", "person:li-qiang", "person:ukhnaa-khurelsukh", "person:xi-jinping",
+    ]  # fmt: skip
+    assert "location:beijing" not in g
+    assert g.nodes["person:xi-jinping"] == {
+        "type": "person", "name": "Xi Jinping", "name_en": "Xi Jinping", "name_zh": "习近平", "kb_id": "Q15031",
+        "n_mentions": 3, "n_docs": 2,
+    }  # fmt: skip
+
+
+def test_graph_node_types_from_params():
+    g = _graph(node_types=("person",))
+    assert sorted(g.nodes) == ["person:li-qiang", "person:ukhnaa-khurelsukh", "person:xi-jinping"]
+    assert not _edges(g, "affiliated_with")
+
+
+def test_graph_meeting_gives_one_met_edge():
+    met = _edges(_graph(), "met")
+    assert list(met) == [("person:ukhnaa-khurelsukh", "person:xi-jinping")]
+    edge = met[("person:ukhnaa-khurelsukh", "person:xi-jinping")]
+    assert edge["kind"] == "met"
+    assert edge["weight"] == 1
+    assert json.loads(edge["meetings"]) == ["d1:m0-a"]
+    assert json.loads(edge["dates"]) == ["2025-11-18"]
+    assert json.loads(edge["places"]) == ["Beijing"]
+
+
+def test_graph_met_weight_counts_distinct_meetings():
+    second = contract.Meeting("d2:m0-a", "d2", "2025-11-20", "day", "", "", "main", "met", "...", 0, 3, 0.8)
+    parts = [*PARTICIPANTS, *PARTICIPANTS[:1],  # a participant listed twice: still one meeting
+             contract.MeetingParticipant("d2:m0-a", "person:xi-jinping", ""),
+             contract.MeetingParticipant("d2:m0-a", "person:ukhnaa-khurelsukh", "")]  # fmt: skip
+    (edge,) = _edges(_graph(meetings=(MEETING, second), participants=parts), "met").values()
+    assert edge["weight"] == 2
+    assert json.loads(edge["dates"]) == ["2025-11-18", "2025-11-20"]
+
+
+def test_graph_meeting_of_three_gives_three_edges():
+    parts = [contract.MeetingParticipant("d1:m0-a", eid, "")
+             for eid in ("person:xi-jinping", "person:ukhnaa-khurelsukh", "person:li-qiang")]  # fmt: skip
+    assert len(_edges(_graph(participants=parts), "met")) == 3
+
+
+def test_graph_affiliation_edges_join_titles():
+    aff = _edges(_graph(), "affiliated_with")
+    assert list(aff) == [("person:xi-jinping", "country:china")]
+    assert json.loads(aff[("person:xi-jinping", "country:china")]["titles"]) == ["General Secretary", "President"]
+
+
+@pytest.mark.parametrize(
+    ("min_docs", "pairs"),
+    [
+        (1, {
+            ("country:china", "person:ukhnaa-khurelsukh"): 1,
+            ("country:china", "person:xi-jinping"): 1,
+            ("person:ukhnaa-khurelsukh", "person:xi-jinping"): 2,
+            ("country:china", "organization:sco"): 1,
+            ("country:china", "person:li-qiang"): 1,
+            ("organization:sco", "person:li-qiang"): 1,
+        }),
+        (2, {("person:ukhnaa-khurelsukh", "person:xi-jinping"): 2}),
+        (3, {}),
+    ],
+)  # fmt: skip
+def test_graph_co_mentioned_respects_min_docs(min_docs, pairs):
+    co = _edges(_graph(co_mention_min_docs=min_docs), "co_mentioned")
+    assert {k: v["weight"] for k, v in co.items()} == pairs
+
+
+def test_graph_empty_rows_give_empty_graph():
+    g = build_graph([], [], [], [], [], GraphParams())
+    assert g.number_of_nodes() == 0 and g.number_of_edges() == 0
+
+
+def test_graph_write_and_read_back(tmp_path):
+    g = _graph()
+    write_graph(g, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "graph.json"]
+
+    from_xml = nx.read_graphml(tmp_path / "graph.graphml", force_multigraph=True)
+    assert dict(from_xml.nodes(data=True)) == dict(g.nodes(data=True))
+    assert sorted((a, b, d["kind"], d["weight"]) for a, b, d in from_xml.edges(data=True)) == sorted(
+        (a, b, d["kind"], d["weight"]) for a, b, d in g.edges(data=True)
+    )
+
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    from_json = json_graph.node_link_graph(data, edges="edges")
+    assert dict(from_json.nodes(data=True)) == dict(g.nodes(data=True))
+    assert sorted(from_json.edges(keys=True)) == sorted(g.edges(keys=True))
+    assert from_json.is_directed() and from_json.is_multigraph()
+
+
+def test_graph_json_keeps_chinese_readable(tmp_path):
+    write_graph(_graph(), tmp_path)
+    assert "习近平" in (tmp_path / "graph.json").read_text(encoding="utf-8")

@@ -1,0 +1,257 @@
+"""Unit tests for pipeline.link: titles, pinyin names, and link_document on hand-made NER output.
+
+The knowledge base is the real, built ``models/kb/entities.jsonl`` (plain data, no model).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.kb import KnowledgeBase
+from pipeline.link import aggregate_entities, link_document, pinyin_name, strip_title
+from pipeline.params import LinkParams
+
+ROOT = Path(__file__).resolve().parents[2]
+KB = KnowledgeBase.load(ROOT / "models" / "kb" / "entities.jsonl")
+PARAMS = LinkParams()
+
+
+def _annotation(text, spans, sentences, doc_id="d"):
+    """NER output for ``text``: ``spans`` are (surface, label) in order of appearance."""
+    mentions, pos = [], 0
+    for surface, label in spans:
+        start = text.index(surface, pos)
+        pos = start + 1
+        end = start + len(surface)
+        sid = next(i for i, (a, b) in enumerate(sentences) if a <= start < b)
+        mentions.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{start}-{end}", "sentence_id": sid,
+                         "start": start, "end": end, "text": surface, "ner_label": label, "entity_id": ""})  # fmt: skip
+    return {"doc_id": doc_id, "sentences": [list(s) for s in sentences], "mentions": mentions}
+
+
+def _sentences(text, ends=".。"):
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in ends:
+            out.append((start, i + 1))
+            start = i + 1
+            while start < len(text) and text[start] == " ":
+                start += 1
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _link(text, spans, lang="en", gazetteer=True):
+    doc = {"doc_id": "d", "lang": lang, "date": "2025-11-19", "title": "", "text": text, "body_start": 0}
+    ann = _annotation(text, spans, _sentences(text))
+    return link_document(doc, ann, KB, LinkParams(gazetteer=gazetteer))
+
+
+def _ids(rec):
+    """(surface, entity_id) of every mention, in text order."""
+    return [(m["text"], m["entity_id"]) for m in rec["mentions"]]
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "cut"),
+    [
+        ("Chinese Premier Li Qiang", "Li Qiang", 16),
+        ("President Xi Jinping", "Xi Jinping", 10),
+        ("Mongolian President Ukhnaa Khurelsukh", "Ukhnaa Khurelsukh", 20),
+        ("Foreign Minister Wang Yi", "Wang Yi", 17),
+        ("the former Prime Minister Oyun-Erdene", "Oyun-Erdene", 26),
+        ("Li Qiang", "Li Qiang", 0),
+        ("President", "President", 0),  # nothing left after the title: kept
+        ("习近平主席", "习近平", 0),
+        ("呼日勒苏赫总统", "呼日勒苏赫", 0),
+        ("李强总理", "李强", 0),
+        ("主席", "主席", 0),  # a bare title is kept
+        ("习近平", "习近平", 0),
+    ],
+)
+def test_link_strip_title(text, name, cut):
+    assert strip_title(text) == (name, cut)
+
+
+@pytest.mark.parametrize(
+    ("name", "pinyin"),
+    [
+        ("李强", "Li Qiang"),
+        ("习近平", "Xi Jinping"),
+        ("李克强", "Li Keqiang"),
+        ("王毅", "Wang Yi"),
+        ("欧阳修", "Ouyang Xiu"),  # compound surname
+        ("司马光", "Sima Guang"),
+        ("呼日勒苏赫", ""),  # a transliterated foreign name
+        ("赞丹沙塔尔", ""),
+        ("李", ""),  # too short
+        ("张三丰丰", ""),  # given name too long
+        ("Li Qiang", ""),
+        ("李Q", ""),
+    ],
+)
+def test_link_pinyin_name(name, pinyin):
+    assert pinyin_name(name) == pinyin
+
+
+# --------------------------------------------------------------------------- English documents
+
+
+def test_link_short_form_takes_the_full_name():
+    text = "Chinese Premier Li Qiang arrived in Ulan Bator. Li said trade matters."
+    rec = _link(text, [("Chinese", "NORP"), ("Li Qiang", "PERSON"), ("Ulan Bator", "GPE"), ("Li", "PERSON")])
+    assert ("Li Qiang", "person:li-qiang") in _ids(rec)
+    assert ("Li", "person:li-qiang") in _ids(rec)
+    assert ("Chinese", "country:china") in _ids(rec)
+    assert rec["entities"]["person:li-qiang"]["type"] == "person"
+    assert set(rec["entities"]["person:li-qiang"]["aliases"]) == {"Li Qiang", "Li"}
+
+
+def test_link_title_is_cut_from_the_mention():
+    text = "Chinese Premier Li Qiang spoke."
+    rec = _link(text, [("Chinese Premier Li Qiang", "PERSON")])
+    (m,) = [m for m in rec["mentions"] if m["entity_id"] == "person:li-qiang"]
+    assert (m["text"], m["start"], m["end"]) == ("Li Qiang", 16, 24)
+    assert text[m["start"] : m["end"]] == m["text"]
+
+
+def test_link_two_people_with_one_surname_stay_apart():
+    text = "Li Qiang met Li Keqiang. Li Keqiang spoke first. Li replied."
+    rec = _link(text, [("Li Qiang", "PERSON"), ("Li Keqiang", "PERSON"), ("Li Keqiang", "PERSON"), ("Li", "PERSON")])
+    ids = _ids(rec)
+    assert ids[0] == ("Li Qiang", "person:li-qiang")
+    assert ids[1] == ("Li Keqiang", "person:li-keqiang")
+    assert ids[-1] == ("Li", "person:li-keqiang")  # the nearest full name before it
+    assert "person:li" not in rec["entities"]
+
+
+def test_link_two_people_outside_the_kb_with_one_surname_stay_apart():
+    text = "Li Wei met Li Ming in Beijing."
+    rec = _link(text, [("Li Wei", "PERSON"), ("Li Ming", "PERSON"), ("Beijing", "GPE")])
+    people = [eid for _, eid in _ids(rec) if eid.startswith("person:")]
+    assert people == ["person:li-wei", "person:li-ming"]
+
+
+def test_link_acronym_defined_in_text():
+    text = "The Communist Party of China (CPC) leads. The CPC has members."
+    rec = _link(text, [("Communist Party of China", "ORG"), ("CPC", "ORG"), ("CPC", "ORG")])
+    cpc = {eid for surface, eid in _ids(rec) if surface in ("Communist Party of China", "CPC")}
+    assert cpc == {"organization:communist-party-of-china"}
+
+
+def test_link_acronym_outside_the_kb_defined_in_text():
+    text = "The Mongolian Youth Federation (MYF) met. The MYF agreed."
+    rec = _link(text, [("Mongolian Youth Federation", "ORG"), ("MYF", "ORG"), ("MYF", "ORG")], gazetteer=False)
+    assert _ids(rec) == [
+        ("Mongolian Youth Federation", "organization:mongolian-youth-federation"),
+        ("MYF", "organization:mongolian-youth-federation"),
+        ("MYF", "organization:mongolian-youth-federation"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("surface", "label", "entity_id"),
+    [
+        ("Chinese", "NORP", "country:china"),
+        ("Mongolian", "NORP", "country:mongolia"),
+        ("China", "GPE", "country:china"),
+        ("PRC", "GPE", "country:china"),
+        ("the United Nations", "ORG", "organization:united-nations"),
+        ("Xi Jinping", "PERSON", "person:xi-jinping"),
+        ("Khurelsukh", "PERSON", "person:ukhnaa-khurelsukh"),  # a KB alias
+        ("Muslims", "NORP", ""),  # a group: not an entity
+        ("Erdenet Mining Corporation", "ORG", "organization:erdenet-mining-corporation"),
+        ("Bayanzurkh", "GPE", "location:bayanzurkh"),
+    ],
+)
+def test_link_single_mention(surface, label, entity_id):
+    text = f"Yesterday {surface} spoke."
+    rec = _link(text, [(surface, label)], gazetteer=False)
+    (m,) = rec["mentions"]
+    assert m["entity_id"] == entity_id
+
+
+def test_link_record_shape():
+    text = "Xi Jinping met Ukhnaa Khurelsukh."
+    rec = _link(text, [("Xi Jinping", "PERSON"), ("Ukhnaa Khurelsukh", "PERSON")])
+    assert set(rec) >= {"doc_id", "lang", "date", "title", "text", "body_start", "sentences", "mentions", "entities"}
+    for m in rec["mentions"]:
+        assert text[m["start"] : m["end"]] == m["text"]
+        assert m["mention_id"] == f"d:{m['start']}-{m['end']}"
+        assert m["type"] in ("person", "country", "organization", "location")
+    xi = rec["entities"]["person:xi-jinping"]
+    assert (xi["name"], xi["name_zh"], xi["kb_id"], xi["country"]) == (
+        "Xi Jinping",
+        "习近平",
+        "Q15031",
+        "country:china",
+    )
+
+
+def test_link_gazetteer_adds_missed_kb_names():
+    text = "Xi Jinping met Ukhnaa Khurelsukh in Beijing."
+    rec = _link(text, [("Xi Jinping", "PERSON")])
+    added = {m["text"]: (m["ner_label"], m["entity_id"]) for m in rec["mentions"] if m["ner_label"] != "PERSON"}
+    assert added["Ukhnaa Khurelsukh"] == ("KB", "person:ukhnaa-khurelsukh")
+
+
+def test_link_gazetteer_respects_body_start():
+    text = "date 2025-11-19\nLi Qiang spoke."
+    doc = {"doc_id": "d", "lang": "en", "date": "2025-11-19", "title": "", "text": text, "body_start": 16}
+    ann = {"doc_id": "d", "sentences": [[16, len(text)]], "mentions": []}
+    rec = link_document(doc, ann, KB, PARAMS)
+    assert _ids(rec) == [("Li Qiang", "person:li-qiang")]
+
+
+# --------------------------------------------------------------------------- Chinese documents
+
+
+def test_link_chinese_side_abbreviations():
+    text = "中方愿同蒙方一道，推动中蒙关系发展。"
+    rec = _link(text, [], lang="zh")
+    ids = _ids(rec)
+    assert ("中方", "country:china") in ids
+    assert ("蒙方", "country:mongolia") in ids
+    assert {eid for s, eid in ids if s in ("中", "蒙")} == {"country:china", "country:mongolia"}
+    assert set(rec["entities"]) == {"country:china", "country:mongolia"}
+
+
+def test_link_chinese_names_meet_english_ids():
+    text = "习近平主席会见呼日勒苏赫总统。李强出席。"
+    rec = _link(text, [("习近平主席", "PER"), ("呼日勒苏赫总统", "PER"), ("李强", "PER")], lang="zh")
+    people = [eid for _, eid in _ids(rec) if eid.startswith("person:")]
+    assert people == ["person:xi-jinping", "person:ukhnaa-khurelsukh", "person:li-qiang"]
+
+
+def test_link_chinese_person_outside_the_kb_gets_pinyin_id():
+    text = "张明会见了代表团。"
+    rec = _link(text, [("张明", "PER")], lang="zh", gazetteer=False)
+    assert _ids(rec) == [("张明", "person:zhang-ming")]
+    e = rec["entities"]["person:zhang-ming"]
+    assert (e["name"], e["name_en"], e["name_zh"]) == ("Zhang Ming", "Zhang Ming", "张明")
+
+
+def test_link_chinese_single_character_abbreviation_tagged_by_model():
+    text = "中蒙两国是好邻居。"
+    rec = _link(text, [("蒙", "LOC")], lang="zh", gazetteer=False)
+    assert _ids(rec) == [("蒙", "country:mongolia")]
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+def test_link_aggregate_entities_counts_mentions_and_docs():
+    a = _link(
+        "Li Qiang met Xi Jinping. Li spoke.", [("Li Qiang", "PERSON"), ("Xi Jinping", "PERSON"), ("Li", "PERSON")]
+    )
+    b = _link("习近平会见了李强。", [("习近平", "PER"), ("李强", "PER")], lang="zh")
+    b["doc_id"] = "e"
+    rows = {e.entity_id: e for e in aggregate_entities([a, b])}
+    assert (rows["person:li-qiang"].n_mentions, rows["person:li-qiang"].n_docs) == (3, 2)
+    assert (rows["person:xi-jinping"].n_mentions, rows["person:xi-jinping"].n_docs) == (2, 2)
+    assert rows["person:li-qiang"].aliases == '["Li", "Li Qiang", "李强"]'
+    assert rows["person:li-qiang"].name == "Li Qiang"

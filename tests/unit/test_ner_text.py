@@ -1,0 +1,131 @@
+"""Unit tests for the pure text functions of pipeline.ner (no spaCy or Stanza model is loaded)."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.ner import prepare_text, split_zh_sentences, tags_to_spans
+
+_PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
+
+
+def _pieces(text, **kw):
+    return [text[a:b] for a, b in split_zh_sentences(text, **kw)]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("习近平会见呼日勒苏赫。双方交换意见！", ["习近平会见呼日勒苏赫。", "双方交换意见！"]),
+        ("他说：“我们同意。”随后离开。", ["他说：“我们同意。”", "随后离开。"]),
+        ("「好！」他问？对；是的", ["「好！」", "他问？", "对；", "是的"]),
+        ("（完。）下一句", ["（完。）", "下一句"]),
+        ("第一段\n第二段。", ["第一段", "第二段。"]),
+        ("标题  正文开始。", ["标题", "正文开始。"]),  # two spaces: a paragraph mark
+        ("中 蒙关系。", ["中 蒙关系。"]),  # one space does not cut
+        ("\u3000\u3000习近平会见。", ["习近平会见。"]),
+        ("结束……下一句", ["结束……", "下一句"]),
+        ("问题?!答案", ["问题?!", "答案"]),
+        ("a;b", ["a;", "b"]),
+        ("没有标点", ["没有标点"]),
+        ("", []),
+        ("   \n\n  ", []),
+    ],
+)
+def test_ner_text_split_zh_sentences(text, sentences):
+    assert _pieces(text) == sentences
+
+
+def test_ner_text_split_zh_sentences_long_without_punctuation():
+    text = "中" * 500
+    spans = split_zh_sentences(text, max_len=150)
+    assert all(0 < b - a <= 150 for a, b in spans)
+    assert "".join(text[a:b] for a, b in spans) == text
+    assert spans == [(0, 150), (150, 300), (300, 450), (450, 500)]
+
+
+def test_ner_text_split_zh_sentences_long_cut_at_comma():
+    text = "中国同蒙古国合作发展，" * 50  # 550 characters, a comma every 11
+    spans = split_zh_sentences(text, max_len=150)
+    assert all(b - a <= 150 for a, b in spans)
+    assert all(text[b - 1] == "，" for a, b in spans)  # every piece ends at a comma
+    assert "".join(text[a:b] for a, b in spans) == text
+
+
+@_PROPERTY
+@given(st.text(alphabet="中国蒙古会见。！？；，、”」 \n\u3000ab", max_size=400), st.integers(5, 60))
+def test_ner_text_split_zh_sentences_properties(text, max_len):
+    spans = split_zh_sentences(text, max_len=max_len)
+    prev_end = 0
+    for a, b in spans:
+        assert prev_end <= a < b <= len(text)  # ordered, non-empty, not overlapping
+        assert b - a <= max_len
+        assert not text[a].isspace() and not text[b - 1].isspace()  # trimmed
+        prev_end = b
+    covered = {i for a, b in spans for i in range(a, b)}
+    assert all(text[i].isspace() for i in range(len(text)) if i not in covered)  # only whitespace is left out
+
+
+def _doc(text, body_start=0, skip_spans=()):
+    return {"doc_id": "d", "text": text, "body_start": body_start, "skip_spans": [list(s) for s in skip_spans]}
+
+
+def test_ner_text_prepare_text_blanks_date_line():
+    text = "date 2025-11-19\nLi Qiang met Khurelsukh."
+    p = prepare_text(_doc(text, body_start=16))
+    assert p.model_text == " " * 16 + "Li Qiang met Khurelsukh."
+    assert len(p.model_text) == len(p.norm.text) == len(text)
+    assert p.original == text
+    assert p.doc_id == "d"
+
+
+def test_ner_text_prepare_text_blanks_skip_spans():
+    text = "Li Qiang met Khurelsukh.\n(Editor: Wang Yi)\nThey talked."
+    s = text.index("(Editor")
+    e = s + len("(Editor: Wang Yi)")
+    p = prepare_text(_doc(text, skip_spans=[(s, e)]))
+    assert p.model_text == text[:s] + " " * (e - s) + text[e:]
+
+
+def test_ner_text_prepare_text_full_width_keeps_offsets():
+    text = "date 2025-11-19\n１９９７年，ＡＢＣ会见。"
+    p = prepare_text(_doc(text, body_start=16))
+    assert p.model_text == " " * 16 + "1997年,ABC会见。"
+    i = p.model_text.index("ABC")
+    s, e = p.norm.span_to_original(i, i + 3)
+    assert text[s:e] == "ＡＢＣ"
+
+
+def test_ner_text_prepare_text_simplifies_keeping_length():
+    text = "date 2022-11-28\n習近平會見蒙古國總統。(責任編輯：王)"
+    s = text.index("(責任")
+    p = prepare_text(_doc(text, body_start=16, skip_spans=[(s, len(text))]), simplify="t2s")
+    assert p.model_text == " " * 16 + "习近平会见蒙古国总统。" + " " * (len(text) - s)
+    assert len(p.model_text) == len(text)
+    assert p.original == text  # the original is never changed
+
+
+def test_ner_text_prepare_text_without_simplify_keeps_traditional():
+    text = "習近平會見蒙古國總統。"
+    assert prepare_text(_doc(text)).model_text == text
+
+
+def test_ner_text_prepare_text_defaults_without_spans():
+    p = prepare_text({"doc_id": "x", "text": "Xi met Khurelsukh."})
+    assert p.model_text == "Xi met Khurelsukh."
+
+
+@pytest.mark.parametrize(
+    ("tags", "spans"),
+    [
+        (["B-PER", "E-PER", "O", "S-LOC"], [(0, 2, "PER"), (3, 4, "LOC")]),
+        (["B-ORG", "I-ORG", "E-ORG"], [(0, 3, "ORG")]),
+        (["I-ORG", "E-ORG", "O"], [(0, 2, "ORG")]),  # bad start: tolerated
+        (["B-PER", "O", "E-PER"], [(0, 1, "PER"), (2, 3, "PER")]),  # broken entity: two pieces
+        (["B-LOC", "E-PER"], [(0, 1, "LOC"), (1, 2, "PER")]),
+        (["O"], []),
+        ([], []),
+    ],
+)
+def test_ner_text_tags_to_spans(tags, spans):
+    assert tags_to_spans(tags) == spans
