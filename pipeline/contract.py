@@ -23,23 +23,23 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "TABLES",
+    "Affiliation",
+    "DocTopic",
     "Document",
-    "Sentence",
-    "Mention",
     "Entity",
     "Meeting",
     "MeetingParticipant",
-    "Affiliation",
-    "DocTopic",
-    "TABLES",
-    "columns",
-    "write_table",
-    "read_table",
-    "write_jsonl",
-    "read_jsonl",
+    "Mention",
+    "Sentence",
     "atomic_write_text",
+    "columns",
+    "read_jsonl",
+    "read_table",
     "render_markdown",
+    "write_jsonl",
     "write_metrics",
+    "write_table",
 ]
 
 
@@ -190,7 +190,9 @@ def write_table(path: Path, rows: Iterable[Any], cls: type) -> int:
     """Write dataclass rows as CSV with the contract's columns, sorted, atomically."""
     cols = columns(cls)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    # "\r\n" (RFC 4180): the writer then quotes any field holding "\r" or "\n", so control
+    # characters and line breaks from article text never split a row
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(cols)
     records = [[_cell(getattr(r, c)) for c in cols] for r in rows]
     records.sort(key=lambda r: [str(x) for x in r])
@@ -259,7 +261,14 @@ def render_markdown() -> str:
         "",
     ]
     for name, cls in TABLES.items():
-        out += [f"## {name}", "", (cls.__doc__ or "").split("—", 1)[-1].strip(), "", "| column | meaning |", "|---|---|"]
+        out += [
+            f"## {name}",
+            "",
+            (cls.__doc__ or "").split("—", 1)[-1].strip(),
+            "",
+            "| column | meaning |",
+            "|---|---|",
+        ]
         for f in fields(cls):
             out.append(f"| `{f.name}` | {f.metadata.get('doc', '')} |")
         out.append("")

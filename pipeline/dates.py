@@ -36,15 +36,41 @@ EN_PATTERNS = [
     ("md", re.compile(rf"\b{_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*,?\s*\d{{4}})(?![\d:])")),
     ("dm", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\b(?!\s*,?\s*\d{{4}})")),
     ("my", re.compile(rf"\b{_MON}\s*,?\s+(?P<y>\d{{4}})\b")),
-    ("m", re.compile(r"\b(?:in|since|during|of|last|this|early|late|mid-?)\s+(?:early\s+|late\s+|mid-?)?(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)\b(?!\s+\d)")),
-    ("m_poss", re.compile(r"\b(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)'s\b")),
-    ("weekday", re.compile(r"\b(?:on|last|this|earlier on)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
+    (
+        "m",
+        re.compile(
+            r"\b(?:in|since|during|of|last|this|early|late|mid-?)\s+(?:early\s+|late\s+|mid-?)?(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)\b(?!\s+\d)"
+        ),
+    ),
+    (
+        "m_poss",
+        re.compile(
+            r"\b(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)'s\b"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?:on|last|this|earlier on)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+        ),
+    ),
     ("this_year", re.compile(r"\b(?:this|earlier this|later this)\s+year\b", re.IGNORECASE)),
     ("year", re.compile(r"\b(?:in|since|during)\s+(?P<y>(?:19|20)\d{2})\b(?!\s*[-–]\s*\d)")),
 ]
 ZH_PATTERNS = [
-    ("zh_ymd", re.compile(rf"(?P<y>{_ZN}{{4}})年(?P<m>{_ZN}{{1,2}})月(?P<d>{_ZN}{{1,3}})[日号](?:(?:至|到|—|-|－)(?:(?P<m2>{_ZN}{{1,2}})月)?(?P<d2>{_ZN}{{1,3}})[日号])?")),
-    ("zh_md", re.compile(rf"(?<![0-9〇零○一二三四五六七八九十年])(?P<m>{_ZN}{{1,2}})月(?P<d>{_ZN}{{1,3}})[日号](?:(?:至|到|—|-|－)(?:(?P<m2>{_ZN}{{1,2}})月)?(?P<d2>{_ZN}{{1,3}})[日号])?")),
+    ("zh_rel", re.compile(rf"(?P<rel>今年|去年|明年|前年|本年)(?P<m>{_ZN}{{1,2}})月(?:(?P<d>{_ZN}{{1,3}})[日号])?")),
+    (
+        "zh_ymd",
+        re.compile(
+            rf"(?P<y>{_ZN}{{4}})年(?P<m>{_ZN}{{1,2}})月(?P<d>{_ZN}{{1,3}})[日号](?:(?:至|到|—|-|－)(?:(?P<m2>{_ZN}{{1,2}})月)?(?P<d2>{_ZN}{{1,3}})[日号])?"
+        ),
+    ),
+    (
+        "zh_md",
+        re.compile(
+            rf"(?<![0-9〇零○一二三四五六七八九十年])(?P<m>{_ZN}{{1,2}})月(?P<d>{_ZN}{{1,3}})[日号](?:(?:至|到|—|-|－)(?:(?P<m2>{_ZN}{{1,2}})月)?(?P<d2>{_ZN}{{1,3}})[日号])?"
+        ),
+    ),
     ("zh_ym", re.compile(rf"(?P<y>{_ZN}{{4}})年(?P<m>{_ZN}{{1,2}})月(?!{_ZN})")),
     ("zh_m", re.compile(rf"(?<![0-9〇零○一二三四五六七八九十年])(?P<m>{_ZN}{{1,2}})月(?!{_ZN}|份?[0-9])")),
     ("zh_y", re.compile(rf"(?P<y>(?:19|20)\d{{2}}|[一二]〇[〇一二三四五六七八九]{{2}})年(?!{_ZN}{{1,2}}月|代)")),
@@ -162,6 +188,15 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
                 y = _zh_number(g["y"]) if g.get("y") else _year_for(mo, None, ref)
                 if y and _valid(y, mo):
                     add(m, f"{y:04d}-{mo:02d}", "month")
+            elif kind == "zh_rel":
+                if ref is not None:
+                    y = ref.year + {"今年": 0, "本年": 0, "去年": -1, "前年": -2, "明年": 1}[g["rel"]]
+                    mo = _zh_number(g["m"])
+                    d = _zh_number(g["d"]) if g.get("d") else None
+                    if d and _valid(y, mo, d):
+                        add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day")
+                    elif d is None and _valid(y, mo):
+                        add(m, f"{y:04d}-{mo:02d}", "month")
             elif kind == "zh_y":
                 y = _zh_number(g["y"])
                 if 1900 <= y <= 2100:

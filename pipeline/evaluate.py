@@ -119,7 +119,7 @@ def evaluate(tables: Path, gold: dict) -> dict:
     return result
 
 
-def _score_meetings(t: dict, gold: dict, names_of) -> dict:  # noqa: ANN001
+def _score_meetings(t: dict, gold: dict, names_of) -> dict:
     parts: dict[str, list[str]] = defaultdict(list)
     for p in t["meeting_participants.csv"]:
         parts[p.meeting_id].append(p.entity_id)
@@ -143,7 +143,11 @@ def _score_meetings(t: dict, gold: dict, names_of) -> dict:  # noqa: ANN001
                 continue
             idx = [_match(names_of(e), persons) for e in parts.get(mid, [])]
             for a, b in combinations(idx, 2):
-                key = frozenset((a, b)) if a is not None and b is not None and a != b else frozenset((mid, str(a), str(b)))
+                key = (
+                    frozenset((a, b))
+                    if a is not None and b is not None and a != b
+                    else frozenset((mid, str(a), str(b)))
+                )
                 sys_pairs.setdefault(key, m)
         for key, m in sys_pairs.items():
             if key in gold_pairs:
@@ -155,7 +159,9 @@ def _score_meetings(t: dict, gold: dict, names_of) -> dict:  # noqa: ANN001
                 date_ok += d_ok
                 place_ok += p_ok
                 if not (d_ok and p_ok):
-                    errors.append(f"{doc_id}: {m.evidence[:60]}… date {m.date or '-'} vs {gm.get('date')}, place {m.place or '-'} vs {gm.get('place')}")
+                    errors.append(
+                        f"{doc_id}: {m.evidence[:60]}… date {m.date or '-'} vs {gm.get('date')}, place {m.place or '-'} vs {gm.get('place')}"
+                    )
             else:
                 fp += 1
                 errors.append(f"{doc_id}: false meeting: {m.evidence[:80]}")

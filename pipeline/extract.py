@@ -28,7 +28,7 @@ from pipeline.params import ExtractParams, load_section
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["extract_meetings", "extract_affiliations", "tag_topics", "Topics", "MeetingRecord"]
+__all__ = ["MeetingRecord", "Topics", "extract_affiliations", "extract_meetings", "tag_topics"]
 
 EN_TRIGGER = re.compile(
     r"\b(?:met|meets|meet|meeting|talks|received|receives|hosted|hosts|sat down with|conferred with)\b", re.IGNORECASE
@@ -41,12 +41,19 @@ EN_NEGATIVE = re.compile(
     r"meeting room|meets? (?:the )?(?:needs|demands|requirements|targets?|standards?|criteria|expectations|deadline))\b",
     re.IGNORECASE,
 )
-NOT_PARTICIPANT_EN = re.compile(r"(?:greetings|regards|message|letter|wishes) from\s+(?:\w+\s+){0,4}$|on behalf of\s+(?:\w+\s+){0,4}$", re.IGNORECASE)
+NOT_PARTICIPANT_EN = re.compile(
+    r"(?:(?:greetings|regards|message|letter|wishes) from|on behalf of)\s+(?:(?!to\b)[\w.'-]+\s+){0,4}$", re.IGNORECASE
+)
 NOT_PARTICIPANT_ZH = re.compile(r"转达[^，。,]{0,12}$|(?<!人民)代表(?!大会)[^，。,]{0,10}$")
-EN_REPORTED = re.compile(r"\b(?:recalled|last (?:year|month|week)|earlier|previous|the meeting between|have already met|had met|met (?:twice|three times|several times))\b|'s (?:landmark |historic )?meeting\b", re.IGNORECASE)
+EN_REPORTED = re.compile(
+    r"\b(?:recalled|last (?:year|month|week)|earlier|previous|the meeting between|have already met|had met|met (?:twice|three times|several times))\b|'s (?:landmark |historic )?meeting\b",
+    re.IGNORECASE,
+)
 EN_PRONOUN_START = re.compile(r"^\s*(?:He|She)\b")
 ZH_TRIGGER = re.compile(r"会见|会谈|会晤|见面|接见|举行会谈|共同会见")
-ZH_NEGATIVE = re.compile(r"通电话|通话|视频会|视频连线|致电|致信|贺电|贺信|复信|口信|邀请[^，。]{0,20}(?:访|会见)|将(?:会见|访问|举行|同)|拟|书面")
+ZH_NEGATIVE = re.compile(
+    r"通电话|通话|视频会|视频连线|致电|致信|贺电|贺信|复信|口信|邀请[^，。]{0,20}(?:访|会见)|将(?:会见|访问|举行|同)|拟|书面"
+)
 ZH_SEPARATELY = re.compile(r"分别")
 PLACE_BEFORE_EN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
 PLACE_BEFORE_ZH = re.compile(r"(?:在|于|赴)$")
@@ -133,7 +140,9 @@ def _dateline(rec: dict) -> tuple[str, str, int]:
     if not dl:
         return "", "", -1
     ps, pe = dl["place_start"], dl["place_end"]
-    ent = next((x["entity_id"] for x in rec["mentions"] if x["start"] < pe and ps < x["end"] and x.get("entity_id")), "")
+    ent = next(
+        (x["entity_id"] for x in rec["mentions"] if x["start"] < pe and ps < x["end"] and x.get("entity_id")), ""
+    )
     place = dl["place"]
     return (place.title() if place.isupper() else place), ent, dl["end"]
 
@@ -188,7 +197,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 roles = {}
                 for m in ments:
                     if m["entity_id"] in group and m["entity_id"] not in roles:
-                        role = _role_before(text, m["start"], lang) or (_role_after_zh(text, m["end"]) if lang == "zh" else "")
+                        role = _role_before(text, m["start"], lang) or (
+                            _role_after_zh(text, m["end"]) if lang == "zh" else ""
+                        )
                         roles[m["entity_id"]] = role
                 out.append(MeetingRecord(
                     doc_id=doc_id, participants=group, roles=roles,
@@ -259,7 +270,9 @@ def _assign_kind(meetings: list[MeetingRecord], ref: dt.date | None, ents: dict)
 
 # --------------------------------------------------------------------------- affiliations
 
-EN_APPOSITION = re.compile(r"^,\s+(?:a\s+|the\s+)?((?:[a-z\-]+\s+){0,3}?(?:secretary|president|chairman|chairwoman|minister|premier|leader|head|member|director|ambassador|spokesperson|speaker|chief|governor|mayor)(?:[a-z\s\-]{0,20}?)?)\s+of\s+(?:the\s+)?$")
+EN_APPOSITION = re.compile(
+    r"^,\s+(?:a\s+|the\s+)?((?:[a-z\-]+\s+){0,3}?(?:secretary|president|chairman|chairwoman|minister|premier|leader|head|member|director|ambassador|spokesperson|speaker|chief|governor|mayor)(?:[a-z\s\-]{0,20}?)?)\s+of\s+(?:the\s+)?$"
+)
 
 
 def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
@@ -380,7 +393,7 @@ def run(linked: list[dict], params: ExtractParams) -> dict[str, list]:
             ms = extract_meetings(rec, params)
             affs += extract_affiliations(rec)
             doc_topics += tag_topics(rec, topics, params)
-        except Exception as e:  # noqa: BLE001 - a bad document must not sink the run
+        except Exception as e:
             logger.exception("extract failed on %s", rec["doc_id"])
             rec["error"] = f"extract failed: {type(e).__name__}: {e}"
             continue

@@ -82,7 +82,9 @@ def write_graph(g: nx.MultiDiGraph, out_dir: Path) -> None:
     lines = "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
     contract.atomic_write_text(out_dir / "graph.graphml", lines)
     data = json_graph.node_link_data(g, edges="edges")
-    contract.atomic_write_text(out_dir / "graph.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    contract.atomic_write_text(
+        out_dir / "graph.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(tables: Path, params: GraphParams) -> nx.MultiDiGraph:
     """Read the tables of a run and build its graph."""
-    t = {name: contract.read_table(tables / name, cls) for name, cls in contract.TABLES.items() if name != "documents.csv"}
+    t = {
+        name: contract.read_table(tables / name, cls)
+        for name, cls in contract.TABLES.items()
+        if name != "documents.csv"
+    }
     g = build_graph(t["entities.csv"], t["mentions.csv"], t["meetings.csv"], t["meeting_participants.csv"],
                     t["affiliations.csv"], params)  # fmt: skip
     logger.info("graph: %d nodes, %d edges", g.number_of_nodes(), g.number_of_edges())

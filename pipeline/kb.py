@@ -72,7 +72,12 @@ def _countries(curated: dict) -> list[KbEntity]:
         code = c.alpha_2
         name_en = en.get(code, getattr(c, "common_name", None) or c.name)
         name_en = re.sub(r" SAR China$", "", name_en)
-        aliases = {c.name, getattr(c, "common_name", "") or "", getattr(c, "official_name", "") or "", zht.get(code, "")}
+        aliases = {
+            c.name,
+            getattr(c, "common_name", "") or "",
+            getattr(c, "official_name", "") or "",
+            zht.get(code, ""),
+        }
         typ = "location" if code in not_countries else "country"
         name_zh = zh.get(code, "")
         if typ == "location" and name_zh.startswith("中国") and len(name_zh) > 2:

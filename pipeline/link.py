@@ -31,13 +31,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline import contract
-from pipeline.kb import KbEntity, KnowledgeBase, name_key, slug
+from pipeline.kb import KbEntity, KnowledgeBase, slug
 from pipeline.params import LinkParams, load_section
 from pipeline.textnorm import is_cjk
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["link_document", "aggregate_entities", "pinyin_name", "strip_title", "LinkedMention"]
+__all__ = ["LinkedMention", "aggregate_entities", "link_document", "pinyin_name", "strip_title"]
 
 TYPE_BY_LABEL = {
     "PERSON": "person", "PER": "person",
@@ -57,7 +57,23 @@ ZH_TITLE_SUFFIX = re.compile(
 )
 # the most common Chinese surnames (compound ones first); a 2–3 character name starting
 # with one of them is romanized as a Chinese personal name
-ZH_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "长孙", "宇文", "司徒", "夏侯", "公孙", "轩辕")
+ZH_COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "令狐",
+    "慕容",
+    "尉迟",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "公孙",
+    "轩辕",
+)
 ZH_SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
     "栗温习胡朱乔喻柏常纪牛齐房耿艾岳鲁葛施邢易蓝舒倪包华伍庞祝洪褚左裴池翟单阎耿阮詹甘车项"
@@ -186,6 +202,7 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
 
 # --------------------------------------------------------------------------- resolution
 
+
 def _clean_surface(m: dict) -> None:
     """Trim a leading 'the' and a photo credit after a slash ('Xinhua/Rao Aimin' → 'Xinhua')."""
     text = m["text"]
@@ -310,9 +327,55 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         zh = surface if is_cjk(surface[0]) else ""
         m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=surface,
                                                   name_en="" if zh else surface, name_zh=zh)  # fmt: skip
+        acr = _ACRONYM.match(text, m["end"])
+        if acr and typ == "organization" and acr.group(1) not in acronyms:
+            acronyms[acr.group(1)] = eid
+    # pass 3: role nouns ("the Chinese premier") → the person the text gave that title
+    if doc["lang"] == "en":
+        for m in role_noun_mentions(doc, sentences, mentions, kb):
+            rec = entities[m["entity_id"]]
+            register(m["entity_id"], rec["type"], m["text"])
+            mentions.append(m)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
     return {**{k: doc.get(k) for k in ("doc_id", "lang", "date", "title", "text", "body_start", "dateline")},
             "sentences": sentences, "mentions": mentions, "entities": entities}  # fmt: skip
+
+
+_TITLES = r"(?:Vice |Deputy )?(?:President|Premier|Prime Minister|Foreign Minister|Defense Minister|Chancellor|King|Queen|Emir|Speaker)"
+_TITLE_BEFORE = re.compile(rf"(?P<dem>[A-Z][a-z]+(?: [A-Z][a-z]+)?) (?P<title>{_TITLES})\s+$")
+_ROLE_NOUN = re.compile(rf"\b[Tt]he (?P<dem>[A-Z][a-z]+(?: [A-Z][a-z]+)?) (?P<title>{_TITLES.lower()}|leader)\b")
+
+
+def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
+    """Mentions for "the Chinese premier": the person the document calls "Chinese Premier X".
+
+    Only when exactly one person holds that title for that country in the document
+    ("leader" accepts any title of the country, again only when unique).
+    """
+    text = doc["text"]
+    holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.get("type") != "person" or not m.get("entity_id"):
+            continue
+        t = _TITLE_BEFORE.search(text[max(0, m["start"] - 60) : m["start"]])
+        country = kb.demonym(t.group("dem")) if t else None
+        if country:
+            holders[(country.entity_id, t.group("title").lower())].add(m["entity_id"])
+            holders[(country.entity_id, "leader")].add(m["entity_id"])
+    out = []
+    taken = {(m["start"], m["end"]) for m in mentions}
+    for r in _ROLE_NOUN.finditer(text):
+        country = kb.demonym(r.group("dem"))
+        if not country:
+            continue
+        who = holders.get((country.entity_id, r.group("title").lower()), set())
+        s, e = r.start(), r.end()
+        sid = next((i for i, (a, b) in enumerate(sentences) if a <= s < b), None)
+        if len(who) != 1 or sid is None or (s, e) in taken:
+            continue
+        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid, "start": s,
+                    "end": e, "text": text[s:e], "ner_label": "ROLE", "entity_id": next(iter(who)), "type": "person"})  # fmt: skip
+    return out
 
 
 def aggregate_entities(linked: list[dict]) -> list[contract.Entity]:
@@ -359,7 +422,7 @@ def run(docs: list[dict], anns: list[dict], params: LinkParams) -> list[dict]:
             continue
         try:
             out.append(link_document(d, ann, kb, params))
-        except Exception as e:  # noqa: BLE001 - a bad document must not sink the run
+        except Exception as e:
             logger.exception("link failed on %s", d["doc_id"])
             out.append({"doc_id": d["doc_id"], "error": f"link failed: {type(e).__name__}: {e}",
                         "sentences": [], "mentions": [], "entities": {}})  # fmt: skip

@@ -28,15 +28,15 @@ from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BACKENDS",
     "DocAnnotation",
     "NerBackend",
     "SpacyBackend",
     "StanzaBackend",
-    "BACKENDS",
+    "annotate",
     "prepare_text",
     "split_zh_sentences",
     "tags_to_spans",
-    "annotate",
 ]
 
 
@@ -120,7 +120,7 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _line_breaks(doc):  # noqa: ANN001, ANN202 - a spaCy component
+def _line_breaks(doc):
     """Start a sentence after every line break: news titles, captions and list items
     stand on their own lines, and the parser would otherwise run them together."""
     for i, tok in enumerate(doc[:-1]):
@@ -136,7 +136,6 @@ def _register_spacy_components() -> None:
 
     if not Language.has_factory("diplograph_line_breaks"):
         Language.component("diplograph_line_breaks")(_line_breaks)
-
 
 
 class SpacyBackend:
@@ -305,7 +304,6 @@ class StanzaBackend:
             out.append(ann)
         return out
 
-
     def _annotate_words(self, p: PreparedDoc, sents: list[tuple[int, int]], ann: DocAnnotation) -> None:
         """Official word-level models: Stanza segments each sentence itself."""
         for s, e in sents:
@@ -348,12 +346,12 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
             prepared = [prepare_text(d, simplify=params.opencc_config if lang == "zh" else None) for d in part]
             try:
                 anns = backend.annotate(prepared)
-            except Exception:  # noqa: BLE001 - isolate the document that fails
+            except Exception:
                 anns = []
                 for p in prepared:
                     try:
                         anns.extend(backend.annotate([p]))
-                    except Exception as e:  # noqa: BLE001
+                    except Exception as e:
                         logger.exception("ner failed on %s", p.doc_id)
                         anns.append(DocAnnotation(p.doc_id, error=f"ner failed: {type(e).__name__}: {e}"))
             for a in anns:

@@ -66,18 +66,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             return data[len(bom) :].decode(enc, errors="strict"), enc
     if data.startswith(b"%PDF"):
         raise DecodeError("PDF file, not text")
+    utf16 = _sniff_utf16(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
     try:
         return data.decode("utf-8", errors="strict"), "utf-8"
     except UnicodeDecodeError:
         pass
-    sample = data[:4000]
-    if b"\x00" in sample:
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        half = len(sample) / 2
-        if odd > 0.3 * half and even < 0.05 * half:
-            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
-        if even > 0.3 * half and odd < 0.05 * half:
-            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    if b"\x00" in data[:4000]:
         raise DecodeError("binary file (NUL bytes), not text")
     from charset_normalizer import from_bytes
 
@@ -90,11 +86,55 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return data.decode(enc, errors="replace"), enc
 
 
+def _plausible_text_share(text: str) -> float:
+    """Share of characters that are printable ASCII, whitespace, CJK or CJK punctuation."""
+    if not text:
+        return 0.0
+    ok = sum((ch.isascii() and (ch.isprintable() or ch in "\t\n\r")) or is_cjk(ch)
+             or 0x3000 <= ord(ch) <= 0x303F or 0xFF00 <= ord(ch) <= 0xFFEF for ch in text)  # fmt: skip
+    return ok / len(text)
+
+
+def _sniff_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: LE or BE when the data reads as text in it.
+
+    ASCII in UTF-16 shows as NUL bytes on every other position; Chinese has few NULs, so
+    both byte orders are also tried outright and kept when nearly every character is
+    text (GBK or binary data read as UTF-16 gives surrogates, Hangul, private use…).
+    """
+    if len(data) < 2 or len(data) % 2:
+        return None
+    sample = data[:4000] if len(data) > 4000 else data
+    sample = sample[: len(sample) // 2 * 2]
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(enc, errors="strict")
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            continue
+        nul_share = sample[1::2].count(0) if enc == "utf-16-le" else sample[0::2].count(0)
+        if (nul_share > 0.3 * len(sample) / 2 or not data.isascii()) and _plausible_text_share(text) >= 0.95:
+            if nul_share == 0 and _plausible_text_share_utf8(data) >= 0.95:
+                return None  # valid UTF-8 text that merely also decodes as UTF-16
+            return enc
+    return None
+
+
+def _plausible_text_share_utf8(data: bytes) -> float:
+    try:
+        return _plausible_text_share(data[:4000].decode("utf-8", errors="strict"))
+    except UnicodeDecodeError:
+        return 0.0
+
+
 class _TextExtractor(HTMLParser):
     """Visible text of an HTML page (no scripts, styles or tags)."""
 
-    _SKIP = {"script", "style", "noscript", "template", "head"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+    _SKIP = frozenset({"script", "style", "noscript", "template", "head"})
+    _BLOCK = frozenset(
+        {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -103,7 +143,7 @@ class _TextExtractor(HTMLParser):
         self._skip = 0
         self._in_title = False
 
-    def handle_starttag(self, tag: str, attrs) -> None:  # noqa: ANN001
+    def handle_starttag(self, tag: str, attrs) -> None:
         if tag == "title":
             self._in_title = True
         elif tag in self._SKIP:
@@ -250,7 +290,7 @@ def guess_title(text: str, body_start: int) -> str:
         return ""
     if "\n" not in text[body_start:].strip():
         return ""
-    if first[-1] in ".。!！?？;；:：,，\"”" and not first.endswith("）"):
+    if first[-1] in '.。!！?？;；:：,，"”' and not first.endswith("）"):
         return ""
     return first
 
@@ -303,7 +343,10 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     out["skip_spans"] = find_boilerplate(text)
     out["dateline"] = find_dateline(text, body_start)
     if rec.lang not in params.languages:
-        rec.status, rec.error = "skipped", f"language {rec.lang!r} is not processed (languages: {', '.join(params.languages)})"
+        rec.status, rec.error = (
+            "skipped",
+            f"language {rec.lang!r} is not processed (languages: {', '.join(params.languages)})",
+        )
     return {**asdict(rec), **out}
 
 
@@ -396,7 +439,9 @@ def run(input_dir: Path, params: NormalizeParams, progress: bool = False) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph normalize", description="Decode inputs; detect language, script, dates.")
+    p = argparse.ArgumentParser(
+        prog="diplograph normalize", description="Decode inputs; detect language, script, dates."
+    )
     p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")
     p.add_argument("--output", type=Path, required=True, help="documents.jsonl to write")
     p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")

@@ -14,16 +14,16 @@ from typing import Any
 import yaml
 
 __all__ = [
-    "NormalizeParams",
-    "NerParams",
-    "LinkParams",
+    "SECTIONS",
+    "EvaluateParams",
     "ExtractParams",
     "GraphParams",
-    "EvaluateParams",
-    "SECTIONS",
-    "load_section",
-    "load_all",
+    "LinkParams",
+    "NerParams",
+    "NormalizeParams",
     "ParamsError",
+    "load_all",
+    "load_section",
 ]
 
 
@@ -96,9 +96,12 @@ def _build(cls: type, raw: dict[str, Any] | None, base: Path | None, section: st
     for key, value in list(raw.items()):
         if isinstance(value, list):
             raw[key] = tuple(value)
-        if key in _PATH_KEYS and base is not None and isinstance(value, str) and value:
-            p = Path(value)
-            raw[key] = str(p if p.is_absolute() else (base / p))
+    if base is not None:  # paths, written or default, are relative to params.yaml's folder
+        for key in _PATH_KEYS & set(known):
+            value = raw.get(key, known[key].default)
+            if isinstance(value, str) and value:
+                p = Path(value)
+                raw[key] = str(p if p.is_absolute() else (base / p))
     try:
         return cls(**raw)
     except TypeError as e:

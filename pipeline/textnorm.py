@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Normalized", "nfkc_with_offsets", "to_simplified", "CJK_RANGES", "is_cjk"]
+__all__ = ["CJK_RANGES", "Normalized", "is_cjk", "nfkc_with_offsets", "to_simplified"]
 
 CJK_RANGES = (
     (0x3400, 0x4DBF),

@@ -76,10 +76,13 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path) -> dict[str, list[
     pools = {}
     for lab in seen:
         own = sorted(seen[lab])
-        new = sorted(kb_names[lab]) + (generated if lab == "PER" else [])
-        # equal weight to the corpus's own names and to the new ones
-        reps = max(1, len(own) // max(1, len(new)))
-        pools[lab] = own + new * reps
+        kb_part = sorted(kb_names[lab])
+        gen_part = generated if lab == "PER" else []
+        # the corpus's own names, the KB's and generated ones in equal shares, so the
+        # names of today's leaders and bodies are each seen a few dozen times
+        parts = [x for x in (own, kb_part, gen_part) if x]
+        size = max(len(x) for x in parts)
+        pools[lab] = [n for x in parts for n in x * max(1, size // len(x))]
     return pools
 
 
@@ -149,7 +152,9 @@ def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13,
     if max_sentences:
         sents = sents[:max_sentences]
     logger.info("training %d-d char vectors on %d sentences", dim, len(sents))
-    w2v = Word2Vec(sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed)
+    w2v = Word2Vec(
+        sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed
+    )
     vec_path = work / "charvec.txt"
     with vec_path.open("w", encoding="utf-8") as f:
         f.write(f"{len(w2v.wv.index_to_key)} {dim}\n")
@@ -211,7 +216,9 @@ def write_resources(stanza_dir: Path) -> None:
         "zh": {"alias": "zh-hans"},
     }
     (stanza_dir / "resources.json").write_text(
-        json.dumps({**resources, "_about": f"minimal resources for local models, stanza {stanza.__version__}"}, indent=1),
+        json.dumps(
+            {**resources, "_about": f"minimal resources for local models, stanza {stanza.__version__}"}, indent=1
+        ),
         encoding="utf-8",
     )
 

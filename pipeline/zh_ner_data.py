@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from pipeline.textnorm import nfkc_with_offsets
 
 __all__ = [
-    "TaggedSentence",
     "CLUENER_MAP",
-    "read_msra_pair",
-    "read_conll_chars",
-    "read_cluener",
-    "normalize_sentence",
+    "TaggedSentence",
     "dedupe",
-    "to_bioes",
+    "normalize_sentence",
+    "read_cluener",
+    "read_conll_chars",
+    "read_msra_pair",
     "spans_from_tags",
+    "to_bioes",
     "to_stanza_doc",
 ]
 
@@ -153,7 +153,7 @@ def spans_from_tags(tags: Iterable[str]) -> list[tuple[int, int, str]]:
     """Entity spans ``(start, end, label)`` from BIO or BIOES tags (lenient on I- starts)."""
     spans = []
     start, label = None, None
-    for i, tag in enumerate(list(tags) + ["O"]):
+    for i, tag in enumerate([*list(tags), "O"]):
         prefix, _, typ = tag.partition("-")
         if prefix in ("B", "S", "O") or (prefix in ("I", "E") and typ != label):
             if start is not None:

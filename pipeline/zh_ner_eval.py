@@ -29,7 +29,7 @@ from pipeline import zh_ner_data as zd
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["score_spans", "make_documents", "evaluate_corpus"]
+__all__ = ["evaluate_corpus", "make_documents", "score_spans"]
 
 
 def make_documents(sentences: list[zd.TaggedSentence], *, per_doc: int, prefix: str) -> tuple[list[dict], dict]:
