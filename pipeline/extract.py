@@ -52,7 +52,8 @@ EN_REPORTED = re.compile(
 EN_PRONOUN_START = re.compile(r"^\s*(?:He|She)\b")
 ZH_TRIGGER = re.compile(r"会见|会谈|会晤|见面|接见|举行会谈|共同会见")
 ZH_NEGATIVE = re.compile(
-    r"通电话|通话|视频会|视频连线|致电|致信|贺电|贺信|复信|口信|邀请[^，。]{0,20}(?:访|会见)|将(?:会见|访问|举行|同)|拟|书面"
+    r"通电话|通话|视频会|视频连线|致电|致信|贺电|贺信|复信|口信|书面|邀请[^，。]{0,20}(?:访|会见)|"
+    r"(?:将|拟|计划|预计|准备)[^，。]{0,10}(?:会见|会谈|会晤|访问|举行|同)"
 )
 ZH_SEPARATELY = re.compile(r"分别")
 PLACE_BEFORE_EN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")

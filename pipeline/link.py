@@ -46,8 +46,9 @@ TYPE_BY_LABEL = {
 }  # fmt: skip
 
 EN_TITLES = re.compile(
-    r"^(?:(?:the|Chinese|Mongolian|Russian|U\.S\.|American|former|then|late|Vice|Deputy|Acting|Senior)\s+)*"
-    r"(?:President|Premier|Prime Minister|Chairman|Chairwoman|Chancellor|Minister|Foreign Minister|Secretary|"
+    # any capitalized words before the title: a demonym or a place ("Kazakh President …")
+    r"^(?:(?:the|former|then|late|U\.S\.|U\.K\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+){0,3}"
+    r"(?:President|Premier|Prime Minister|Chairman|Chairwoman|Chancellor|Minister|Foreign Minister|Secretary of State|Secretary|"
     r"General Secretary|Secretary-General|Speaker|King|Queen|Emperor|Crown Prince|Prince|Princess|Sheikh|"
     r"Ambassador|Governor|Mayor|Senator|Representative|Gen\.|General|Adm\.|Admiral|Dr\.|Mr\.|Mrs\.|Ms\.|Madam|"
     r"Sir|Lord|Comrade|Commissioner|Director|Spokesperson|Spokesman|Spokeswoman)\s+(?=[A-Z])"
@@ -264,6 +265,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             m["start"] += cut
             m["text"] = surface
             m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
+            if label in ("ORG", "GPE", "NORP", "LOC", "FAC"):
+                label = "PERSON"  # "Kazakh President X" tagged as one organization: X is a person
         m["type"] = ""
         if label == "ABBR":
             kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))

@@ -1,0 +1,143 @@
+"""Meetings from tricky sentences, through the real models (both languages).
+
+Each case is one small article; the expected value is the set of participant pairs
+(English names of the entities), or the empty set where no meeting may be reported.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline import contract
+from pipeline.cli import run_all
+
+pytestmark = pytest.mark.models
+
+CASES = [
+    # (id, date, text, expected pairs, expected place or None)
+    (
+        "talks",
+        "2025-11-19",
+        "Chinese President Xi Jinping held talks with Russian President Vladimir Putin in Moscow on Tuesday.",
+        {("Vladimir Putin", "Xi Jinping")},
+        "Moscow",
+    ),
+    (
+        "phone",
+        "2025-11-19",
+        "Chinese President Xi Jinping had a phone call with U.S. President Donald Trump on Friday.",
+        set(),
+        None,
+    ),
+    (
+        "greetings",
+        "2025-11-19",
+        "Li Qiang conveyed greetings from Xi Jinping to Vladimir Putin and praised bilateral ties.",
+        set(),
+        None,
+    ),
+    ("plan", "2025-11-19", "Xi Jinping will meet Narendra Modi in New Delhi next month, officials said.", set(), None),
+    (
+        "delegation",
+        "2025-11-19",
+        "Wang Yi met with a delegation led by Sergei Lavrov in Beijing on Monday.",
+        {("Sergei Lavrov", "Wang Yi")},
+        "Beijing",
+    ),
+    (
+        "pronoun",
+        "2025-11-19",
+        "Chinese leader Xi Jinping arrived in Astana on Tuesday for a state visit. He met with Kazakh "
+        "President Kassym-Jomart Tokayev on Wednesday.",
+        {("Kassym-Jomart Tokayev", "Xi Jinping")},
+        None,
+    ),
+    (
+        "received",
+        "2025-11-19",
+        "Russian President Vladimir Putin received Mongolian President Ukhnaa Khurelsukh in the Kremlin.",
+        {("Ukhnaa Khurelsukh", "Vladimir Putin")},
+        "Kremlin",
+    ),
+    ("attended", "2025-11-19", "Narendra Modi attended the meeting in Tianjin.", set(), None),
+    (
+        "message",
+        "2025-11-19",
+        "Xi Jinping sent a congratulatory message to Kassym-Jomart Tokayev on his re-election.",
+        set(),
+        None,
+    ),
+    (
+        "trilateral",
+        "2025-11-19",
+        "The leaders of China, Russia and Mongolia, Xi Jinping, Vladimir Putin and Ukhnaa Khurelsukh, "
+        "met in Tianjin on Monday.",
+        {
+            ("Vladimir Putin", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Vladimir Putin"),
+        },
+        "Tianjin",
+    ),
+    (
+        "zh_meet",
+        "2025-05-15",
+        "国家主席习近平14日在人民大会堂会见俄罗斯总统普京。",
+        {("Vladimir Putin", "Xi Jinping")},
+        "人民大会堂",
+    ),
+    (
+        "zh_separately",
+        "2025-05-15",
+        "国务院总理李强、全国人大常委会委员长赵乐际分别会见了蒙古国总统呼日勒苏赫。",
+        {("Li Qiang", "Ukhnaa Khurelsukh"), ("Ukhnaa Khurelsukh", "Zhao Leji")},
+        None,
+    ),
+    ("zh_phone", "2025-05-15", "国家主席习近平同俄罗斯总统普京通电话。", set(), None),
+    ("zh_invite", "2025-05-15", "呼日勒苏赫总统邀请习近平主席在双方方便的时候再次访蒙。", set(), None),
+    ("zh_future", "2025-05-15", "外交部发言人宣布，习近平将于下月在北京会见普京。", set(), None),
+    (
+        "zh_trilateral",
+        "2025-05-15",
+        "中俄蒙三国元首第七次会晤在天津举行，习近平、普京、呼日勒苏赫出席。",
+        {
+            ("Vladimir Putin", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Vladimir Putin"),
+        },
+        "天津",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def tricky_run(tmp_path_factory, root):
+    inp = tmp_path_factory.mktemp("tricky_in")
+    with (inp / "cases.jsonl").open("w", encoding="utf-8") as f:
+        for cid, date, text, *_ in CASES:
+            f.write(json.dumps({"id": cid, "date": date, "text": text}, ensure_ascii=False) + "\n")
+    out = tmp_path_factory.mktemp("tricky_out")
+    run_all(inp, out, root / "params.yaml", progress=False)
+    ents = {e.entity_id: e for e in contract.read_table(out / "entities.csv", contract.Entity)}
+    meetings = {m.meeting_id: m for m in contract.read_table(out / "meetings.csv", contract.Meeting)}
+    parts: dict[str, list[str]] = {}
+    for p in contract.read_table(out / "meeting_participants.csv", contract.MeetingParticipant):
+        parts.setdefault(p.meeting_id, []).append(ents[p.entity_id].name)
+    return meetings, parts
+
+
+@pytest.mark.parametrize(("cid", "date", "text", "pairs", "place"), CASES, ids=[c[0] for c in CASES])
+def test_meetings_tricky_sentences(tricky_run, cid, date, text, pairs, place):
+    meetings, parts = tricky_run
+    mine = [m for m in meetings.values() if m.doc_id == cid]
+    got = set()
+    for m in mine:
+        names = sorted(parts[m.meeting_id])
+        got |= {(a, b) for i, a in enumerate(names) for b in names[i + 1 :]}
+    assert got == pairs
+    if place:
+        assert {m.place for m in mine} == {place}
+    for m in mine:
+        assert m.evidence and 0 <= m.start < m.end
