@@ -58,7 +58,7 @@ def run_all(input_dir: Path, output_dir: Path, params_path: Path | None, *, prog
     contract.write_jsonl(interim / "ner.jsonl", anns)
     linked = link.run(docs, anns, params["link"])
     link.write_outputs(linked, interim / "linked.jsonl", output_dir)
-    result = extract.run(linked, params["extract"])
+    result = extract.run(linked, params["extract"], anns)
     extract.write_outputs(result, docs, anns, linked, output_dir)
     g = graph.run(output_dir, params["graph"])
     graph.write_graph(g, output_dir)

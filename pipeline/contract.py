@@ -148,6 +148,28 @@ class DocTopic:
     evidence: str = _col("the strongest cue phrase and its sentence")
 
 
+@dataclass
+class MeetingTopic:
+    """meeting_topics.csv — topics discussed in the text that reports a meeting."""
+
+    meeting_id: str = _col("meeting")
+    topic_id: str = _col("topic id (docs/topics.md)")
+    score: float = _col("strength of the topic in the meeting's passage (same scale as doc_topics)")
+    evidence: str = _col("the strongest cue phrase and its sentence")
+
+
+@dataclass
+class DocKeyphrase:
+    """doc_keyphrases.csv — free keyphrases per document (English noun phrases, Chinese words)."""
+
+    doc_id: str = _col("document")
+    phrase: str = _col("the phrase as written (its most frequent form)")
+    score: float = _col("English: frequency weighted by length; Chinese: jieba TF-IDF")
+    count: int = _col("occurrences in the document")
+    start: int = _col("first occurrence, start offset into the original text")
+    end: int = _col("first occurrence, end offset (exclusive)")
+
+
 TABLES: dict[str, type] = {
     "documents.csv": Document,
     "mentions.csv": Mention,
@@ -156,6 +178,8 @@ TABLES: dict[str, type] = {
     "meeting_participants.csv": MeetingParticipant,
     "affiliations.csv": Affiliation,
     "doc_topics.csv": DocTopic,
+    "meeting_topics.csv": MeetingTopic,
+    "doc_keyphrases.csv": DocKeyphrase,
 }
 
 

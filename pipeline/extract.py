@@ -24,6 +24,7 @@ import yaml
 
 from pipeline import contract
 from pipeline.dates import find_dates, parse_iso
+from pipeline.keyphrases import keyphrases
 from pipeline.params import ExtractParams, load_section
 
 logger = logging.getLogger(__name__)
@@ -316,42 +317,66 @@ def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
 
 @dataclass
 class Topics:
-    """The compiled topic taxonomy."""
+    """The compiled topic taxonomy: cues per topic and language, weak cues, exclusions."""
 
     en: dict[str, re.Pattern]
     zh: dict[str, re.Pattern]
     weak_en: re.Pattern | None
     weak_zh: re.Pattern | None
+    not_en: dict[str, re.Pattern] = field(default_factory=dict)
+    not_zh: dict[str, re.Pattern] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Topics:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        en, zh = {}, {}
+        en, zh, not_en, not_zh = {}, {}, {}, {}
         for tid, cues in data["topics"].items():
             if cues.get("en"):
-                en[tid] = re.compile(r"(?<![\w-])(?:" + "|".join(cues["en"]) + r")(?![\w-])", re.IGNORECASE)
+                en[tid] = _en_rx(cues["en"])
             if cues.get("zh"):
                 zh[tid] = re.compile("|".join(cues["zh"]))
+            if cues.get("not_en"):
+                not_en[tid] = _en_rx(cues["not_en"])
+            if cues.get("not_zh"):
+                not_zh[tid] = re.compile("|".join(cues["not_zh"]))
         weak = data.get("weak", {})
         w_en = re.compile(r"(?:" + "|".join(weak["en"]) + r")", re.IGNORECASE) if weak.get("en") else None
         w_zh = re.compile("|".join(weak["zh"])) if weak.get("zh") else None
-        return cls(en, zh, w_en, w_zh)
+        return cls(en, zh, w_en, w_zh, not_en, not_zh)
 
 
-def tag_topics(rec: dict, topics: Topics, params: ExtractParams) -> list[contract.DocTopic]:
-    """Topics of a document: cue hits per sentence, outside organization and person names."""
+def _en_rx(cues: list[str]) -> re.Pattern:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(cues) + r")(?![\w-])", re.IGNORECASE)
+
+
+def score_topics(
+    rec: dict, spans: list[list[int]], topics: Topics, params: ExtractParams
+) -> list[tuple[str, float, str]]:
+    """(topic, score, evidence) for the sentences ``spans`` of a linked document.
+
+    Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue). A cue
+    inside a name (person, organization, place) does not count unless it is the whole
+    name ("Taiwan", "SCO"), and neither does a cue inside a topic's exclusions
+    ("Belt and Road" is not road building).
+    """
     text, lang = rec["text"], rec["lang"]
     table = topics.zh if lang == "zh" else topics.en
     weak = topics.weak_zh if lang == "zh" else topics.weak_en
-    names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type") in ("organization", "person")]
+    nots = topics.not_zh if lang == "zh" else topics.not_en
+    names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
+    lo = min((s for s, _ in spans), default=0)
+    hi = max((e for _, e in spans), default=0)
     rows = []
     for tid, rx in sorted(table.items()):
+        excluded = [(m.start(), m.end()) for m in nots[tid].finditer(text, lo, hi)] if tid in nots else []
         score, best = 0.0, None
-        for s, e in rec["sentences"]:
+        for s, e in spans:
             sent_best = 0.0
             for m in rx.finditer(text, s, e):
                 a, b = m.start(), m.end()
-                if any(a < ne and ns < b for ns, ne in names):
+                if any(a < ne and ns < b and (a, b) != (ns, ne) for ns, ne in names):
+                    continue  # part of a name, not the name itself
+                if any(xs <= a and b <= xe for xs, xe in excluded):
                     continue
                 w = 0.5 if weak is not None and weak.fullmatch(m.group()) else 1.0
                 if w > sent_best:
@@ -362,8 +387,29 @@ def tag_topics(rec: dict, topics: Topics, params: ExtractParams) -> list[contrac
         if score >= params.topic_min_score and best:
             _, cue, s, e = best
             sentence = " ".join(text[s:e].split())
-            rows.append(contract.DocTopic(rec["doc_id"], tid, round(score, 2), f"{cue} | {sentence[:300]}"))
+            rows.append((tid, round(score, 2), f"{cue} | {sentence[:300]}"))
     return rows
+
+
+def tag_topics(rec: dict, topics: Topics, params: ExtractParams) -> list[contract.DocTopic]:
+    """Topics of a whole document."""
+    return [
+        contract.DocTopic(rec["doc_id"], t, sc, ev) for t, sc, ev in score_topics(rec, rec["sentences"], topics, params)
+    ]
+
+
+def meeting_passages(rec: dict, meetings: list[MeetingRecord]) -> dict[str, list[list[int]]]:
+    """Sentences that report each meeting: a main meeting's sentence and those after it up
+    to the next meeting's sentence; a reported meeting's own sentence only."""
+    starts = sorted({m.start for m in meetings})
+    out = {}
+    for m in meetings:
+        if m.kind == "main":
+            nxt = next((s for s in starts if s > m.start), None)
+            out[m.meeting_id] = [[s, e] for s, e in rec["sentences"] if s >= m.start and (nxt is None or s < nxt)]
+        else:
+            out[m.meeting_id] = [[s, e] for s, e in rec["sentences"] if s <= m.start < e or s == m.start]
+    return out
 
 
 # --------------------------------------------------------------------------- shell
@@ -383,10 +429,11 @@ def documents_table(docs: list[dict], anns: list[dict], linked: list[dict]) -> l
     return rows
 
 
-def run(linked: list[dict], params: ExtractParams) -> dict[str, list]:
+def run(linked: list[dict], params: ExtractParams, anns: list[dict] | None = None) -> dict[str, list]:
     """Meetings, participants, affiliations and topics of every linked document."""
     topics = Topics.load(Path(params.topics))
-    meetings, parts, affs, doc_topics = [], [], [], []
+    meetings, parts, affs, doc_topics, m_topics, keys = [], [], [], [], [], []
+    phrases = {a["doc_id"]: a.get("phrases", []) for a in (anns or [])}
     for rec in linked:
         if rec.get("error"):
             continue
@@ -394,6 +441,11 @@ def run(linked: list[dict], params: ExtractParams) -> dict[str, list]:
             ms = extract_meetings(rec, params)
             affs += extract_affiliations(rec)
             doc_topics += tag_topics(rec, topics, params)
+            for mid, spans in meeting_passages(rec, ms).items():
+                m_topics += [
+                    contract.MeetingTopic(mid, t, sc, ev) for t, sc, ev in score_topics(rec, spans, topics, params)
+                ]
+            keys += keyphrases(rec, phrases.get(rec["doc_id"], []), top_k=params.keyphrases_top_k)
         except Exception as e:
             logger.exception("extract failed on %s", rec["doc_id"])
             rec["error"] = f"extract failed: {type(e).__name__}: {e}"
@@ -405,7 +457,8 @@ def run(linked: list[dict], params: ExtractParams) -> dict[str, list]:
                 evidence=m.evidence, start=m.start, end=m.end, confidence=m.confidence,
             ))  # fmt: skip
             parts += [contract.MeetingParticipant(m.meeting_id, p, m.roles.get(p, "")) for p in m.participants]
-    return {"meetings": meetings, "participants": parts, "affiliations": affs, "doc_topics": doc_topics}
+    return {"meetings": meetings, "participants": parts, "affiliations": affs, "doc_topics": doc_topics,
+            "meeting_topics": m_topics, "keyphrases": keys}  # fmt: skip
 
 
 def write_outputs(result: dict, docs: list[dict], anns: list[dict], linked: list[dict], tables: Path) -> None:
@@ -414,6 +467,8 @@ def write_outputs(result: dict, docs: list[dict], anns: list[dict], linked: list
     contract.write_table(tables / "meeting_participants.csv", result["participants"], contract.MeetingParticipant)
     contract.write_table(tables / "affiliations.csv", result["affiliations"], contract.Affiliation)
     contract.write_table(tables / "doc_topics.csv", result["doc_topics"], contract.DocTopic)
+    contract.write_table(tables / "meeting_topics.csv", result["meeting_topics"], contract.MeetingTopic)
+    contract.write_table(tables / "doc_keyphrases.csv", result["keyphrases"], contract.DocKeyphrase)
     contract.write_table(tables / "documents.csv", documents_table(docs, anns, linked), contract.Document)
     logger.info("extract: %d meetings, %d affiliations, %d document topics",
                 len(result["meetings"]), len(result["affiliations"]), len(result["doc_topics"]))  # fmt: skip
@@ -432,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = list(contract.read_jsonl(a.documents))
     anns = list(contract.read_jsonl(a.ner))
     linked = list(contract.read_jsonl(a.linked))
-    result = run(linked, params)
+    result = run(linked, params, anns)
     write_outputs(result, docs, anns, linked, a.tables)
     contract.write_metrics(a.metrics, {
         "meetings": {k: sum(m.kind == k for m in result["meetings"]) for k in ("main", "reported")},

@@ -47,6 +47,7 @@ class DocAnnotation:
     doc_id: str
     sentences: list[list[int]] = field(default_factory=list)  # [start, end]
     mentions: list[dict] = field(default_factory=list)  # contract.Mention fields
+    phrases: list[list[int]] = field(default_factory=list)  # noun phrases [start, end] (English)
     error: str = ""
 
 
@@ -131,6 +132,23 @@ def _line_breaks(doc):
     return doc
 
 
+_PHRASE_DROP = {"DET", "PRON", "NUM", "PUNCT", "SYM", "CCONJ", "PART", "ADP", "SPACE"}
+
+
+def _noun_phrases(sdoc, p: PreparedDoc) -> list[list[int]]:
+    """Noun chunks without leading determiners, pronouns or numbers (keyphrase candidates)."""
+    out = []
+    for chunk in sdoc.noun_chunks:
+        toks = list(chunk)
+        while toks and (toks[0].pos_ in _PHRASE_DROP or toks[0].is_stop):
+            toks = toks[1:]
+        if not toks or toks[-1].pos_ not in ("NOUN", "PROPN"):
+            continue
+        a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        out.append(list(p.norm.span_to_original(a, b)))
+    return out
+
+
 def _register_spacy_components() -> None:
     from spacy.language import Language
 
@@ -178,6 +196,7 @@ class SpacyBackend:
                 m = _mention(p, ent.start_char, ent.end_char, ent.label_, sid)
                 if m:
                     ann.mentions.append(m)
+            ann.phrases = _noun_phrases(sdoc, p)
             out.append(ann)
         return out
 

@@ -62,6 +62,7 @@ class ExtractParams:
     topics: str = "models/topics/topics.yaml"
     topic_min_score: float = 1.0
     max_meeting_participants: int = 12
+    keyphrases_top_k: int = 15
 
 
 @dataclass(frozen=True)

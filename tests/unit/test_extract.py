@@ -289,3 +289,63 @@ def test_extract_topic_evidence_row():
     rec = _linked("The two sides agreed to expand trade.", [])
     (row,) = [t for t in tag_topics(rec, TOPICS, PARAMS) if t.topic_id == "trade"]
     assert (row.doc_id, row.evidence) == ("d", "trade | The two sides agreed to expand trade.")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "lang", "absent"),
+    [
+        # a cue word in an unrelated sense
+        ("The firm sells data mining software.", [], "en", "mining"),
+        ("The trade union called a strike.", [], "en", "trade"),
+        ("Pensions come from social security.", [], "en", "peace_security"),
+        ("Both sides support the Belt and Road Initiative.", [], "en", "infrastructure"),
+        ("The talks injected new energy into the partnership.", [], "en", "energy"),
+        # a cue inside a place's or an organization's name
+        ("The hotel stands on Energy Street.", [("Energy Street", "FAC")], "en", "energy"),
+        ("He joined the World Trade Organization.", [("World Trade Organization", "ORG")], "en", "trade"),
+        # Chinese compounds that contain a cue
+        ("他回忆了文化大革命时期的经历。", [], "zh", "culture_education"),
+        ("双方传递正能量。", [], "zh", "energy"),
+        ("中国是世界贸易组织成员。", [("世界贸易组织", "ORG")], "zh", "trade"),
+    ],
+)
+def test_extract_topic_traps_of_naive_matching(text, spans, lang, absent):
+    assert absent not in _topics(text, spans, lang=lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "lang", "present"),
+    [
+        (
+            "He reaffirmed that Taiwan is part of China.",
+            [("Taiwan", "GPE"), ("China", "GPE")],
+            "en",
+            "sovereignty_one_china",
+        ),
+        ("Both sides will cooperate within the SCO.", [("SCO", "ORG")], "en", "multilateral"),
+        ("Both sides will build new railways.", [], "en", "infrastructure"),
+        ("双方同意推进共建“一带一路”合作。", [], "zh", "development_strategy"),
+    ],
+)
+def test_extract_topic_whole_name_is_its_topic(text, spans, lang, present):
+    assert present in _topics(text, spans, lang=lang)
+
+
+def test_extract_meeting_topics_follow_the_meeting_passage():
+    from pipeline.extract import meeting_passages, score_topics
+
+    text = (
+        "Xi Jinping met with Vladimir Putin in Beijing on Tuesday. They discussed trade and energy. "
+        "The meeting between Xi Jinping and Narendra Modi in September focused on tourism."
+    )
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Vladimir Putin", "PERSON"), ("Beijing", "GPE"),
+                         ("Xi Jinping", "PERSON"), ("Narendra Modi", "PERSON")])  # fmt: skip
+    meetings = extract_meetings(rec, PARAMS)
+    passages = meeting_passages(rec, meetings)
+    by_pair = {tuple(sorted(m.participants)): m for m in meetings}
+    putin = by_pair[("person:vladimir-putin", "person:xi-jinping")]
+    modi = by_pair[("person:narendra-modi", "person:xi-jinping")]
+    topics_putin = {t for t, _, _ in score_topics(rec, passages[putin.meeting_id], TOPICS, PARAMS)}
+    topics_modi = {t for t, _, _ in score_topics(rec, passages[modi.meeting_id], TOPICS, PARAMS)}
+    assert {"trade", "energy"} <= topics_putin and "tourism" not in topics_putin
+    assert topics_modi == {"tourism"}

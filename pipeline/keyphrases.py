@@ -1,0 +1,95 @@
+"""Free keyphrases per document, for discovery beyond the topic taxonomy.
+
+English: spaCy noun chunks (collected by the ner stage, determiners and pronouns cut),
+grouped case-insensitively and scored by frequency, longer phrases weighing more.
+Chinese: words from jieba, a well-kept segmenter that ships its dictionary and IDF
+table (offline), ranked by its TF-IDF over nouns, verbal nouns and idioms. Names of
+persons, countries, places and organizations are left out (they have their own tables).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+from pipeline import contract
+from pipeline.textnorm import to_simplified
+
+__all__ = ["chinese_keyphrases", "english_keyphrases", "keyphrases"]
+
+_SPACE = re.compile(r"\s+")
+_ZH_POS = ("n", "vn", "nz", "l", "an")
+_ZH_GENERIC = frozenset(
+    "双方 关系 发展 合作 问题 工作 方面 领域 国家 两国 人民 政府 总统 主席 总理 会谈 会见 意见 声明 全面 两国人民 两国关系 "
+    "各方 中方 蒙方 俄方 美方 时期 时代 水平 基础 框架 机制 作用 重要 进一步".split()
+)
+_EN_GENERIC = frozenset(
+    "cooperation countries country side sides relations ties development people peoples world region years year "
+    "time part parts field fields area areas way ways efforts effort issues issue work leaders leader".split()
+)
+
+
+def _inside_name(a: int, b: int, names: list[tuple[int, int]]) -> bool:
+    return any(s <= a and b <= e for s, e in names)
+
+
+def english_keyphrases(doc_id: str, text: str, phrases: list[list[int]], names: list[tuple[int, int]],
+                       *, top_k: int, persons: list[tuple[int, int]] = ()) -> list[contract.DocKeyphrase]:  # fmt: skip
+    """Top noun phrases of an English document."""
+    counts: Counter = Counter()
+    first: dict[str, tuple[int, int]] = {}
+    surface: dict[str, Counter] = {}
+    for a, b in phrases:
+        if _inside_name(a, b, names) or any(a <= s and e <= b for s, e in persons):
+            continue  # a name, or a title and a person's name
+        phrase = _SPACE.sub(" ", text[a:b]).strip()
+        if len(phrase) < 3 or not any(c.isalpha() for c in phrase):
+            continue
+        key = phrase.casefold()
+        if key in _EN_GENERIC:
+            continue
+        counts[key] += 1
+        first.setdefault(key, (a, b))
+        surface.setdefault(key, Counter())[phrase] += 1
+    scored = sorted(((n * (1 + 0.5 * (len(k.split()) - 1)), k) for k, n in counts.items()), key=lambda x: (-x[0], x[1]))
+    out = []
+    for score, key in scored[:top_k]:
+        a, b = first[key]
+        shown = sorted(surface[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        out.append(contract.DocKeyphrase(doc_id, shown, round(score, 4), counts[key], a, b))
+    return out
+
+
+def chinese_keyphrases(
+    doc_id: str, text: str, names: list[tuple[int, int]], *, top_k: int
+) -> list[contract.DocKeyphrase]:
+    """Top words of a Chinese document by jieba's TF-IDF (offsets into the original text)."""
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    simple = to_simplified(text)  # same length: offsets stay valid
+    name_words = {simple[s:e] for s, e in names}
+    tags = jieba.analyse.extract_tags(simple, topK=top_k * 3, withWeight=True, allowPOS=_ZH_POS)
+    out = []
+    for word, weight in tags:
+        if word in _ZH_GENERIC or word in name_words or len(word) < 2:
+            continue
+        start = simple.find(word)
+        if start < 0:
+            continue
+        out.append(contract.DocKeyphrase(doc_id, text[start : start + len(word)], round(weight, 4),
+                                         simple.count(word), start, start + len(word)))  # fmt: skip
+        if len(out) == top_k:
+            break
+    return out
+
+
+def keyphrases(rec: dict, phrases: list[list[int]], *, top_k: int) -> list[contract.DocKeyphrase]:
+    """Keyphrases of one linked document record."""
+    names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
+    if rec["lang"] == "zh":
+        return chinese_keyphrases(rec["doc_id"], rec["text"], names, top_k=top_k)
+    persons = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type") == "person"]
+    return english_keyphrases(rec["doc_id"], rec["text"], phrases, names, top_k=top_k, persons=persons)
