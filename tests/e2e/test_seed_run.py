@@ -125,9 +125,15 @@ def test_seed_run_bad_documents_become_rows_not_crashes(tmp_path, root):
     (inp / "good.txt").write_text((root / "seeds" / "000_a624e571a2d22acb.txt").read_text("utf-8"), "utf-8")
     (inp / "empty.txt").write_text("   \n", "utf-8")
     (inp / "binary.txt").write_bytes(b"%PDF-1.4\n\x00\x01\x02")
-    (inp / "french.txt").write_text("Le président a rencontré le premier ministre à Paris pour discuter du commerce.", "utf-8")
-    (inp / "gbk.txt").write_bytes("国家主席习近平在北京会见蒙古国总统呼日勒苏赫，双方就双边关系交换意见。".encode("gbk"))
-    (inp / "batch.jsonl").write_text('{"id": "a", "text": "Xi Jinping met Vladimir Putin in Moscow on Tuesday."}\n{broken\n', "utf-8")
+    (inp / "french.txt").write_text(
+        "Le président a rencontré le premier ministre à Paris pour discuter du commerce.", "utf-8"
+    )
+    (inp / "gbk.txt").write_bytes(
+        "国家主席习近平在北京会见蒙古国总统呼日勒苏赫，双方就双边关系交换意见。".encode("gbk")
+    )
+    (inp / "batch.jsonl").write_text(
+        '{"id": "a", "text": "Xi Jinping met Vladimir Putin in Moscow on Tuesday."}\n{broken\n', "utf-8"
+    )
     counts = run_all(inp, tmp_path / "out", root / "params.yaml", progress=False)
     docs = {d.doc_id: d for d in contract.read_table(tmp_path / "out" / "documents.csv", contract.Document)}
     assert counts["documents"] == len(docs) == 7
