@@ -149,18 +149,27 @@ def _dateline(rec: dict) -> tuple[str, str, int]:
     return (place.title() if place.isupper() else place), ent, dl["end"]
 
 
+def lang_at(rec: dict, pos: int) -> str:
+    """Language at an offset: the paragraph's in a mixed document, else the document's."""
+    for s, e, lang in rec.get("segments") or ():
+        if s <= pos < e:
+            return lang
+    return rec["lang"]
+
+
 def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     """Meetings stated in one linked document."""
-    text, lang, doc_id = rec["text"], rec["lang"], rec["doc_id"]
+    text, doc_id = rec["text"], rec["doc_id"]
     ref = parse_iso(rec.get("date"))
     ents = rec["entities"]
-    trig_rx, neg_rx = (ZH_TRIGGER, ZH_NEGATIVE) if lang == "zh" else (EN_TRIGGER, EN_NEGATIVE)
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
     recent_dates: list[tuple[int, object]] = []
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
+        lang = lang_at(rec, s)
+        trig_rx, neg_rx = (ZH_TRIGGER, ZH_NEGATIVE) if lang == "zh" else (EN_TRIGGER, EN_NEGATIVE)
         ments = _sentence_mentions(rec, sid)
         persons = []
         not_part = NOT_PARTICIPANT_ZH if lang == "zh" else NOT_PARTICIPANT_EN
@@ -279,12 +288,13 @@ EN_APPOSITION = re.compile(
 
 def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
     """Person → country/organization with the title, from titles and appositions."""
-    text, lang = rec["text"], rec["lang"]
+    text = rec["text"]
     mentions = [m for m in rec["mentions"] if m.get("entity_id")]
     out: dict[tuple, contract.Affiliation] = {}
     for i, m in enumerate(mentions):
         if m.get("type") != "person":
             continue
+        lang = lang_at(rec, m["start"])
         # "Chinese Premier Li Qiang" / 中华人民共和国主席习近平 / 国务院总理李克强
         title = _role_before(text, m["start"], lang)
         if title:
@@ -359,18 +369,22 @@ def score_topics(
     name ("Taiwan", "SCO"), and neither does a cue inside a topic's exclusions
     ("Belt and Road" is not road building).
     """
-    text, lang = rec["text"], rec["lang"]
-    table = topics.zh if lang == "zh" else topics.en
-    weak = topics.weak_zh if lang == "zh" else topics.weak_en
-    nots = topics.not_zh if lang == "zh" else topics.not_en
+    text = rec["text"]
     names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
-    lo = min((s for s, _ in spans), default=0)
-    hi = max((e for _, e in spans), default=0)
+    by_lang: dict[str, list[list[int]]] = {}
+    for span in spans:
+        by_lang.setdefault("zh" if lang_at(rec, span[0]) == "zh" else "en", []).append(span)
+    tids = sorted(set(topics.en) | set(topics.zh))
     rows = []
-    for tid, rx in sorted(table.items()):
-        excluded = [(m.start(), m.end()) for m in nots[tid].finditer(text, lo, hi)] if tid in nots else []
+    for tid in tids:
         score, best = 0.0, None
-        for s, e in spans:
+        for s, e, lang in sorted((s, e, lang) for lang, sp in by_lang.items() for s, e in sp):
+            rx = (topics.zh if lang == "zh" else topics.en).get(tid)
+            if rx is None:
+                continue
+            weak = topics.weak_zh if lang == "zh" else topics.weak_en
+            nots = topics.not_zh if lang == "zh" else topics.not_en
+            excluded = [(m.start(), m.end()) for m in nots[tid].finditer(text, s, e)] if tid in nots else []
             sent_best = 0.0
             for m in rx.finditer(text, s, e):
                 a, b = m.start(), m.end()

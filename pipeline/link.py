@@ -176,28 +176,38 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
         out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
                     "start": s, "end": e, "text": text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
 
-    rx = _gazetteer_regex(id(kb), kb, lang)
-    if rx is not None:
-        for m in rx.finditer(text):
-            add(m.start(), m.end(), "KB", replace=True)
-        # names nested in a known name ("Central Committee of the Communist Party of China"
-        # also names the party); recorded as their own, overlapping mentions
-        for outer in [x for x in mentions + out if kb.lookup(x["text"]) is not None]:
-            for m in rx.finditer(text, outer["start"] + 1, outer["end"]):
-                s, e = m.start(), m.end()
-                if (s, e) != (outer["start"], outer["end"]) and not any(
-                        (x["start"], x["end"]) == (s, e) for x in mentions + out):  # fmt: skip
-                    sid = outer["sentence_id"]
-                    out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
-                                "start": s, "end": e, "text": text[s:e], "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
-    if lang == "zh" and kb.zh_abbr:
-        chars = "".join(sorted(kb.zh_abbr))
-        for m in re.finditer(rf"([{chars}])方", text):
-            add(m.start(), m.end(), "ABBR")
-        for m in re.finditer(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})", text):
-            if len(set(m.group(1))) == len(m.group(1)):
-                for i in range(m.start(), m.end()):
-                    add(i, i + 1, "ABBR")
+    segments = doc.get("segments") or [[0, len(text), lang]]
+    for seg_lang in sorted({seg[2] for seg in segments}):
+        spans = [(s, e) for s, e, sl in segments if sl == seg_lang]
+        rx = _gazetteer_regex(id(kb), kb, seg_lang) if seg_lang in ("en", "zh") else None
+        for lo, hi in spans if rx is not None else ():
+            for m in rx.finditer(text, lo, hi):
+                add(m.start(), m.end(), "KB", replace=True)
+        if rx is not None:
+            # names nested in a known name ("Central Committee of the Communist Party of
+            # China" also names the party); recorded as their own, overlapping mentions
+            for outer in [x for x in mentions + out if kb.lookup(x["text"]) is not None]:
+                if not any(lo <= outer["start"] < hi for lo, hi in spans):
+                    continue
+                outer_entity = kb.lookup(outer["text"])
+                for m in rx.finditer(text, outer["start"] + 1, outer["end"]):
+                    s, e = m.start(), m.end()
+                    if kb.lookup(m.group()) is outer_entity:
+                        continue  # "Putin" inside "Vladimir Putin": the same entity
+                    if (s, e) != (outer["start"], outer["end"]) and not any(
+                            (x["start"], x["end"]) == (s, e) for x in mentions + out):  # fmt: skip
+                        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}",
+                                    "sentence_id": outer["sentence_id"], "start": s, "end": e, "text": text[s:e],
+                                    "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
+        if seg_lang == "zh" and kb.zh_abbr:
+            chars = "".join(sorted(kb.zh_abbr))
+            for lo, hi in spans:
+                for m in re.compile(rf"([{chars}])方").finditer(text, lo, hi):
+                    add(m.start(), m.end(), "ABBR")
+                for m in re.compile(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})").finditer(text, lo, hi):
+                    if len(set(m.group(1))) == len(m.group(1)):
+                        for i in range(m.start(), m.end()):
+                            add(i, i + 1, "ABBR")
     return sorted(out, key=lambda m: m["start"])
 
 
@@ -340,7 +350,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             register(m["entity_id"], rec["type"], m["text"])
             mentions.append(m)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
-    return {**{k: doc.get(k) for k in ("doc_id", "lang", "date", "title", "text", "body_start", "dateline")},
+    return {**{k: doc.get(k) for k in ("doc_id", "lang", "date", "title", "text", "body_start", "dateline", "segments")},
             "sentences": sentences, "mentions": mentions, "entities": entities}  # fmt: skip
 
 

@@ -67,17 +67,18 @@ class PreparedDoc:
     model_text: str  # same length as norm.text
 
 
-def prepare_text(doc: dict, *, simplify: str | None = None) -> PreparedDoc:
+def prepare_text(doc: dict, *, simplify: str | None = None, blank: list | None = None) -> PreparedDoc:
     """Normalize a document's text for a model, keeping the offset map.
 
     Boilerplate spans and a leading date line are replaced by spaces (same length), so
-    the model never sees them and offsets stay aligned. ``simplify`` is an OpenCC config
-    (``"t2s"``) for Chinese; conversion keeps the length.
+    the model never sees them and offsets stay aligned; so are the ``blank`` spans (the
+    paragraphs of a mixed-language document that belong to the other backend).
+    ``simplify`` is an OpenCC config (``"t2s"``) for Chinese; conversion keeps the length.
     """
     original = doc["text"]
     norm = nfkc_with_offsets(original)
     chars = list(norm.text)
-    blank = [[0, doc.get("body_start", 0)], *doc.get("skip_spans", [])]
+    blank = [[0, doc.get("body_start", 0)], *doc.get("skip_spans", []), *(blank or [])]
     # original offsets → normalized indices: offsets are non-decreasing
     for s, e in blank:
         i0, i1 = bisect_left(norm.offsets, s, hi=len(chars)), bisect_left(norm.offsets, e, hi=len(chars))
@@ -135,7 +136,7 @@ def _line_breaks(doc):
 _PHRASE_DROP = {"DET", "PRON", "NUM", "PUNCT", "SYM", "CCONJ", "PART", "ADP", "SPACE"}
 
 
-def _noun_phrases(sdoc, p: PreparedDoc) -> list[list[int]]:
+def _noun_phrases(sdoc, p: PreparedDoc, base: int = 0) -> list[list[int]]:
     """Noun chunks without leading determiners, pronouns or numbers (keyphrase candidates)."""
     out = []
     for chunk in sdoc.noun_chunks:
@@ -144,8 +145,28 @@ def _noun_phrases(sdoc, p: PreparedDoc) -> list[list[int]]:
             toks = toks[1:]
         if not toks or toks[-1].pos_ not in ("NOUN", "PROPN"):
             continue
-        a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        a, b = base + toks[0].idx, base + toks[-1].idx + len(toks[-1].text)
         out.append(list(p.norm.span_to_original(a, b)))
+    return out
+
+
+def text_chunks(text: str, max_len: int) -> list[tuple[int, int]]:
+    """Spans of at most ``max_len`` characters covering ``text``: cut at the last line
+    break, else the last whitespace, else hard (a 200,000-character line still goes
+    through). Whitespace-only pieces are dropped."""
+    out = []
+    start, n = 0, len(text)
+    while start < n:
+        end = min(n, start + max_len)
+        if end < n:
+            cut = text.rfind("\n", start + max_len // 2, end)
+            if cut < 0:
+                cut = max(text.rfind(" ", start + max_len // 2, end), -1)
+            if cut > start:
+                end = cut + 1
+        if text[start:end].strip():
+            out.append((start, end))
+        start = end
     return out
 
 
@@ -176,29 +197,30 @@ class SpacyBackend:
         if "parser" in self.nlp.pipe_names and "diplograph_line_breaks" not in self.nlp.pipe_names:
             self.nlp.add_pipe("diplograph_line_breaks", before="parser")
 
+    MAX_CHUNK = 50_000  # characters per spaCy call: long documents go through in pieces
+
     def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
-        out = []
-        texts = (p.model_text for p in docs)
-        for p, sdoc in zip(docs, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
-            ann = DocAnnotation(p.doc_id)
+        anns = {p.doc_id: DocAnnotation(p.doc_id) for p in docs}
+        pieces = [(p, a, b) for p in docs for a, b in text_chunks(p.model_text, self.MAX_CHUNK)]
+        texts = (p.model_text[a:b] for p, a, b in pieces)
+        for (p, base, _), sdoc in zip(pieces, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+            ann = anns[p.doc_id]
             sent_index = {}
             for sent in sdoc.sents:
-                a, b = _trim(p.model_text, sent.start_char, sent.end_char)
+                a, b = _trim(p.model_text, base + sent.start_char, base + sent.end_char)
                 if a == b:
                     continue
                 sid = len(ann.sentences)
                 ann.sentences.append(list(p.norm.span_to_original(a, b)))
                 sent_index[sent.start] = sid
             for ent in sdoc.ents:
-                if ent.label_ not in self.KEEP:
+                if ent.label_ not in self.KEEP or ent.sent.start not in sent_index:
                     continue
-                sid = sent_index.get(ent.sent.start, 0)
-                m = _mention(p, ent.start_char, ent.end_char, ent.label_, sid)
+                m = _mention(p, base + ent.start_char, base + ent.end_char, ent.label_, sent_index[ent.sent.start])
                 if m:
                     ann.mentions.append(m)
-            ann.phrases = _noun_phrases(sdoc, p)
-            out.append(ann)
-        return out
+            ann.phrases += _noun_phrases(sdoc, p, base)
+        return [anns[p.doc_id] for p in docs]
 
 
 # --------------------------------------------------------------------------- Chinese
@@ -349,20 +371,23 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
 
     docs = list(docs)
     loaded: dict[str, NerBackend] = dict(backends or {})
-    results: dict[str, DocAnnotation] = {}
-    by_lang: dict[str, list[dict]] = {}
+    parts: dict[str, list[DocAnnotation]] = {}
+    work: dict[str, list[tuple[dict, list]]] = {}
     for d in docs:
-        if d["status"] == "ok":
-            by_lang.setdefault(d["lang"], []).append(d)
-    bar = progress_bar(range(sum(len(v) for v in by_lang.values())), desc="ner", enabled=progress)
-    for lang in sorted(by_lang):
+        if d["status"] != "ok":
+            continue
+        for lang, blank in language_parts(d):
+            if lang in BACKENDS:
+                work.setdefault(lang, []).append((d, blank))
+    bar = progress_bar(range(sum(len(v) for v in work.values())), desc="ner", enabled=progress)
+    for lang in sorted(work):
         if lang not in loaded:
             loaded[lang] = BACKENDS[lang](params)
         backend = loaded[lang]
-        group = by_lang[lang]
+        group = work[lang]
         for i in range(0, len(group), chunk):
-            part = group[i : i + chunk]
-            prepared = [prepare_text(d, simplify=params.opencc_config if lang == "zh" else None) for d in part]
+            prepared = [prepare_text(d, simplify=params.opencc_config if lang == "zh" else None, blank=blank)
+                        for d, blank in group[i : i + chunk]]  # fmt: skip
             try:
                 anns = backend.annotate(prepared)
             except Exception:
@@ -374,11 +399,46 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
                         logger.exception("ner failed on %s", p.doc_id)
                         anns.append(DocAnnotation(p.doc_id, error=f"ner failed: {type(e).__name__}: {e}"))
             for a in anns:
-                results[a.doc_id] = a
+                parts.setdefault(a.doc_id, []).append(a)
                 next(bar, None)
     for _ in bar:
         pass
-    return [results.get(d["doc_id"], DocAnnotation(d["doc_id"])) for d in docs]
+    return [merge_annotations(d["doc_id"], parts.get(d["doc_id"], [])) for d in docs]
+
+
+def language_parts(doc: dict) -> list[tuple[str, list]]:
+    """(language, spans to blank) per backend run: one run for a one-language document;
+    for a mixed one (``segments`` from normalize), one run per language with the other
+    languages' paragraphs blanked out."""
+    segments = doc.get("segments") or []
+    if not segments:
+        return [(doc["lang"], [])]
+    out = []
+    for lang in sorted({seg[2] for seg in segments}):
+        blank = [[s, e] for s, e, other in segments if other != lang]
+        out.append((lang, blank))
+    return out
+
+
+def merge_annotations(doc_id: str, anns: list[DocAnnotation]) -> DocAnnotation:
+    """One annotation from the per-language runs of a document: sentences in text order,
+    mentions renumbered to them."""
+    if len(anns) == 1:
+        return anns[0]
+    merged = DocAnnotation(doc_id)
+    errors = [a.error for a in anns if a.error]
+    if errors:
+        merged.error = "; ".join(errors)
+        return merged
+    tagged = sorted((tuple(s), a_i, s_i) for a_i, a in enumerate(anns) for s_i, s in enumerate(a.sentences))
+    new_id = {(a_i, s_i): n for n, (_, a_i, s_i) in enumerate(tagged)}
+    merged.sentences = [list(s) for s, _, _ in tagged]
+    for a_i, a in enumerate(anns):
+        for m in a.mentions:
+            merged.mentions.append({**m, "sentence_id": new_id[(a_i, m["sentence_id"])]})
+        merged.phrases += a.phrases
+    merged.mentions.sort(key=lambda m: (m["start"], m["end"]))
+    return merged
 
 
 _WS = re.compile(r"\s+")

@@ -226,6 +226,40 @@ def _is_english(text: str) -> bool:
     return any(lang.lang == "en" and lang.prob >= 0.5 for lang in langs)
 
 
+def language_segments(text: str, start: int, doc_lang: str) -> list[list]:
+    """Paragraph-level languages of a mixed English/Chinese document.
+
+    Each line is Chinese when ideographs make up a fifth of its letters, else takes the
+    document's Latin-script language (``en``) or ``other``; lines without letters join the
+    paragraph before them. Consecutive lines of one language form a segment
+    ``[start, end, lang]``. Returns ``[]`` when the whole document is one language.
+    """
+    segs: list[list] = []
+    pos = start
+    for line in text[start:].splitlines(keepends=True):
+        c = script_counts(line)
+        letters = sum(c.values())
+        if letters == 0:
+            lang = segs[-1][2] if segs else None
+        elif c["cjk"] >= 0.2 * letters:
+            lang = "zh"
+        elif c["latin"] >= 0.5 * letters:
+            lang = "en" if doc_lang == "en" else ("en" if _is_english(line) else "other")
+        else:
+            lang = "other"
+        end = pos + len(line)
+        if lang is None:
+            pos = end
+            continue
+        if segs and segs[-1][2] == lang:
+            segs[-1][1] = end
+        else:
+            segs.append([pos, end, lang])
+        pos = end
+    langs = {s[2] for s in segs}
+    return segs if len(langs) > 1 and "zh" in langs else []
+
+
 def detect_script(text: str, *, opencc_config: str = "t2s") -> str:
     """For Chinese: ``simplified``, ``traditional`` or ``mixed`` (by what OpenCC changes)."""
     cjk = [ch for ch in text if is_cjk(ch)]
@@ -304,7 +338,7 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     """
     rec = contract.Document(doc_id=raw.doc_id, source=raw.source, lang="", script="", date="",
                             title="", n_chars=0, status="ok", error="")  # fmt: skip
-    out = {"text": "", "body_start": 0, "skip_spans": [], "dateline": None}
+    out = {"text": "", "body_start": 0, "skip_spans": [], "dateline": None, "segments": []}
     if raw.error:
         rec.status, rec.error = "error", raw.error
         return {**asdict(rec), **out}
@@ -329,7 +363,12 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
         rec.status, rec.error = "skipped", f"empty or too short (< {params.min_chars} characters)"
         return {**asdict(rec), **out}
     if len(text) > params.max_chars:
-        rec.error = f"text cut at {params.max_chars} of {len(text)} characters"
+        # only the head goes on (offsets still index the original, of which it is a prefix)
+        cut = text.rfind("\n", params.max_chars // 2, params.max_chars)
+        cut = cut if cut > 0 else params.max_chars
+        rec.error = f"text cut at {cut} of {len(text)} characters (normalize.max_chars)"
+        text = text[:cut]
+        out["text"] = text
     lang = (raw.meta.get("lang") or "").lower().split("-")[0] or detect_language(text[body_start:])
     rec.lang = lang if lang in ("en", "zh") else "other"
     rec.script = detect_script(text) if rec.lang == "zh" else ("latin" if rec.lang == "en" else "")
@@ -342,6 +381,8 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
         rec.date = find_publication_date(text[body_start : body_start + 600]) or ""
     out["skip_spans"] = find_boilerplate(text)
     out["dateline"] = find_dateline(text, body_start)
+    if rec.lang in ("en", "zh"):
+        out["segments"] = language_segments(text, body_start, rec.lang)
     if rec.lang not in params.languages:
         rec.status, rec.error = (
             "skipped",
