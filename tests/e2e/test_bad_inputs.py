@@ -39,7 +39,7 @@ def _corpus(folder):
         "page.html": (
             "<html><head><title>Talks in Beijing</title><script>alert('x')</script></head>"
             f"<body><p>{EN}</p><div>{ZH}</div></body></html>"
-        ).encode(),  # fmt: skip
+        ).encode(),
         "mixed.txt": f"{EN}\n\n{ZH}\n".encode(),
         "russian.txt": "Президент России Владимир Путин встретился с председателем КНР Си Цзиньпином в Москве.".encode(),
         "mongolian.txt": "Монгол Улсын Ерөнхийлөгч Ухнаагийн Хүрэлсүх Бээжинд айлчлал хийлээ. Хоёр тал хамтын ажиллагааг хэлэлцэв.".encode(),
