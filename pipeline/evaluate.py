@@ -14,7 +14,6 @@ Scores (micro-averaged over documents):
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import unicodedata
@@ -23,7 +22,7 @@ from itertools import combinations
 from pathlib import Path
 
 from pipeline import contract
-from pipeline.params import load_section
+from pipeline.params import load_section, stage_parser
 
 logger = logging.getLogger(__name__)
 
@@ -219,12 +218,11 @@ def _score_topics(rows: list[contract.DocTopic], gold: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph evaluate", description="Score a run against gold annotations.")
+    p = stage_parser("evaluate", "Score a run against gold annotations.", metrics=False)
     p.add_argument("--tables", type=Path, required=True, help="folder with the run's CSV tables")
     p.add_argument("--gold", type=Path, default=None, help="gold JSON (default: evaluate.gold in params.yaml)")
     p.add_argument("--output", type=Path, required=True, help="metrics.json to write (the summary scores)")
     p.add_argument("--details", type=Path, default=None, help="JSON with per-document scores and every error")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     gold_path = a.gold or Path(load_section(a.params, "evaluate").gold)
     gold = json.loads(gold_path.read_text(encoding="utf-8"))

@@ -13,7 +13,6 @@ whose subject is a pronoun ("He met with …") takes the last person named befor
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import logging
 import re
@@ -25,7 +24,7 @@ import yaml
 from pipeline import contract
 from pipeline.dates import find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
-from pipeline.params import ExtractParams, load_section
+from pipeline.params import ExtractParams, load_section, stage_parser
 
 logger = logging.getLogger(__name__)
 
@@ -489,13 +488,11 @@ def write_outputs(result: dict, docs: list[dict], anns: list[dict], linked: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph extract", description="Meetings, affiliations and topics.")
+    p = stage_parser("extract", "Meetings, affiliations and topics.")
     p.add_argument("--documents", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--ner", type=Path, required=True, help="ner.jsonl from ner")
     p.add_argument("--linked", type=Path, required=True, help="linked.jsonl from link")
     p.add_argument("--tables", type=Path, required=True, help="folder for the CSV tables")
-    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "extract")
     docs = list(contract.read_jsonl(a.documents))

@@ -6,7 +6,6 @@ Core (pure): :func:`build_graph` from the tables' rows. Shell: :func:`main`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from collections import defaultdict
@@ -16,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 
 from pipeline import contract
-from pipeline.params import GraphParams, load_section
+from pipeline.params import GraphParams, load_section, stage_parser
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +87,9 @@ def write_graph(g: nx.MultiDiGraph, out_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph graph", description="Build the entity graph from the tables.")
+    p = stage_parser("graph", "Build the entity graph from the tables.")
     p.add_argument("--tables", type=Path, required=True, help="folder with the CSV tables")
     p.add_argument("--output", type=Path, required=True, help="folder for graph.graphml and graph.json")
-    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "graph")
     g = run(a.tables, params)

@@ -21,7 +21,6 @@ Resolution, in order:
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from pipeline import contract
 from pipeline.kb import KbEntity, KnowledgeBase, slug
-from pipeline.params import LinkParams, load_section
+from pipeline.params import LinkParams, load_section, stage_parser
 from pipeline.textnorm import is_cjk
 
 logger = logging.getLogger(__name__)
@@ -449,13 +448,11 @@ def mention_rows(linked: list[dict]) -> list[contract.Mention]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph link", description="Resolve mentions to entities.")
+    p = stage_parser("link", "Resolve mentions to entities.")
     p.add_argument("--documents", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--ner", type=Path, required=True, help="ner.jsonl from ner")
     p.add_argument("--output", type=Path, required=True, help="linked.jsonl to write")
     p.add_argument("--tables", type=Path, required=True, help="folder for mentions.csv and entities.csv")
-    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "link")
     docs = list(contract.read_jsonl(a.documents))

@@ -12,7 +12,6 @@ in the output index the original document text.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 from bisect import bisect_left
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline import contract
-from pipeline.params import NerParams, load_section
+from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
 
 logger = logging.getLogger(__name__)
@@ -445,11 +444,9 @@ _WS = re.compile(r"\s+")
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph ner", description="Named-entity mentions per document.")
+    p = stage_parser("ner", "Named-entity mentions per document.")
     p.add_argument("--input", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
-    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "ner")
     docs = list(contract.read_jsonl(a.input))

@@ -14,7 +14,6 @@ so deterministic) tells English from other Latin-script languages. All work offl
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import logging
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from pipeline import contract
 from pipeline.dates import find_publication_date
-from pipeline.params import NormalizeParams, load_section
+from pipeline.params import NormalizeParams, load_section, stage_parser
 from pipeline.textnorm import is_cjk, to_simplified
 
 logger = logging.getLogger(__name__)
@@ -480,13 +479,9 @@ def run(input_dir: Path, params: NormalizeParams, progress: bool = False) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="diplograph normalize", description="Decode inputs; detect language, script, dates."
-    )
+    p = stage_parser("normalize", "Decode inputs; detect language, script, dates.")
     p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")
     p.add_argument("--output", type=Path, required=True, help="documents.jsonl to write")
-    p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"))
     a = p.parse_args(argv)
     params = load_section(a.params, "normalize")
     docs = run(a.input, params, progress=True)

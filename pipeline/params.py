@@ -7,6 +7,7 @@ Relative paths in the params are resolved against the folder of ``params.yaml``.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,15 @@ def load_all(path: Path | None) -> dict[str, Any]:
     data = _read(path) if path is not None else {}
     base = path.resolve().parent if path is not None else project_root()
     return {name: _build(cls, data.get(name), base, name) for name, cls in SECTIONS.items()}
+
+
+def stage_parser(prog: str, description: str, *, metrics: bool = True) -> argparse.ArgumentParser:
+    """The argument parser every stage starts from: ``--params`` (and ``--metrics``)."""
+    p = argparse.ArgumentParser(prog=f"diplograph {prog}", description=description)
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="settings (one section per stage)")
+    if metrics:
+        p.add_argument("--metrics", type=Path, default=None, help="JSON file for this stage's counts")
+    return p
 
 
 def project_root() -> Path:
