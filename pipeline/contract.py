@@ -145,7 +145,10 @@ class DocTopic:
     doc_id: str = _col("document")
     topic_id: str = _col("topic id (the reference ids of docs/topics.md)")
     score: float = _col("strength of the topic in the document (see docs/topics.md)")
-    evidence: str = _col("the strongest cue phrase and its sentence")
+    evidence: str = _col("the sentence with the strongest cue")
+    cue: str = _col("the strongest cue phrase, as written", default="")
+    start: int = _col("cue start offset into the original text", default=0)
+    end: int = _col("cue end offset (exclusive)", default=0)
 
 
 @dataclass
@@ -155,7 +158,10 @@ class MeetingTopic:
     meeting_id: str = _col("meeting")
     topic_id: str = _col("topic id (docs/topics.md)")
     score: float = _col("strength of the topic in the meeting's passage (same scale as doc_topics)")
-    evidence: str = _col("the strongest cue phrase and its sentence")
+    evidence: str = _col("the sentence with the strongest cue")
+    cue: str = _col("the strongest cue phrase, as written", default="")
+    start: int = _col("cue start offset into the original text", default=0)
+    end: int = _col("cue end offset (exclusive)", default=0)
 
 
 @dataclass

@@ -358,10 +358,20 @@ def _en_rx(cues: list[str]) -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:" + "|".join(cues) + r")(?![\w-])", re.IGNORECASE)
 
 
-def score_topics(
-    rec: dict, spans: list[list[int]], topics: Topics, params: ExtractParams
-) -> list[tuple[str, float, str]]:
-    """(topic, score, evidence) for the sentences ``spans`` of a linked document.
+@dataclass(frozen=True)
+class TopicHit:
+    """A topic of a passage, with its score, evidence sentence and strongest cue."""
+
+    topic_id: str
+    score: float
+    evidence: str
+    cue: str
+    start: int
+    end: int
+
+
+def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: ExtractParams) -> list[TopicHit]:
+    """Topics of the sentences ``spans`` of a linked document.
 
     Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue). A cue
     inside a name (person, organization, place) does not count unless it is the whole
@@ -395,19 +405,19 @@ def score_topics(
                 if w > sent_best:
                     sent_best = w
                     if best is None or w > best[0]:
-                        best = (w, m.group(), s, e)
+                        best = (w, m.group(), s, e, m.start(), m.end())
             score += sent_best
         if score >= params.topic_min_score and best:
-            _, cue, s, e = best
-            sentence = " ".join(text[s:e].split())
-            rows.append((tid, round(score, 2), f"{cue} | {sentence[:300]}"))
+            _, cue, s, e, cs, ce = best
+            rows.append(TopicHit(tid, round(score, 2), " ".join(text[s:e].split())[:500], cue, cs, ce))
     return rows
 
 
 def tag_topics(rec: dict, topics: Topics, params: ExtractParams) -> list[contract.DocTopic]:
     """Topics of a whole document."""
     return [
-        contract.DocTopic(rec["doc_id"], t, sc, ev) for t, sc, ev in score_topics(rec, rec["sentences"], topics, params)
+        contract.DocTopic(rec["doc_id"], h.topic_id, h.score, h.evidence, h.cue, h.start, h.end)
+        for h in score_topics(rec, rec["sentences"], topics, params)
     ]
 
 
@@ -456,7 +466,8 @@ def run(linked: list[dict], params: ExtractParams, anns: list[dict] | None = Non
             doc_topics += tag_topics(rec, topics, params)
             for mid, spans in meeting_passages(rec, ms).items():
                 m_topics += [
-                    contract.MeetingTopic(mid, t, sc, ev) for t, sc, ev in score_topics(rec, spans, topics, params)
+                    contract.MeetingTopic(mid, h.topic_id, h.score, h.evidence, h.cue, h.start, h.end)
+                    for h in score_topics(rec, spans, topics, params)
                 ]
             keys += keyphrases(rec, phrases.get(rec["doc_id"], []), top_k=params.keyphrases_top_k)
         except Exception as e:

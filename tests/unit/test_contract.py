@@ -87,8 +87,8 @@ def test_contract_float_cells_have_four_decimals(tmp_path):
     rows = [contract.DocTopic("d", "trade", 2.0, "e"), contract.DocTopic("d", "energy", 0.123456, "e")]
     contract.write_table(tmp_path / "t.csv", rows, contract.DocTopic)
     assert (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()[1:] == [
-        "d,energy,0.1235,e",
-        "d,trade,2.0000,e",
+        "d,energy,0.1235,e,,0,0",
+        "d,trade,2.0000,e,,0,0",
     ]
 
 

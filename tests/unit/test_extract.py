@@ -288,7 +288,8 @@ def test_extract_topic_min_score():
 def test_extract_topic_evidence_row():
     rec = _linked("The two sides agreed to expand trade.", [])
     (row,) = [t for t in tag_topics(rec, TOPICS, PARAMS) if t.topic_id == "trade"]
-    assert (row.doc_id, row.evidence) == ("d", "trade | The two sides agreed to expand trade.")
+    assert (row.doc_id, row.evidence, row.cue) == ("d", "The two sides agreed to expand trade.", "trade")
+    assert "The two sides agreed to expand trade."[row.start : row.end] == "trade"
 
 
 @pytest.mark.parametrize(
@@ -345,7 +346,7 @@ def test_extract_meeting_topics_follow_the_meeting_passage():
     by_pair = {tuple(sorted(m.participants)): m for m in meetings}
     putin = by_pair[("person:vladimir-putin", "person:xi-jinping")]
     modi = by_pair[("person:narendra-modi", "person:xi-jinping")]
-    topics_putin = {t for t, _, _ in score_topics(rec, passages[putin.meeting_id], TOPICS, PARAMS)}
-    topics_modi = {t for t, _, _ in score_topics(rec, passages[modi.meeting_id], TOPICS, PARAMS)}
+    topics_putin = {h.topic_id for h in score_topics(rec, passages[putin.meeting_id], TOPICS, PARAMS)}
+    topics_modi = {h.topic_id for h in score_topics(rec, passages[modi.meeting_id], TOPICS, PARAMS)}
     assert {"trade", "energy"} <= topics_putin and "tourism" not in topics_putin
     assert topics_modi == {"tourism"}
