@@ -213,6 +213,22 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
 # --------------------------------------------------------------------------- resolution
 
 
+def _split_country_abbreviations(mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
+    """中蒙 / 中俄蒙 tagged as one place: one country mention per character."""
+    out = []
+    for m in mentions:
+        t = m["text"]
+        if (2 <= len(t) <= 4 and len(set(t)) == len(t) and all(c in kb.zh_abbr for c in t)
+                and kb.lookup(t) is None):  # fmt: skip
+            for i, c in enumerate(t):
+                s = m["start"] + i
+                out.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + 1}", "start": s, "end": s + 1, "text": c,
+                            "ner_label": "ABBR"})  # fmt: skip
+        else:
+            out.append(m)
+    return out
+
+
 def _clean_surface(m: dict) -> None:
     """Trim a leading 'the' and a photo credit after a slash ('Xinhua/Rao Aimin' → 'Xinhua')."""
     text = m["text"]
@@ -242,6 +258,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     text = doc["text"]
     sentences = ann.get("sentences", [])
     mentions = [dict(m) for m in ann.get("mentions", [])]
+    mentions = _split_country_abbreviations(mentions, kb)
     if params.gazetteer:
         mentions += gazetteer_mentions(doc, sentences, mentions, kb)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
