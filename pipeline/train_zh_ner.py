@@ -53,9 +53,11 @@ def load_corpora(data_dir: Path) -> dict[str, list[zd.TaggedSentence]]:
     return {k: [zd.normalize_sentence(s) for s in v] for k, v in corpora.items()}
 
 
-def name_pools(train: list[zd.TaggedSentence], kb_path: Path) -> dict[str, list[str]]:
+def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names: int = 0) -> dict[str, list[str]]:
     """Replacement names per type: half from the training data, half from the KB
-    (persons, every country and location, organizations) and generated Chinese names."""
+    (persons, every country and location, organizations), optionally with generated
+    Chinese names (a common surname and given-name characters of the corpus: measured to
+    make the model tag common words such as 谢谢 or 徐徐 as persons, so off by default)."""
     from pipeline.kb import KnowledgeBase
     from pipeline.link import ZH_SURNAMES
     from pipeline.textnorm import is_cjk, to_simplified
@@ -72,7 +74,7 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path) -> dict[str, list[
         for n in e.names():
             if n and is_cjk(n[0]) and len(n) >= 2:
                 kb_names[label[e.type]].add(to_simplified(n))  # the model sees simplified text
-    generated = zd.generated_person_names(train, sorted(ZH_SURNAMES), n=max(200, len(kb_names["PER"]) * 4))
+    generated = zd.generated_person_names(train, sorted(ZH_SURNAMES), n=generated_names) if generated_names else []
     pools = {}
     for lab in seen:
         own = sorted(seen[lab])
@@ -88,7 +90,7 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path) -> dict[str, list[
 
 def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13,
             augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
-            max_sentences: int = 0) -> dict:  # fmt: skip
+            max_sentences: int = 0, generated_names: int = 0) -> dict:  # fmt: skip
     """Write train/dev/test files in Stanza's format; return counts."""
     corpora = load_corpora(data_dir)
     tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
@@ -105,7 +107,8 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     extra = corpora["cluener_train"] if use_cluener else []
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
     if augment_rate > 0:
-        aug = zd.augment_mentions(train, name_pools(train, kb_path), rate=augment_rate, seed=seed)
+        pools = name_pools(train, kb_path, generated_names=generated_names)
+        aug = zd.augment_mentions(train, pools, rate=augment_rate, seed=seed)
         train += zd.dedupe(aug, exclude=test_texts | {s.text for s in train})
     before = sum(len(corpora[k]) for k in ("msra_train", "pd_dev", "pd_test")) + len(extra)
     work.mkdir(parents=True, exist_ok=True)
@@ -120,6 +123,7 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         "use_cluener": use_cluener,
         "augment_rate": augment_rate,
         "train_augmented": sum(s.source.endswith("+aug") for s in train),
+        "generated_names": generated_names,
     }
     (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
     logger.info("prepared %s", counts)
@@ -231,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=20000, help="stop after this many steps (cumulative with --finetune)")
     p.add_argument("--finetune", action="store_true", help="continue from the checkpoint in --work")
     p.add_argument("--cluener", action="store_true", help="add CLUENER2020 train (mapped) to MSRA + People's Daily")
-    p.add_argument("--augment", type=float, default=0.5, help="mention-replacement rate (0: none)")
+    p.add_argument("--augment", type=float, default=0.8, help="mention-replacement rate (0: none)")
+    p.add_argument("--generated-names", type=int, default=0, help="generated Chinese names added to the PER pool")
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002)
     p.add_argument("--threads", type=int, default=2)
@@ -243,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.finetune and not a.only:
         steps = ["train", "install"]
     if "prepare" in steps:
-        prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment)
+        prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names)
     if "vectors" in steps:
         train_vectors(a.data, a.work)
     if "train" in steps:

@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=None, help="params.yaml (default: the project's)")
     p.add_argument("--per-doc", type=int, default=40, help="sentences per document")
     p.add_argument("--limit", type=int, default=0, help="only the first N sentences of each corpus (0: all)")
+    p.add_argument("--corpora", nargs="+", default=["msra_test", "cluener_dev"], choices=["msra_test", "cluener_dev"])
     a = p.parse_args(argv)
     from pipeline.params import default_params_path
 
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     }  # fmt: skip
     report = {}
     for name, sents in corpora.items():
+        if name not in a.corpora:
+            continue
         if a.limit:
             sents = sents[: a.limit]
         gold, pred = evaluate_corpus(sents, name=name, per_doc=a.per_doc, params_path=params_path)
