@@ -15,6 +15,7 @@ from pipeline.link import link_document
 from pipeline.ner import split_zh_sentences
 from pipeline.normalize import find_dateline
 from pipeline.params import ExtractParams, LinkParams
+from tests.unit.test_link import _annotation as annotation
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = KnowledgeBase.load(ROOT / "models" / "kb" / "entities.jsonl")
@@ -38,17 +39,10 @@ def _sentences(text, lang):
 def _linked(text, spans, *, lang="en", date="2025-11-19", doc_id="d"):
     """A linked record: ``spans`` are the model's (surface, label) mentions in text order."""
     sentences = _sentences(text, lang)
-    mentions, pos = [], 0
-    for surface, label in spans:
-        start = text.index(surface, pos)
-        pos = start + 1
-        end = start + len(surface)
-        sid = next(i for i, (a, b) in enumerate(sentences) if a <= start < b)
-        mentions.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{start}-{end}", "sentence_id": sid,
-                         "start": start, "end": end, "text": surface, "ner_label": label, "entity_id": ""})  # fmt: skip
+    ann = annotation(text, spans, sentences, doc_id=doc_id)
     doc = {"doc_id": doc_id, "lang": lang, "date": date, "title": "", "text": text, "body_start": 0,
            "dateline": find_dateline(text, 0)}  # fmt: skip
-    return link_document(doc, {"doc_id": doc_id, "sentences": sentences, "mentions": mentions}, KB, LinkParams())
+    return link_document(doc, ann, KB, LinkParams())
 
 
 def _pairs(meetings):
