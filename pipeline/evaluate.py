@@ -168,8 +168,7 @@ def _score_meetings(t: dict, gold: dict, names_of) -> dict:
             if key not in sys_pairs and not optional:
                 fn += 1
                 errors.append(f"{doc_id}: missed meeting: {gm.get('evidence', '')[:80]}")
-    tp_required = tp
-    out = prf(tp_required, fp, fn)
+    out = prf(tp, fp, fn)
     out["date_accuracy"] = round(date_ok / matched, 4) if matched else None
     out["place_accuracy"] = round(place_ok / matched, 4) if matched else None
     out["errors"] = errors

@@ -85,8 +85,13 @@ class MeetingRecord:
         return f"{self.doc_id}:m{self.start}-{'+'.join(sorted(p.split(':', 1)[1] for p in self.participants))[:80]}"
 
 
-def _sentence_mentions(rec: dict, sid: int) -> list[dict]:
-    return [m for m in rec["mentions"] if m["sentence_id"] == sid and m.get("entity_id")]
+def _mentions_by_sentence(rec: dict) -> dict[int, list[dict]]:
+    """Linked mentions grouped by sentence (one pass, not one scan per sentence)."""
+    out: dict[int, list[dict]] = {}
+    for m in rec["mentions"]:
+        if m.get("entity_id"):
+            out.setdefault(m["sentence_id"], []).append(m)
+    return out
 
 
 def _in_parentheses(text: str, s_start: int, m_start: int) -> bool:
@@ -165,11 +170,12 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     out: list[MeetingRecord] = []
     last_person: str | None = None
     recent_dates: list[tuple[int, object]] = []
+    by_sentence = _mentions_by_sentence(rec)
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
         lang = lang_at(rec, s)
         trig_rx, neg_rx = (ZH_TRIGGER, ZH_NEGATIVE) if lang == "zh" else (EN_TRIGGER, EN_NEGATIVE)
-        ments = _sentence_mentions(rec, sid)
+        ments = by_sentence.get(sid, [])
         persons = []
         not_part = NOT_PARTICIPANT_ZH if lang == "zh" else NOT_PARTICIPANT_EN
         for m in ments:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -143,6 +144,12 @@ def _gazetteer_regex(kb_id: int, kb: KnowledgeBase, lang: str) -> re.Pattern | N
     return re.compile(alt)
 
 
+def sentence_at(sentences: list[list[int]], pos: int, starts: list[int]) -> int | None:
+    """Index of the sentence holding offset ``pos`` (``starts``: the sorted sentence starts), else None."""
+    i = bisect_right(starts, pos) - 1
+    return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
+
+
 def _covered(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(s < b and a < e for a, b in spans)
 
@@ -152,6 +159,7 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
     text, lang = doc["text"], doc["lang"]
     taken = [(m["start"], m["end"]) for m in mentions]
     blank = [(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]]
+    starts = [a for a, _ in sentences]
     out = []
 
     def add(s: int, e: int, label: str, *, replace: bool = False) -> None:
@@ -168,7 +176,7 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
                     taken.remove((m["start"], m["end"]))
         if _covered(taken, s, e):
             return
-        sid = next((i for i, (a, b) in enumerate(sentences) if a <= s < b), None)
+        sid = sentence_at(sentences, s, starts)
         if sid is None:
             return
         taken.append((s, e))
@@ -392,6 +400,7 @@ def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
             holders[(country.entity_id, t.group("title").lower())].add(m["entity_id"])
             holders[(country.entity_id, "leader")].add(m["entity_id"])
     out = []
+    starts = [a for a, _ in sentences]
     taken = {(m["start"], m["end"]) for m in mentions}
     for r in _ROLE_NOUN.finditer(text):
         country = kb.demonym(r.group("dem"))
@@ -399,7 +408,7 @@ def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
             continue
         who = holders.get((country.entity_id, r.group("title").lower()), set())
         s, e = r.start(), r.end()
-        sid = next((i for i, (a, b) in enumerate(sentences) if a <= s < b), None)
+        sid = sentence_at(sentences, s, starts)
         if len(who) != 1 or sid is None or (s, e) in taken:
             continue
         out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid, "start": s,

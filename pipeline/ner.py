@@ -13,7 +13,6 @@ in the output index the original document text.
 from __future__ import annotations
 
 import logging
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -127,8 +126,6 @@ def _line_breaks(doc):
     for i, tok in enumerate(doc[:-1]):
         if "\n" in tok.text or (tok.whitespace_ and "\n" in tok.whitespace_):
             doc[i + 1].is_sent_start = True
-        elif i + 1 < len(doc) and not doc[i + 1].is_space and doc[i + 1].is_sent_start is None:
-            pass
     return doc
 
 
@@ -438,9 +435,6 @@ def merge_annotations(doc_id: str, anns: list[DocAnnotation]) -> DocAnnotation:
         merged.phrases += a.phrases
     merged.mentions.sort(key=lambda m: (m["start"], m["end"]))
     return merged
-
-
-_WS = re.compile(r"\s+")
 
 
 def main(argv: list[str] | None = None) -> int:
