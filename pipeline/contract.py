@@ -13,7 +13,7 @@ then a rename, so an interrupted run never leaves a torn table.
 from __future__ import annotations
 
 import csv
-import io
+import heapq
 import json
 import os
 import tempfile
@@ -28,10 +28,12 @@ __all__ = [
     "DocTopic",
     "Document",
     "Entity",
+    "JsonlWriter",
     "Meeting",
     "MeetingParticipant",
     "Mention",
     "Sentence",
+    "TableWriter",
     "atomic_write_text",
     "columns",
     "read_jsonl",
@@ -216,19 +218,105 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _row_key(record: list) -> list[str]:
+    return [str(x) for x in record]
+
+
+class TableWriter:
+    """Write contract rows as sorted CSV, streaming: rows arrive in any order and any
+    number; at most ``spill_rows`` are held in memory, the rest wait in sorted runs in
+    temporary files that are merged on :meth:`close` (an external merge sort). The
+    table appears atomically on close; nothing is written if the writer is discarded.
+    """
+
+    def __init__(self, path: Path, cls: type, *, spill_rows: int = 20_000) -> None:
+        self.path, self.cls, self.spill_rows = Path(path), cls, spill_rows
+        self.cols = columns(cls)
+        self._buf: list[list] = []
+        self._runs: list[str] = []
+        self.rows = 0
+
+    def add(self, rows: Iterable[Any]) -> None:
+        for r in rows:
+            self._buf.append([_cell(getattr(r, c)) for c in self.cols])
+            self.rows += 1
+        if len(self._buf) >= self.spill_rows:
+            self._spill()
+
+    def _spill(self) -> None:
+        self._buf.sort(key=_row_key)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.run", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\r\n").writerows(self._buf)
+        self._runs.append(tmp)
+        self._buf = []
+
+    def _read_run(self, tmp: str) -> Iterator[list]:
+        with open(tmp, encoding="utf-8", newline="") as f:
+            yield from csv.reader(f)
+
+    def close(self) -> int:
+        """Merge and write the table; return its number of rows."""
+        self._buf.sort(key=_row_key)
+        merged = heapq.merge(self._buf, *(self._read_run(t) for t in self._runs), key=_row_key)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                # "\r\n" (RFC 4180): the writer then quotes any field holding "\r" or "\n",
+                # so control characters and line breaks from article text never split a row
+                w = csv.writer(f, lineterminator="\r\n")
+                w.writerow(self.cols)
+                w.writerows(merged)
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        finally:
+            self.discard()
+        return self.rows
+
+    def discard(self) -> None:
+        """Drop the buffered rows and the temporary runs."""
+        for t in self._runs:
+            if os.path.exists(t):
+                os.unlink(t)
+        self._runs, self._buf = [], []
+
+
 def write_table(path: Path, rows: Iterable[Any], cls: type) -> int:
     """Write dataclass rows as CSV with the contract's columns, sorted, atomically."""
-    cols = columns(cls)
-    buf = io.StringIO()
-    # "\r\n" (RFC 4180): the writer then quotes any field holding "\r" or "\n", so control
-    # characters and line breaks from article text never split a row
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(cols)
-    records = [[_cell(getattr(r, c)) for c in cols] for r in rows]
-    records.sort(key=lambda r: [str(x) for x in r])
-    w.writerows(records)
-    atomic_write_text(path, buf.getvalue())
-    return len(records)
+    w = TableWriter(path, cls, spill_rows=10**9)
+    w.add(rows)
+    return w.close()
+
+
+class JsonlWriter:
+    """Append dicts to a JSONL file that appears atomically on :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._f = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.records = 0
+
+    def add(self, records: Iterable[dict]) -> None:
+        for r in records:
+            self._f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+            self.records += 1
+
+    def close(self) -> int:
+        self._f.close()
+        os.replace(self._tmp, self.path)
+        return self.records
+
+    def discard(self) -> None:
+        self._f.close()
+        if os.path.exists(self._tmp):
+            os.unlink(self._tmp)
 
 
 def read_table(path: Path, cls: type) -> list[Any]:
@@ -254,9 +342,13 @@ def read_table(path: Path, cls: type) -> list[Any]:
 
 def write_jsonl(path: Path, records: Iterable[dict]) -> int:
     """Write dicts as JSONL (UTF-8, not ASCII-escaped), atomically."""
-    lines = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records]
-    atomic_write_text(path, "".join(line + "\n" for line in lines))
-    return len(lines)
+    w = JsonlWriter(path)
+    try:
+        w.add(records)
+    except BaseException:
+        w.discard()
+        raise
+    return w.close()
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

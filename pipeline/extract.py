@@ -458,37 +458,55 @@ def documents_table(docs: list[dict], anns: list[dict], linked: list[dict]) -> l
     return rows
 
 
+RESULT_KEYS = ("meetings", "participants", "affiliations", "doc_topics", "meeting_topics", "keyphrases")
+
+
+def extract_document(rec: dict, topics: Topics, params: ExtractParams, phrases: list) -> dict[str, list]:
+    """Meetings, participants, affiliations, topics and keyphrases of one linked document
+    (raises on failure; :func:`run` turns that into the document's error)."""
+    ms = extract_meetings(rec, params)
+    out: dict[str, list] = {k: [] for k in RESULT_KEYS}
+    out["affiliations"] = extract_affiliations(rec)
+    out["doc_topics"] = tag_topics(rec, topics, params)
+    for mid, spans in meeting_passages(rec, ms).items():
+        out["meeting_topics"] += [
+            contract.MeetingTopic(mid, h.topic_id, h.score, h.evidence, h.cue, h.start, h.end)
+            for h in score_topics(rec, spans, topics, params)
+        ]
+    out["keyphrases"] = keyphrases(rec, phrases, top_k=params.keyphrases_top_k)
+    for m in ms:
+        out["meetings"].append(contract.Meeting(
+            meeting_id=m.meeting_id, doc_id=m.doc_id, date=m.date, date_precision=m.date_precision,
+            place=m.place, place_entity_id=m.place_entity_id, kind=m.kind, trigger=m.trigger,
+            evidence=m.evidence, start=m.start, end=m.end, confidence=m.confidence,
+        ))  # fmt: skip
+        out["participants"] += [
+            contract.MeetingParticipant(m.meeting_id, p, m.roles.get(p, "")) for p in m.participants
+        ]
+    return out
+
+
+def extract_one(rec: dict, topics: Topics, params: ExtractParams, phrases: list) -> dict[str, list]:
+    """:func:`extract_document`, with a failure recorded as ``rec["error"]`` (no rows)."""
+    if rec.get("error"):
+        return {k: [] for k in RESULT_KEYS}
+    try:
+        return extract_document(rec, topics, params, phrases)
+    except Exception as e:
+        logger.exception("extract failed on %s", rec["doc_id"])
+        rec["error"] = f"extract failed: {type(e).__name__}: {e}"
+        return {k: [] for k in RESULT_KEYS}
+
+
 def run(linked: list[dict], params: ExtractParams, anns: list[dict] | None = None) -> dict[str, list]:
     """Meetings, participants, affiliations and topics of every linked document."""
     topics = Topics.load(Path(params.topics))
-    meetings, parts, affs, doc_topics, m_topics, keys = [], [], [], [], [], []
     phrases = {a["doc_id"]: a.get("phrases", []) for a in (anns or [])}
+    result: dict[str, list] = {k: [] for k in RESULT_KEYS}
     for rec in linked:
-        if rec.get("error"):
-            continue
-        try:
-            ms = extract_meetings(rec, params)
-            affs += extract_affiliations(rec)
-            doc_topics += tag_topics(rec, topics, params)
-            for mid, spans in meeting_passages(rec, ms).items():
-                m_topics += [
-                    contract.MeetingTopic(mid, h.topic_id, h.score, h.evidence, h.cue, h.start, h.end)
-                    for h in score_topics(rec, spans, topics, params)
-                ]
-            keys += keyphrases(rec, phrases.get(rec["doc_id"], []), top_k=params.keyphrases_top_k)
-        except Exception as e:
-            logger.exception("extract failed on %s", rec["doc_id"])
-            rec["error"] = f"extract failed: {type(e).__name__}: {e}"
-            continue
-        for m in ms:
-            meetings.append(contract.Meeting(
-                meeting_id=m.meeting_id, doc_id=m.doc_id, date=m.date, date_precision=m.date_precision,
-                place=m.place, place_entity_id=m.place_entity_id, kind=m.kind, trigger=m.trigger,
-                evidence=m.evidence, start=m.start, end=m.end, confidence=m.confidence,
-            ))  # fmt: skip
-            parts += [contract.MeetingParticipant(m.meeting_id, p, m.roles.get(p, "")) for p in m.participants]
-    return {"meetings": meetings, "participants": parts, "affiliations": affs, "doc_topics": doc_topics,
-            "meeting_topics": m_topics, "keyphrases": keys}  # fmt: skip
+        for k, rows in extract_one(rec, topics, params, phrases.get(rec["doc_id"], [])).items():
+            result[k] += rows
+    return result
 
 
 def write_outputs(result: dict, docs: list[dict], anns: list[dict], linked: list[dict], tables: Path) -> None:

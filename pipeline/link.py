@@ -26,6 +26,7 @@ import logging
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -416,55 +417,75 @@ def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
     return out
 
 
-def aggregate_entities(linked: list[dict]) -> list[contract.Entity]:
-    """One :class:`contract.Entity` per entity id across all documents."""
-    info: dict[str, dict] = {}
-    n_mentions: Counter = Counter()
-    docs: dict[str, set] = defaultdict(set)
-    aliases: dict[str, set] = defaultdict(set)
-    for rec in linked:
+class EntityAggregator:
+    """Entities across documents, built one linked document at a time (so a run never
+    needs every document in memory): names, aliases, mention and document counts."""
+
+    def __init__(self) -> None:
+        self.info: dict[str, dict] = {}
+        self.n_mentions: Counter = Counter()
+        self.n_docs: Counter = Counter()
+        self.aliases: dict[str, set] = defaultdict(set)
+
+    def add(self, rec: dict) -> None:
         for eid, e in rec["entities"].items():
-            cur = info.setdefault(eid, dict(e))
+            cur = self.info.setdefault(eid, dict(e))
             for k in ("name_en", "name_zh", "kb_id"):
                 if not cur.get(k) and e.get(k):
                     cur[k] = e[k]
-            aliases[eid].update(e["aliases"])
+            self.aliases[eid].update(e["aliases"])
+        seen = set()
         for m in rec["mentions"]:
             if m.get("entity_id"):
-                n_mentions[m["entity_id"]] += 1
-                docs[m["entity_id"]].add(rec["doc_id"])
-    out = []
-    for eid, e in sorted(info.items()):
-        if not e.get("kb_id"):
-            # a name seen in several forms: show the longest English one
-            en = sorted((a for a in aliases[eid] if a.isascii()), key=lambda a: (-len(a), a))
-            if e["type"] != "person" and en and not e.get("name_en"):
-                e["name_en"] = en[0]
-        name = e.get("name_en") or e.get("name") or eid
-        out.append(contract.Entity(
-            entity_id=eid, type=e["type"], name=name, name_en=e.get("name_en", ""), name_zh=e.get("name_zh", ""),
-            aliases=json.dumps(sorted(aliases[eid]), ensure_ascii=False), kb_id=e.get("kb_id", ""),
-            n_mentions=n_mentions[eid], n_docs=len(docs[eid]),
-        ))  # fmt: skip
-    return out
+                self.n_mentions[m["entity_id"]] += 1
+                seen.add(m["entity_id"])
+        self.n_docs.update(seen)
+
+    def entities(self) -> list[contract.Entity]:
+        out = []
+        for eid, e in sorted(self.info.items()):
+            e = dict(e)
+            if not e.get("kb_id"):
+                # a name seen in several forms: show the longest English one
+                en = sorted((a for a in self.aliases[eid] if a.isascii()), key=lambda a: (-len(a), a))
+                if e["type"] != "person" and en and not e.get("name_en"):
+                    e["name_en"] = en[0]
+            name = e.get("name_en") or e.get("name") or eid
+            out.append(contract.Entity(
+                entity_id=eid, type=e["type"], name=name, name_en=e.get("name_en", ""), name_zh=e.get("name_zh", ""),
+                aliases=json.dumps(sorted(self.aliases[eid]), ensure_ascii=False), kb_id=e.get("kb_id", ""),
+                n_mentions=self.n_mentions[eid], n_docs=self.n_docs[eid],
+            ))  # fmt: skip
+        return out
+
+
+def aggregate_entities(linked: Iterable[dict]) -> list[contract.Entity]:
+    """One :class:`contract.Entity` per entity id across all documents."""
+    agg = EntityAggregator()
+    for rec in linked:
+        agg.add(rec)
+    return agg.entities()
+
+
+def link_one(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict | None:
+    """Link one document; ``None`` when it was not processed (status, NER error); a
+    failure becomes a record with ``error`` instead of an exception."""
+    if doc["status"] != "ok" or ann.get("error"):
+        return None
+    try:
+        return link_document(doc, ann, kb, params)
+    except Exception as e:
+        logger.exception("link failed on %s", doc["doc_id"])
+        return {"doc_id": doc["doc_id"], "error": f"link failed: {type(e).__name__}: {e}",
+                "sentences": [], "mentions": [], "entities": {}}  # fmt: skip
 
 
 def run(docs: list[dict], anns: list[dict], params: LinkParams) -> list[dict]:
     """Link every processed document (others pass through with no mentions)."""
     kb = KnowledgeBase.load(Path(params.kb))
     by_id = {a["doc_id"]: a for a in anns}
-    out = []
-    for d in docs:
-        ann = by_id.get(d["doc_id"], {})
-        if d["status"] != "ok" or ann.get("error"):
-            continue
-        try:
-            out.append(link_document(d, ann, kb, params))
-        except Exception as e:
-            logger.exception("link failed on %s", d["doc_id"])
-            out.append({"doc_id": d["doc_id"], "error": f"link failed: {type(e).__name__}: {e}",
-                        "sentences": [], "mentions": [], "entities": {}})  # fmt: skip
-    return out
+    linked = (link_one(d, by_id.get(d["doc_id"], {}), kb, params) for d in docs)
+    return [r for r in linked if r is not None]
 
 
 def mention_rows(linked: list[dict]) -> list[contract.Mention]:

@@ -315,30 +315,34 @@ class StanzaBackend:
         self.max_len = params.zh_max_sentence_chars
 
     def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
-        out = []
-        for p in docs:
-            ann = DocAnnotation(p.doc_id)
+        out = [DocAnnotation(p.doc_id) for p in docs]
+        # character models: the sentences of all documents go to Stanza in one call, so
+        # its batches are full whatever the length of each document
+        jobs: list[tuple[int, list[int]]] = []
+        batch: list[list[str]] = []
+        for di, p in enumerate(docs):
             sents = split_zh_sentences(p.model_text, max_len=self.max_len)
-            token_pos: list[list[int]] = []
-            batch: list[list[str]] = []
+            if not self.chars:
+                self._annotate_words(p, sents, out[di])
+                continue
             for s, e in sents:
                 pos = [i for i in range(s, e) if not p.model_text[i].isspace()]
                 if pos:
-                    token_pos.append(pos)
+                    jobs.append((di, pos))
                     batch.append([p.model_text[i] for i in pos])
-            if batch and not self.chars:
-                self._annotate_words(p, sents, ann)
-            elif batch:
-                sdoc = self.nlp(batch)
-                for sid, (sent, pos) in enumerate(zip(sdoc.sentences, token_pos, strict=True)):
-                    o_s, o_e = p.norm.span_to_original(pos[0], pos[-1] + 1)
-                    ann.sentences.append([o_s, o_e])
-                    tags = [t.ner for t in sent.tokens]
-                    for a, b, label in tags_to_spans(tags):
-                        m = _mention(p, pos[a], pos[b - 1] + 1, label, sid)
-                        if m:
-                            ann.mentions.append(m)
-            out.append(ann)
+        if not batch:
+            return out
+        sdoc = self.nlp(batch)
+        for sent, (di, pos) in zip(sdoc.sentences, jobs, strict=True):
+            p, ann = docs[di], out[di]
+            sid = len(ann.sentences)
+            o_s, o_e = p.norm.span_to_original(pos[0], pos[-1] + 1)
+            ann.sentences.append([o_s, o_e])
+            tags = [t.ner for t in sent.tokens]
+            for a_, b_, label in tags_to_spans(tags):
+                m = _mention(p, pos[a_], pos[b_ - 1] + 1, label, sid)
+                if m:
+                    ann.mentions.append(m)
         return out
 
     def _annotate_words(self, p: PreparedDoc, sents: list[tuple[int, int]], ann: DocAnnotation) -> None:
@@ -366,7 +370,8 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
     from pipeline.progress import progress_bar
 
     docs = list(docs)
-    loaded: dict[str, NerBackend] = dict(backends or {})
+    # a caller's dict is a cache: backends loaded here stay in it for the next call
+    loaded: dict[str, NerBackend] = backends if backends is not None else {}
     parts: dict[str, list[DocAnnotation]] = {}
     work: dict[str, list[tuple[dict, list]]] = {}
     for d in docs:
