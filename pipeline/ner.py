@@ -173,14 +173,48 @@ def _register_spacy_components() -> None:
         Language.component("diplograph_line_breaks")(_line_breaks)
 
 
+def _model_needs_torch(model: str) -> bool:
+    """Whether a spaCy model package depends on a torch-based library (``_trf`` models);
+    ``True`` when it cannot tell (a model loaded from a folder)."""
+    import importlib.metadata
+
+    try:
+        reqs = importlib.metadata.requires(model) or []
+    except importlib.metadata.PackageNotFoundError:
+        return True
+    return any(r.lower().startswith(("spacy-transformers", "spacy-curated-transformers", "torch")) for r in reqs)
+
+
+def _import_spacy(model: str):
+    """``import spacy``, keeping torch out of an English-only process.
+
+    thinc imports torch whenever it is installed (about 1.5 s and a few hundred MB),
+    though CPU pipelines such as ``en_core_web_sm`` never use it. Unless torch is already
+    loaded (Chinese documents came first) or the model needs it, the import is made while
+    ``sys.modules["torch"]`` is ``None``, which makes thinc's optional ``import torch``
+    fail as if torch were absent; Stanza can still import torch later in the process.
+    """
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules or _model_needs_torch(model):
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
 class SpacyBackend:
     """English NER with a spaCy pipeline (model name from params; loaded locally)."""
 
     KEEP = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC")
 
     def __init__(self, params: NerParams) -> None:
-        import spacy
-
+        spacy = _import_spacy(params.spacy_model)
         _register_spacy_components()
         try:
             self.nlp = spacy.load(params.spacy_model, exclude=["lemmatizer"])

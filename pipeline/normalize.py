@@ -18,6 +18,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -222,7 +223,22 @@ def _is_english(text: str) -> bool:
         langs = detect_langs(text[:5000])
     except LangDetectException:
         return False
-    return any(lang.lang == "en" and lang.prob >= 0.5 for lang in langs)
+    if any(lang.lang == "en" and lang.prob >= 0.5 for lang in langs):
+        return True
+    # langdetect's character n-grams are swayed by names in a short lead ("President Xi
+    # Jinping met … Khurelsukh in Beijing"); English function words are not
+    words = _WORD.findall(text[:5000].lower())
+    hits = sum(w in _EN_FUNCTION_WORDS for w in words)
+    return hits >= 2 and hits >= 0.12 * len(words)
+
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# common English function words that are not also common words of other Latin-script
+# languages (no "a", "on", "de", "la"…)
+_EN_FUNCTION_WORDS = frozenset(
+    "the of and to in with by from for is was were are has have had said that this which who will at after "
+    "during its his her their met".split()
+)
 
 
 def language_segments(text: str, start: int, doc_lang: str) -> list[list]:
@@ -407,26 +423,33 @@ def read_inputs(folder: Path) -> list[RawDoc]:
     Unsupported files and bad JSONL lines become documents with an ``error``, so that every
     input is accounted for in documents.csv.
     """
-    docs: list[RawDoc] = []
+    return list(iter_inputs(folder))
+
+
+def iter_inputs(folder: Path) -> Iterator[RawDoc]:
+    """:func:`read_inputs` one document at a time (a file is read when its turn comes)."""
+    seen: set[str] = set()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not any(
             part.startswith(".") for part in p.relative_to(folder).parts)):  # fmt: skip
-        rel = path.relative_to(folder).as_posix()
-        suffix = path.suffix.lower()
-        stem = safe_id(path.relative_to(folder).with_suffix("").as_posix())
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            docs.append(RawDoc(stem, rel, b"", error=f"cannot read file: {e.strerror or e}"))
-            continue
-        if suffix == ".jsonl":
-            docs.extend(_read_jsonl(data, rel, stem))
-        elif suffix in (".html", ".htm"):
-            docs.append(RawDoc(stem, rel, data, meta={"html": True}))
-        elif suffix == ".txt":
-            docs.append(RawDoc(stem, rel, data))
-        else:
-            docs.append(RawDoc(stem, rel, b"", error=f"unsupported file type {suffix or '(none)'!r}"))
-    return _dedupe_ids(docs)
+        for d in _read_file(folder, path):
+            yield _unique_id(d, seen)
+
+
+def _read_file(folder: Path, path: Path) -> list[RawDoc]:
+    rel = path.relative_to(folder).as_posix()
+    suffix = path.suffix.lower()
+    stem = safe_id(path.relative_to(folder).with_suffix("").as_posix())
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return [RawDoc(stem, rel, b"", error=f"cannot read file: {e.strerror or e}")]
+    if suffix == ".jsonl":
+        return _read_jsonl(data, rel, stem)
+    if suffix in (".html", ".htm"):
+        return [RawDoc(stem, rel, data, meta={"html": True})]
+    if suffix == ".txt":
+        return [RawDoc(stem, rel, data)]
+    return [RawDoc(stem, rel, b"", error=f"unsupported file type {suffix or '(none)'!r}")]
 
 
 def _read_jsonl(data: bytes, rel: str, stem: str) -> list[RawDoc]:
@@ -455,19 +478,18 @@ def _read_jsonl(data: bytes, rel: str, stem: str) -> list[RawDoc]:
     return out
 
 
-def _dedupe_ids(docs: list[RawDoc]) -> list[RawDoc]:
-    """Make doc ids unique: a repeated id becomes an error row with a suffix."""
-    seen: set[str] = set()
-    for d in docs:
-        if d.doc_id in seen:
-            n = 2
-            while f"{d.doc_id}~{n}" in seen:
-                n += 1
-            if not d.error:
-                d.error = f"duplicate id {d.doc_id!r} (first occurrence kept)"
-            d.doc_id = f"{d.doc_id}~{n}"
-        seen.add(d.doc_id)
-    return docs
+def _unique_id(d: RawDoc, seen: set[str]) -> RawDoc:
+    """Make ``d``'s id unique among ``seen``: a repeated id becomes an error row with a
+    suffix (the first occurrence is kept)."""
+    if d.doc_id in seen:
+        n = 2
+        while f"{d.doc_id}~{n}" in seen:
+            n += 1
+        if not d.error:
+            d.error = f"duplicate id {d.doc_id!r} (first occurrence kept)"
+        d.doc_id = f"{d.doc_id}~{n}"
+    seen.add(d.doc_id)
+    return d
 
 
 def run(input_dir: Path, params: NormalizeParams, progress: bool = False) -> list[dict]:

@@ -21,3 +21,20 @@ def progress_bar(items: Iterable[T], *, desc: str, enabled: bool = True, total: 
     from tqdm import tqdm
 
     yield from tqdm(items, desc=desc, total=total, file=sys.stderr, delay=2.0, unit="doc", leave=False)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def counter(*, desc: str, enabled: bool = True, unit: str = "doc"):
+    """A bar that counts as work is done (``update``/``close``), for streams of unknown length."""
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, file=sys.stderr, delay=2.0, unit=unit, leave=False)

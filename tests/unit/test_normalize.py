@@ -107,6 +107,10 @@ def test_normalize_decode_bytes_binary_raises(data, message):
         ("Xinhua 新华社：习近平会见蒙古国总统呼日勒苏赫 (Khurelsukh)", "zh"),  # mostly Chinese, some Latin
         (FR, "other"),
         (RU, "other"),
+        # a short lead full of foreign names, which langdetect alone calls Finnish or Estonian
+        ("President Xi Jinping met Mongolian President Ukhnaagiin Khurelsukh in Beijing on Monday.", "en"),
+        ("Le président Xi Jinping a rencontré Ukhnaagiin Khurelsukh à Pékin lundi.", "other"),
+        ("Präsident Xi Jinping traf Ukhnaagiin Khurelsukh am Montag in Peking.", "other"),
         ("12345 !!! 2025-11-19", "other"),  # no letters
         ("", "other"),
     ],

@@ -1,0 +1,411 @@
+"""``diplograph run``: every stage over a corpus, in batches of documents.
+
+The per-document work (normalize → ner → link → extract) is one pure function,
+:func:`process_batch`, mapped over batches of raw documents; what crosses documents
+(entities.csv, the graph) is accumulated in the parent. So a run
+
+* **streams**: inputs are read as their turn comes, each batch's rows go straight to
+  table writers that sort on disk (:class:`pipeline.contract.TableWriter`), and no
+  document's parse outlives its batch — memory stays flat as the corpus grows;
+* is **incremental**: each document's result is cached under a key made of its content
+  and of the version of everything that could change it (the per-document code, the
+  settings of those stages, the model and knowledge-base files, library versions), so a
+  re-run computes only new or changed documents and writes byte-identical tables;
+* runs **in parallel** on one machine (``--workers N``: processes) or on a Dask cluster
+  (``--scheduler ADDRESS``, or ``--scheduler local:N`` for a ``LocalCluster``), with
+  outputs identical to the serial run: batches are consumed in input order.
+
+Models are loaded lazily, once per process, and only for the languages present: an
+all-English corpus never imports Stanza or torch, an all-Chinese one never imports spaCy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import asdict
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from pipeline import contract
+from pipeline.normalize import RawDoc
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DocCache", "process_batch", "run_corpus", "version_key"]
+
+CACHE_FORMAT = "1"
+# the modules whose code decides a document's rows (graph, views, bench… do not)
+PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "keyphrases", "dates", "textnorm",
+                        "contract", "params", "zh_ner_data", "runner")  # fmt: skip
+LIBRARIES = ("spacy", "stanza", "torch", "jieba", "opencc", "langdetect", "charset-normalizer", "pypinyin")
+
+# per-document tables, in the order of the result's "rows"
+DOC_TABLES: dict[str, type] = {
+    "documents.csv": contract.Document,
+    "mentions.csv": contract.Mention,
+    "meetings.csv": contract.Meeting,
+    "meeting_participants.csv": contract.MeetingParticipant,
+    "affiliations.csv": contract.Affiliation,
+    "doc_topics.csv": contract.DocTopic,
+    "meeting_topics.csv": contract.MeetingTopic,
+    "doc_keyphrases.csv": contract.DocKeyphrase,
+}
+_EXTRACT_TABLE = {
+    "meetings": "meetings.csv",
+    "participants": "meeting_participants.csv",
+    "affiliations": "affiliations.csv",
+    "doc_topics": "doc_topics.csv",
+    "meeting_topics": "meeting_topics.csv",
+    "keyphrases": "doc_keyphrases.csv",
+}
+PER_DOC_STAGES = ("normalize", "ner", "link", "extract")
+
+
+# --------------------------------------------------------------------------- core
+
+
+def _file_digest(path: str | Path) -> str:
+    p = Path(path)
+    if not p.exists():
+        return "missing"
+    if p.is_dir():
+        return hashlib.sha256(
+            "".join(_file_digest(f) for f in sorted(p.rglob("*")) if f.is_file()).encode()
+        ).hexdigest()
+    h = hashlib.sha256()
+    with p.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def version_key(params: dict[str, Any]) -> str:
+    """Hash of everything besides a document's own content that decides its rows."""
+    here = Path(__file__).resolve().parent
+    parts: dict[str, Any] = {"format": CACHE_FORMAT}
+    parts["code"] = {m: _file_digest(here / f"{m}.py") for m in PER_DOCUMENT_MODULES}
+    parts["params"] = {s: asdict(params[s]) for s in PER_DOC_STAGES}
+    ner, link, extract = params["ner"], params["link"], params["extract"]
+    files = {"stanza_ner_model": ner.stanza_ner_model, "stanza_pretrain": ner.stanza_pretrain, "kb": link.kb,
+             "topics": extract.topics}  # fmt: skip
+    parts["files"] = {name: _file_digest(path) for name, path in files.items() if path}
+    parts["libraries"] = {d: _version(d) for d in (*LIBRARIES, ner.spacy_model)}
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def doc_key(raw: RawDoc, version: str) -> str:
+    """Cache key of one input document: its content and metadata under ``version``."""
+    h = hashlib.sha256(version.encode())
+    head = {"id": raw.doc_id, "source": raw.source, "meta": raw.meta, "error": raw.error}
+    h.update(json.dumps(head, sort_keys=True, ensure_ascii=False, default=str).encode())
+    h.update(raw.data if isinstance(raw.data, bytes) else raw.data.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class _State:
+    """What one process loads once: NER backends (lazily, per language), KB, topics."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.backends: dict = {}
+        self._kb = None
+        self._topics = None
+
+    @property
+    def kb(self):
+        if self._kb is None:
+            from pipeline.kb import KnowledgeBase
+
+            self._kb = KnowledgeBase.load(Path(self.params["link"].kb))
+        return self._kb
+
+    @property
+    def topics(self):
+        if self._topics is None:
+            from pipeline.extract import Topics
+
+            self._topics = Topics.load(Path(self.params["extract"].topics))
+        return self._topics
+
+
+_STATES: dict[str, _State] = {}
+
+
+def _state(params: dict[str, Any]) -> _State:
+    key = json.dumps({k: asdict(v) for k, v in params.items()}, sort_keys=True, default=str)
+    if key not in _STATES:
+        _STATES[key] = _State(params)
+    return _STATES[key]
+
+
+def process_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+    """Normalize, NER, link and extract a batch of raw documents.
+
+    Returns one JSON-serializable result per document (its normalized record, NER
+    annotation, linked record and its rows of every per-document table) and the seconds
+    spent in each stage. Failures are recorded in the document's row, never raised.
+    """
+    from pipeline import extract, link, ner, normalize
+
+    st = _state(params)
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    docs = [normalize.normalize_document(r, params["normalize"]) for r in raws]
+    seconds["normalize"] = time.perf_counter() - t
+    t = time.perf_counter()
+    anns = [vars(a) for a in ner.annotate(docs, params["ner"], backends=st.backends)]
+    seconds["ner"] = time.perf_counter() - t
+    t = time.perf_counter()
+    need_kb = any(d["status"] == "ok" and not a.get("error") for d, a in zip(docs, anns))
+    kb = st.kb if need_kb else None
+    linked = [link.link_one(d, a, kb, params["link"]) for d, a in zip(docs, anns)]
+    # the interim linked record is written as the link stage wrote it (before extract)
+    linked_out = [json.loads(json.dumps(r, ensure_ascii=False)) if r is not None else None for r in linked]
+    seconds["link"] = time.perf_counter() - t
+    t = time.perf_counter()
+    results = []
+    for d, a, rec, rec_out in zip(docs, anns, linked, linked_out):
+        rows: dict[str, list[dict]] = {name: [] for name in DOC_TABLES}
+        if rec is not None:
+            rows["mentions.csv"] = [asdict(m) for m in link.mention_rows([rec])]
+            parts = extract.extract_one(rec, st.topics, params["extract"], a.get("phrases", []))
+            for key, table in _EXTRACT_TABLE.items():
+                rows[table] = [asdict(r) for r in parts[key]]
+        rows["documents.csv"] = [asdict(r) for r in extract.documents_table([d], [a], [rec] if rec else [])]
+        results.append({"doc_id": d["doc_id"], "document": d, "ner": a, "linked": rec_out, "rows": rows})
+    seconds["extract"] = time.perf_counter() - t
+    return results, seconds
+
+
+# --------------------------------------------------------------------------- cache
+
+
+class DocCache:
+    """Per-document results on disk: ``<dir>/<key[:2]>/<key>.json``, written atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict | None:
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, result: dict) -> None:
+        contract.atomic_write_text(self._path(key), json.dumps(result, ensure_ascii=False, sort_keys=True))
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class _Serial:
+    """Runs a batch when asked (same interface as the pools: ``submit`` → future)."""
+
+    def submit(self, fn, *args) -> Future:
+        f: Future = Future()
+        f.set_result(fn(*args))
+        return f
+
+    def close(self) -> None:
+        pass
+
+
+def _limit_threads() -> None:
+    """One thread per worker process: the processes are the parallelism."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+
+
+class _Processes:
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a forked child of a process holding torch threads can hang
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_limit_threads)  # fmt: skip
+
+    def submit(self, fn, *args) -> Future:
+        return self.pool.submit(fn, *args)
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+class _Dask:
+    """A Dask ``distributed`` client: ``local:N`` starts a LocalCluster of N worker
+    processes; anything else is a scheduler address (``tcp://host:8786``)."""
+
+    def __init__(self, scheduler: str) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler.startswith("local"):
+            n = int(scheduler.partition(":")[2] or 2)
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.WARNING)  # fmt: skip
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler)
+        self.client.run(_limit_threads)
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(workers: int = 1, scheduler: str | None = None):
+    if scheduler:
+        return _Dask(scheduler)
+    if workers > 1:
+        return _Processes(workers)
+    return _Serial()
+
+
+# --------------------------------------------------------------------------- shell
+
+
+def _batches(items: Iterable[RawDoc], size: int) -> Iterator[list[RawDoc]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class _Sinks:
+    """Where results go, one document at a time: interim JSONL, per-document tables and
+    the entity aggregator (entities.csv needs every document, but only its counts)."""
+
+    def __init__(self, output: Path) -> None:
+        from pipeline.link import EntityAggregator
+
+        interim = output / "interim"
+        self.jsonl = {k: contract.JsonlWriter(interim / f"{k}.jsonl") for k in ("documents", "ner", "linked")}
+        self.tables = {name: contract.TableWriter(output / name, cls) for name, cls in DOC_TABLES.items()}
+        self.entities = EntityAggregator()
+        self.output = output
+        self.status: dict[str, int] = {"ok": 0, "skipped": 0, "error": 0}
+        self.meetings = 0
+
+    def add(self, result: dict) -> None:
+        self.jsonl["documents"].add([result["document"]])
+        self.jsonl["ner"].add([result["ner"]])
+        if result["linked"] is not None:
+            self.jsonl["linked"].add([result["linked"]])
+            self.entities.add(result["linked"])
+        for name, cls in DOC_TABLES.items():
+            self.tables[name].add(cls(**r) for r in result["rows"][name])
+        for r in result["rows"]["documents.csv"]:
+            self.status[r["status"]] = self.status.get(r["status"], 0) + 1
+        self.meetings += len(result["rows"]["meetings.csv"])
+
+    def close(self) -> None:
+        for w in self.jsonl.values():
+            w.close()
+        for w in self.tables.values():
+            w.close()
+        contract.write_table(self.output / "entities.csv", self.entities.entities(), contract.Entity)
+
+    def discard(self) -> None:
+        for w in (*self.jsonl.values(), *self.tables.values()):
+            w.discard()
+
+
+def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, workers: int = 1,
+               scheduler: str | None = None, cache_dir: Path | None = None, batch_size: int = 32,
+               progress: bool = True) -> dict:  # fmt: skip
+    """Run every per-document stage over ``input_dir`` and write the tables to
+    ``output_dir`` (the graph is the caller's). Returns counts and seconds per stage."""
+    from pipeline import normalize
+    from pipeline.progress import counter
+
+    t0 = time.perf_counter()
+    seconds = dict.fromkeys(("read", *PER_DOC_STAGES, "cache", "write"), 0.0)
+    version = version_key(params)
+    cache = DocCache(cache_dir) if cache_dir else None
+    executor = make_executor(workers, scheduler)
+    sinks = _Sinks(output_dir)
+    window = max(2, 2 * max(workers, 1)) if not scheduler else 16
+    pending: deque = deque()
+    hits = computed = 0
+    bar = counter(desc="documents", enabled=progress)
+
+    def consume(entry) -> None:
+        nonlocal computed
+        keys, cached, future = entry
+        fresh: list[dict] = []
+        if future is not None:
+            fresh, secs = future.result()
+            for k, v in secs.items():
+                seconds[k] += v
+            computed += len(fresh)
+        fresh_it = iter(fresh)
+        t = time.perf_counter()
+        for key, hit in zip(keys, cached):
+            result = hit if hit is not None else next(fresh_it)
+            if hit is None and cache is not None:
+                cache.put(key, result)
+            sinks.add(result)
+            bar.update(1)
+        seconds["write"] += time.perf_counter() - t
+
+    try:
+        t = time.perf_counter()
+        for batch in _batches(normalize.iter_inputs(input_dir), batch_size):
+            seconds["read"] += time.perf_counter() - t
+            t = time.perf_counter()
+            keys = [doc_key(r, version) for r in batch]
+            cached = [cache.get(k) if cache else None for k in keys]
+            seconds["cache"] += time.perf_counter() - t
+            hits += sum(c is not None for c in cached)
+            todo = [r for r, c in zip(batch, cached) if c is None]
+            future = executor.submit(process_batch, todo, params) if todo else None
+            pending.append((keys, cached, future))
+            while len(pending) > window:
+                consume(pending.popleft())
+            t = time.perf_counter()
+        while pending:
+            consume(pending.popleft())
+        t = time.perf_counter()
+        sinks.close()
+        seconds["write"] += time.perf_counter() - t
+    except BaseException:
+        sinks.discard()
+        raise
+    finally:
+        executor.close()
+        bar.close()
+    n = sum(sinks.status.values())
+    return {
+        "documents": n,
+        **sinks.status,
+        "meetings": sinks.meetings,
+        "cache_hits": hits,
+        "computed": computed,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }

@@ -1,0 +1,44 @@
+"""Streaming table writer: spilled sorted runs merge to exactly what write_table writes."""
+
+from __future__ import annotations
+
+import random
+
+from pipeline import contract
+
+
+def _rows(n: int, seed: int = 3) -> list[contract.Mention]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        doc = f"d{rnd.randint(0, 30)}"
+        s = rnd.randint(0, 500)
+        text = rnd.choice(["Xi", "习近平", "a,b", 'say "hi"', "line\nbreak", "cr\rx"])
+        out.append(contract.Mention(doc, f"{doc}:{s}-{s + 2}", i % 7, s, s + 2, text, "PER", f"person:{i % 5}"))
+    return out
+
+
+def test_spilled_runs_merge_to_the_same_bytes(tmp_path):
+    rows = _rows(500)
+    contract.write_table(tmp_path / "a.csv", rows, contract.Mention)
+    w = contract.TableWriter(tmp_path / "b.csv", contract.Mention, spill_rows=37)
+    for i in range(0, len(rows), 10):
+        w.add(rows[i : i + 10])
+    assert w.close() == 500
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temporary runs left
+
+
+def test_a_discarded_writer_leaves_nothing(tmp_path):
+    w = contract.TableWriter(tmp_path / "t.csv", contract.Mention, spill_rows=5)
+    w.add(_rows(20))
+    w.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_jsonl_writer_appears_on_close(tmp_path):
+    w = contract.JsonlWriter(tmp_path / "x.jsonl")
+    w.add([{"a": "习"}, {"b": 1}])
+    assert not (tmp_path / "x.jsonl").exists()
+    assert w.close() == 2
+    assert (tmp_path / "x.jsonl").read_text(encoding="utf-8") == '{"a": "习"}\n{"b": 1}\n'
