@@ -60,8 +60,7 @@ def run_all(input_dir: Path, output_dir: Path, params_path: Path | None, *, prog
     link.write_outputs(linked, interim / "linked.jsonl", output_dir)
     result = extract.run(linked, params["extract"], anns)
     extract.write_outputs(result, docs, anns, linked, output_dir)
-    g = graph.run(output_dir, params["graph"])
-    graph.write_graph(g, output_dir)
+    graph.publish(output_dir, output_dir, params["graph"])
     statuses = [d.status for d in extract.documents_table(docs, anns, linked)]
     counts = {
         "documents": len(docs),

@@ -395,13 +395,15 @@ def render_markdown() -> str:
             out.append(f"| `{f.name}` | {f.metadata.get('doc', '')} |")
         out.append("")
     out += [
-        "## graph.graphml, graph.json",
+        "## graph.graphml, graph.gexf, graph.json",
         "",
         "The entity graph (networkx): nodes are persons, countries and organizations with",
-        "attributes `type`, `name`, `name_en`, `name_zh`, `kb_id`, `n_mentions`, `n_docs`;",
-        "edges have `kind` = `met` (weight = distinct meetings, `meetings` = their ids),",
-        "`affiliated_with` (person → country/organization, `titles`) or `co_mentioned`",
-        "(weight = documents mentioning both). GraphML for Gephi/yEd, node-link JSON for code.",
+        "attributes `type`, `name`, `label`, `name_en`, `name_zh`, `kb_id`, `n_mentions`, `n_docs`;",
+        "edges have `kind` = `met` (weight = distinct meetings; their ids, dates, places, topics",
+        "and evidence), `affiliated_with` (person → country/organization, `titles`) or",
+        "`co_mentioned` (weight = documents mentioning both). GraphML for yEd/Cytoscape, GEXF for",
+        "Gephi, node-link JSON for code. Every attribute, how to load each file back, and the views",
+        "(graph.html, graph.png, report.md): [graph.md](graph.md).",
         "",
         "## metrics.json",
         "",

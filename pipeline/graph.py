@@ -1,16 +1,20 @@
 """Stage 5 — graph: persons, countries and organizations with met / affiliated_with /
-co_mentioned edges, written as GraphML and node-link JSON.
+co_mentioned edges, written as GraphML, GEXF and node-link JSON, plus the views people
+look at (graph.html, graph.png, report.md; see :mod:`pipeline.views`).
 
-Core (pure): :func:`build_graph` from the tables' rows. Shell: :func:`main`.
+Core (pure): :func:`build_graph` from the tables' rows. Shell: :func:`publish` (read the
+tables, build, write every output) and :func:`main`. Attributes: docs/graph.md.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -19,47 +23,65 @@ from pipeline.params import GraphParams, load_section, stage_parser
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["build_graph", "write_graph"]
+__all__ = ["GRAPH_FILES", "build_graph", "edge_counts", "load_tables", "publish", "write_graph"]
+
+GRAPH_FILES = ("graph.graphml", "graph.gexf", "graph.json")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def build_graph(entities: list[contract.Entity], mentions: list[contract.Mention],
                 meetings: list[contract.Meeting], participants: list[contract.MeetingParticipant],
-                affiliations: list[contract.Affiliation], params: GraphParams) -> nx.MultiDiGraph:  # fmt: skip
+                affiliations: list[contract.Affiliation], params: GraphParams, *,
+                meeting_topics: list[contract.MeetingTopic] = ()) -> nx.MultiDiGraph:  # fmt: skip
     """The entity graph.
 
-    Nodes: entities of ``params.node_types``. Edges (``kind`` attribute): ``met`` between
-    every pair of participants of a meeting (weight = distinct meetings), ``affiliated_with``
-    from a person to a country/organization (titles joined), ``co_mentioned`` between
-    entities named in the same documents (weight = documents, at least
-    ``params.co_mention_min_docs``).
+    Nodes: entities of ``params.node_types`` (``label`` = display name, for Gephi/yEd).
+    Edges, keyed by their ``kind``: ``met`` between every pair of participants of a
+    meeting (weight = distinct meetings; ``meetings``, ``dates``, ``places``, ``topics``
+    and ``evidence`` as JSON strings), ``affiliated_with`` from a person to a
+    country/organization (titles joined), ``co_mentioned`` between entities named in the
+    same documents (weight = documents, at least ``params.co_mention_min_docs``).
     """
     g = nx.MultiDiGraph()
     keep = {e.entity_id: e for e in entities if e.type in params.node_types}
     for eid, e in sorted(keep.items()):
-        g.add_node(eid, type=e.type, name=e.name, name_en=e.name_en, name_zh=e.name_zh, kb_id=e.kb_id,
-                   n_mentions=int(e.n_mentions), n_docs=int(e.n_docs))  # fmt: skip
+        g.add_node(eid, type=e.type, name=e.name, label=e.name or eid, name_en=e.name_en, name_zh=e.name_zh,
+                   kb_id=e.kb_id, n_mentions=int(e.n_mentions), n_docs=int(e.n_docs))  # fmt: skip
     by_meeting: dict[str, list[str]] = defaultdict(list)
     for p in participants:
         if p.entity_id in keep:
             by_meeting[p.meeting_id].append(p.entity_id)
     info = {m.meeting_id: m for m in meetings}
+    topics_of: dict[str, set[str]] = defaultdict(set)
+    for t in meeting_topics:
+        topics_of[t.meeting_id].add(t.topic_id)
     met: dict[tuple[str, str], list[str]] = defaultdict(list)
     for mid, people in by_meeting.items():
         for a, b in combinations(sorted(set(people)), 2):
             met[(a, b)].append(mid)
     for (a, b), mids in sorted(met.items()):
         mids = sorted(set(mids))
-        g.add_edge(a, b, key="met", kind="met", weight=len(mids), meetings=json.dumps(mids),
-                   dates=json.dumps(sorted({info[m].date for m in mids if m in info and info[m].date})),
-                   places=json.dumps(sorted({info[m].place for m in mids if m in info and info[m].place}),
-                                     ensure_ascii=False))  # fmt: skip
+        known = [info[m] for m in mids if m in info]
+        evidence = [
+            {"meeting_id": m.meeting_id, "doc_id": m.doc_id, "date": m.date, "place": m.place, "kind": m.kind,
+             "evidence": m.evidence, "topics": sorted(topics_of.get(m.meeting_id, ()))}
+            for m in known
+        ]  # fmt: skip
+        g.add_edge(a, b, key="met", kind="met", weight=len(mids), meetings=_json(mids),
+                   dates=_json(sorted({m.date for m in known if m.date})),
+                   places=_json(sorted({m.place for m in known if m.place})),
+                   topics=_json(sorted(set().union(*(topics_of.get(m, set()) for m in mids)))),
+                   evidence=_json(evidence))  # fmt: skip
     titles: dict[tuple[str, str], set] = defaultdict(set)
     for a in affiliations:
         if a.person_id in keep and a.org_or_country_id in keep:
             titles[(a.person_id, a.org_or_country_id)].add(a.title)
     for (a, b), ts in sorted(titles.items()):
         g.add_edge(a, b, key="affiliated_with", kind="affiliated_with", weight=1,
-                   titles=json.dumps(sorted(t for t in ts if t), ensure_ascii=False))  # fmt: skip
+                   titles=_json(sorted(t for t in ts if t)))  # fmt: skip
     docs_of: dict[str, set] = defaultdict(set)
     for m in mentions:
         if m.entity_id in keep:
@@ -74,41 +96,69 @@ def build_graph(entities: list[contract.Entity], mentions: list[contract.Mention
     return g
 
 
+def edge_counts(g: nx.MultiDiGraph) -> dict[str, int]:
+    """Number of edges of each kind, sorted by kind."""
+    kinds: dict[str, int] = defaultdict(int)
+    for _, _, k in g.edges(data="kind"):
+        kinds[k] += 1
+    return dict(sorted(kinds.items()))
+
+
+_GEXF_DATE = re.compile(r' lastmodifieddate="[^"]*"')
+
+
 def write_graph(g: nx.MultiDiGraph, out_dir: Path) -> None:
-    """Write graph.graphml and graph.json (node-link) atomically."""
+    """Write graph.graphml, graph.gexf (Gephi) and graph.json (node-link), atomically.
+
+    The GEXF ``lastmodifieddate`` (today's date, optional in the format) is dropped so the
+    bytes depend on the graph alone.
+    """
     from networkx.readwrite import json_graph
 
-    lines = "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
-    contract.atomic_write_text(out_dir / "graph.graphml", lines)
+    graphml = "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
+    contract.atomic_write_text(out_dir / "graph.graphml", graphml)
+    gexf = "\n".join(nx.generate_gexf(g, prettyprint=True)) + "\n"
+    contract.atomic_write_text(out_dir / "graph.gexf", _GEXF_DATE.sub("", gexf, count=1))
     data = json_graph.node_link_data(g, edges="edges")
     contract.atomic_write_text(
         out_dir / "graph.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     )
 
 
+def load_tables(tables: Path) -> dict[str, list]:
+    """Every contract table of a run, by file name."""
+    return {name: contract.read_table(tables / name, cls) for name, cls in contract.TABLES.items()}
+
+
+def graph_from_tables(t: dict[str, list], params: GraphParams) -> nx.MultiDiGraph:
+    """:func:`build_graph` over the tables :func:`load_tables` returns."""
+    return build_graph(t["entities.csv"], t["mentions.csv"], t["meetings.csv"], t["meeting_participants.csv"],
+                       t["affiliations.csv"], params, meeting_topics=t["meeting_topics.csv"])  # fmt: skip
+
+
+def publish(tables: Path, output: Path, params: GraphParams) -> dict:
+    """Read a run's tables, build the graph and write every view of it.
+
+    Writes graph.graphml, graph.gexf, graph.json, graph.html, graph.png and report.md to
+    ``output``. Returns the counts (``nodes``, ``edges`` by kind), the stage's metrics.
+    """
+    from pipeline import views
+
+    t = load_tables(tables)
+    g = graph_from_tables(t, params)
+    write_graph(g, output)
+    views.write_views(g, t, output, params)
+    counts = {"nodes": g.number_of_nodes(), "edges": edge_counts(g)}
+    logger.info("graph: %d nodes, %s", counts["nodes"], counts["edges"])
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = stage_parser("graph", "Build the entity graph from the tables.")
+    p = stage_parser("graph", "Build the entity graph from the tables and write its views.")
     p.add_argument("--tables", type=Path, required=True, help="folder with the CSV tables")
-    p.add_argument("--output", type=Path, required=True, help="folder for graph.graphml and graph.json")
+    p.add_argument("--output", type=Path, required=True, help="folder for the graph files, graph.html/png, report.md")
     a = p.parse_args(argv)
     params = load_section(a.params, "graph")
-    g = run(a.tables, params)
-    write_graph(g, a.output)
-    kinds: dict[str, int] = {}
-    for _, _, k in g.edges(data="kind"):
-        kinds[k] = kinds.get(k, 0) + 1
-    contract.write_metrics(a.metrics, {"nodes": g.number_of_nodes(), "edges": kinds})
+    counts = publish(a.tables, a.output, params)
+    contract.write_metrics(a.metrics, counts)
     return 0
-
-
-def run(tables: Path, params: GraphParams) -> nx.MultiDiGraph:
-    """Read the tables of a run and build its graph."""
-    t = {
-        name: contract.read_table(tables / name, cls)
-        for name, cls in contract.TABLES.items()
-        if name != "documents.csv"
-    }
-    g = build_graph(t["entities.csv"], t["mentions.csv"], t["meetings.csv"], t["meeting_participants.csv"],
-                    t["affiliations.csv"], params)  # fmt: skip
-    logger.info("graph: %d nodes, %d edges", g.number_of_nodes(), g.number_of_edges())
-    return g

@@ -70,6 +70,12 @@ class ExtractParams:
 class GraphParams:
     co_mention_min_docs: int = 1
     node_types: tuple[str, ...] = ("person", "country", "organization")
+    layout_seed: int = 7  # spring layout of graph.html and graph.png (fixed: same picture every run)
+    html_max_nodes: int = 400  # graph.html shows at most this many nodes (the most connected)
+    png_max_nodes: int = 60  # graph.png draws at most this many participants of meetings (the most met)
+    png_dpi: int = 100
+    png_label_size: float = 10.0  # points
+    report_top_n: int = 20  # rows of report.md's top-entities table
 
 
 @dataclass(frozen=True)

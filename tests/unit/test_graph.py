@@ -70,8 +70,8 @@ def test_graph_nodes_are_persons_countries_organizations():
     ]  # fmt: skip
     assert "location:beijing" not in g
     assert g.nodes["person:xi-jinping"] == {
-        "type": "person", "name": "Xi Jinping", "name_en": "Xi Jinping", "name_zh": "习近平", "kb_id": "Q15031",
-        "n_mentions": 3, "n_docs": 2,
+        "type": "person", "name": "Xi Jinping", "label": "Xi Jinping", "name_en": "Xi Jinping", "name_zh": "习近平",
+        "kb_id": "Q15031", "n_mentions": 3, "n_docs": 2,
     }  # fmt: skip
 
 
@@ -142,7 +142,7 @@ def test_graph_empty_rows_give_empty_graph():
 def test_graph_write_and_read_back(tmp_path):
     g = _graph()
     write_graph(g, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "graph.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.gexf", "graph.graphml", "graph.json"]
 
     from_xml = nx.read_graphml(tmp_path / "graph.graphml", force_multigraph=True)
     assert dict(from_xml.nodes(data=True)) == dict(g.nodes(data=True))
@@ -160,3 +160,76 @@ def test_graph_write_and_read_back(tmp_path):
 def test_graph_json_keeps_chinese_readable(tmp_path):
     write_graph(_graph(), tmp_path)
     assert "习近平" in (tmp_path / "graph.json").read_text(encoding="utf-8")
+
+
+TOPICS = [
+    contract.MeetingTopic("d1:m0-a", "trade", 2.0, "Trade came up.", "trade", 0, 5),
+    contract.MeetingTopic("d1:m0-a", "energy", 1.0, "Energy too.", "energy", 0, 6),
+    contract.MeetingTopic("other:m1", "mining", 1.0, "...", "mining", 0, 6),  # another meeting
+]
+
+
+def test_graph_met_edge_carries_topics_and_evidence():
+    g = build_graph(ENTITIES, MENTIONS, [MEETING], PARTICIPANTS, AFFILIATIONS, GraphParams(), meeting_topics=TOPICS)
+    (edge,) = _edges(g, "met").values()
+    assert json.loads(edge["topics"]) == ["energy", "trade"]
+    assert json.loads(edge["evidence"]) == [{
+        "meeting_id": "d1:m0-a", "doc_id": "d1", "date": "2025-11-18", "place": "Beijing", "kind": "main",
+        "evidence": "Xi met Khurelsukh in Beijing.", "topics": ["energy", "trade"],
+    }]  # fmt: skip
+
+
+def test_graph_met_edge_without_topics_has_an_empty_list():
+    (edge,) = _edges(_graph(), "met").values()
+    assert json.loads(edge["topics"]) == []
+
+
+def _tricky_graph():
+    """Every attribute kind, Chinese text, markup and quotes in names, parallel edges."""
+    ents = [*ENTITIES, E("person:x", "person", '<script>alert("1")</script> & co', "", '王 "小" 明', "[]", "", 1, 1)]
+    mentions = [*MENTIONS, _mention("d1", "person:x", 9)]
+    parts = [*PARTICIPANTS, contract.MeetingParticipant("d1:m0-a", "person:x", "")]
+    return build_graph(ents, mentions, [MEETING], parts, AFFILIATIONS, GraphParams(), meeting_topics=TOPICS)
+
+
+def _by_key(g):
+    """Edges as {(u, v, kind): attributes}; GEXF readers give the key back as a plain graph
+    edge with the `kind` attribute, so the kind is the key everywhere."""
+    return {(a, b, d["kind"]): d for a, b, d in g.edges(data=True)}
+
+
+def test_graph_graphml_gexf_json_round_trip_every_attribute(tmp_path):
+    g = _tricky_graph()
+    assert {k for _, _, k in g.edges(keys=True)} == {"met", "affiliated_with", "co_mentioned"}
+    write_graph(g, tmp_path)
+    want_nodes = dict(g.nodes(data=True))
+    want_edges = _by_key(g)
+
+    from_xml = nx.read_graphml(tmp_path / "graph.graphml", force_multigraph=True)
+    from_gexf = nx.read_gexf(tmp_path / "graph.gexf")
+    from_json = json_graph.node_link_graph(
+        json.loads((tmp_path / "graph.json").read_text(encoding="utf-8")), edges="edges"
+    )
+    for name, h in [("graphml", from_xml), ("gexf", from_gexf), ("json", from_json)]:
+        assert h.is_directed(), name
+        assert dict(h.nodes(data=True)) == want_nodes, name
+        got = _by_key(h)
+        assert set(got) == set(want_edges), name
+        for key, want in want_edges.items():
+            have = dict(got[key])
+            if name == "gexf":
+                assert have.pop("id")  # GEXF edge ids are added by the format
+                assert isinstance(have["weight"], float)  # and its weights are floats
+            assert have == want, (name, key)  # 2.0 == 2: same value
+            assert json.loads(have.get("evidence", "[]")) == json.loads(want.get("evidence", "[]"))
+    assert sorted(from_xml.edges(keys=True)) == sorted(g.edges(keys=True))
+    assert sorted(from_json.edges(keys=True)) == sorted(g.edges(keys=True))
+
+
+def test_graph_gexf_has_no_date_and_is_stable(tmp_path):
+    write_graph(_graph(), tmp_path / "a")
+    write_graph(_graph(), tmp_path / "b")
+    text = (tmp_path / "a" / "graph.gexf").read_text(encoding="utf-8")
+    assert "lastmodifieddate" not in text
+    for name in ("graph.gexf", "graph.graphml", "graph.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
