@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest
 
+# A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 15 minutes).
+bench: $(STAMP)
+	PATH="$(BIN):$$PATH" diplograph bench --en ../shared/data/bench/en-bbc --zh ../shared/data/zh-ner --output outputs/bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/ruff format --check pipeline tests
