@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test test-browser lint bench clean-venv
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest
+
+# graph.html in headless Chromium (Debian: apt-get install chromium); skipped without it
+test-browser: $(STAMP)
+	PATH="$(BIN):$$PATH" python -m pytest -m browser tests/browser
 
 # A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 15 minutes).
 bench: $(STAMP)
