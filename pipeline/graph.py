@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -86,14 +87,29 @@ def build_graph(entities: list[contract.Entity], mentions: list[contract.Mention
     for m in mentions:
         if m.entity_id in keep:
             docs_of[m.doc_id].add(m.entity_id)
-    co: dict[tuple[str, str], int] = defaultdict(int)
-    for ids in docs_of.values():
-        for a, b in combinations(sorted(ids), 2):
-            co[(a, b)] += 1
-    for (a, b), n in sorted(co.items()):
-        if n >= params.co_mention_min_docs:
-            g.add_edge(a, b, key="co_mentioned", kind="co_mentioned", weight=n)
+    for (a, b), n in co_mentions(docs_of.values(), params.co_mention_min_docs, params.co_mention_max_edges):
+        g.add_edge(a, b, key="co_mentioned", kind="co_mentioned", weight=n)
     return g
+
+
+def co_mentions(doc_entities: Iterable[set[str]], min_docs: int, max_edges: int) -> list[tuple[tuple[str, str], int]]:
+    """Pairs of entities named in at least ``min_docs`` of the same documents, with that
+    number, in id order; at most ``max_edges`` of them (the strongest).
+
+    Only entities in ``min_docs`` documents or more can form such a pair, so the others
+    are never paired: on a year of news, where most names occur once, this keeps the
+    count (and memory) proportional to the recurring names, not to every pair.
+    """
+    doc_entities = [ids for ids in doc_entities if len(ids) > 1]
+    n_docs = Counter(e for ids in doc_entities for e in ids)
+    co: Counter = Counter()
+    for ids in doc_entities:
+        frequent = sorted(e for e in ids if n_docs[e] >= min_docs)
+        co.update(combinations(frequent, 2))
+    pairs = [(pair, n) for pair, n in co.items() if n >= min_docs]
+    if len(pairs) > max_edges:
+        pairs = sorted(pairs, key=lambda x: (-x[1], x[0]))[:max_edges]
+    return sorted(pairs)
 
 
 def edge_counts(g: nx.MultiDiGraph) -> dict[str, int]:

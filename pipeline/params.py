@@ -68,7 +68,8 @@ class ExtractParams:
 
 @dataclass(frozen=True)
 class GraphParams:
-    co_mention_min_docs: int = 1
+    co_mention_min_docs: int = 2
+    co_mention_max_edges: int = 5000
     node_types: tuple[str, ...] = ("person", "country", "organization")
     layout_seed: int = 7  # spring layout of graph.html and graph.png (fixed: same picture every run)
     html_max_nodes: int = 400  # graph.html shows at most this many nodes (the most connected)

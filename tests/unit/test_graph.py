@@ -7,7 +7,7 @@ import pytest
 from networkx.readwrite import json_graph
 
 from pipeline import contract
-from pipeline.graph import build_graph, write_graph
+from pipeline.graph import build_graph, co_mentions, write_graph
 from pipeline.params import GraphParams
 
 E, M = contract.Entity, contract.Mention
@@ -132,6 +132,21 @@ def test_graph_affiliation_edges_join_titles():
 def test_graph_co_mentioned_respects_min_docs(min_docs, pairs):
     co = _edges(_graph(co_mention_min_docs=min_docs), "co_mentioned")
     assert {k: v["weight"] for k, v in co.items()} == pairs
+
+
+def test_co_mentions_keeps_the_strongest_pairs_and_never_pairs_rare_names():
+    docs = [{"a", "b", "c"}, {"a", "b"}, {"a", "b", "d"}, {"c", "d"}, {"a", "c"}, {"x"}]
+    assert co_mentions(docs, 1, 100) == [
+        (("a", "b"), 3),
+        (("a", "c"), 2),
+        (("a", "d"), 1),
+        (("b", "c"), 1),
+        (("b", "d"), 1),
+        (("c", "d"), 1),
+    ]
+    assert co_mentions(docs, 2, 100) == [(("a", "b"), 3), (("a", "c"), 2)]
+    assert co_mentions(docs, 1, 2) == [(("a", "b"), 3), (("a", "c"), 2)]
+    assert co_mentions(docs, 1, 3) == [(("a", "b"), 3), (("a", "c"), 2), (("a", "d"), 1)]  # ties: by id
 
 
 def test_graph_empty_rows_give_empty_graph():

@@ -222,8 +222,9 @@ def test_graph_publish_writes_every_view_deterministically(tmp_path):
     for name, rows in _tables().items():
         contract.write_table(tables / name, rows, contract.TABLES[name])
     files = ["graph.gexf", "graph.graphml", "graph.html", "graph.json", "graph.png", "report.md"]
-    counts = publish(tables, tmp_path / "a", GraphParams())
-    publish(tables, tmp_path / "b", GraphParams())
+    params = GraphParams(co_mention_min_docs=1)
+    counts = publish(tables, tmp_path / "a", params)
+    publish(tables, tmp_path / "b", params)
     assert counts == {"nodes": 5, "edges": {"affiliated_with": 1, "co_mentioned": 7, "met": 3}}
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == files
     for name in files:
