@@ -190,9 +190,10 @@ def _font_face(text: str) -> str:
     """``@font-face`` with Noto Sans CJK SC cut down to the characters of ``text``, inline.
 
     Chinese names then render on a machine without CJK fonts and without a network. Empty
-    when there is nothing beyond ASCII or the font cannot be subset.
+    when there is no CJK character or the font cannot be subset.
     """
-    chars = sorted({c for c in text if ord(c) > 0x7F and not c.isspace()})
+    # CJK blocks only (radicals to halfwidth forms): Latin, Cyrillic… render with any font
+    chars = sorted({c for c in text if ord(c) >= 0x2E80 and not c.isspace()})
     if not chars:
         return ""
     try:
