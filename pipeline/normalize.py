@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline import contract
 from pipeline.dates import find_publication_date
 from pipeline.params import NormalizeParams, load_section, stage_parser
-from pipeline.textnorm import is_cjk, to_simplified
+from pipeline.textnorm import CJK_RANGES, is_cjk, to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -180,21 +180,23 @@ def html_to_text(page: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- language
 
 
+_CJK_RX = re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in CJK_RANGES) + "]")
+_LATIN_RX = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in (*range(0x250), *range(0x1E00, 0x1F00), *range(0xFF21, 0xFF5B))
+                  if chr(c).isalpha()) + "]"
+)  # fmt: skip
+_CYRILLIC_RX = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x400, 0x530) if chr(c).isalpha()) + "]")
+
+
 def script_counts(text: str) -> dict[str, int]:
-    """Count letters by script: CJK ideographs, Latin, Cyrillic, other letters."""
-    c = {"cjk": 0, "latin": 0, "cyrillic": 0, "other": 0}
-    for ch in text:
-        if is_cjk(ch):
-            c["cjk"] += 1
-        elif ch.isalpha():
-            cp = ord(ch)
-            if cp < 0x250 or 0x1E00 <= cp <= 0x1EFF or 0xFF21 <= cp <= 0xFF5A:
-                c["latin"] += 1
-            elif 0x400 <= cp <= 0x52F:
-                c["cyrillic"] += 1
-            else:
-                c["other"] += 1
-    return c
+    """Count letters by script: CJK ideographs, Latin, Cyrillic, other letters (regular
+    expressions: this runs on every paragraph of every document)."""
+    cjk_chars = "".join(_CJK_RX.findall(text))
+    cjk = len(cjk_chars)
+    latin = len(_LATIN_RX.findall(text))
+    cyrillic = len(_CYRILLIC_RX.findall(text))
+    other = sum(map(str.isalpha, text)) - sum(map(str.isalpha, cjk_chars)) - latin - cyrillic
+    return {"cjk": cjk, "latin": latin, "cyrillic": cyrillic, "other": other}
 
 
 def detect_language(text: str) -> str:
@@ -216,19 +218,23 @@ def detect_language(text: str) -> str:
 
 
 def _is_english(text: str) -> bool:
+    """English by its function words when they are plentiful (ordinary running text:
+    fast, and certain), else by langdetect (seeded, deterministic), else again by
+    function words for short leads that langdetect's n-grams get wrong because of names
+    ("President Xi Jinping met … Khurelsukh in Beijing")."""
+    words = _WORD.findall(text[:5000].lower())
+    hits = sum(w in _EN_FUNCTION_WORDS for w in words)
+    if hits >= 20 and hits >= 0.15 * len(words):
+        return True
     from langdetect import DetectorFactory, LangDetectException, detect_langs
 
     DetectorFactory.seed = 0
     try:
         langs = detect_langs(text[:5000])
     except LangDetectException:
-        return False
+        langs = []
     if any(lang.lang == "en" and lang.prob >= 0.5 for lang in langs):
         return True
-    # langdetect's character n-grams are swayed by names in a short lead ("President Xi
-    # Jinping met … Khurelsukh in Beijing"); English function words are not
-    words = _WORD.findall(text[:5000].lower())
-    hits = sum(w in _EN_FUNCTION_WORDS for w in words)
     return hits >= 2 and hits >= 0.12 * len(words)
 
 
