@@ -211,7 +211,8 @@ def per_document_rows(out: Path, skip: str = "") -> dict[str, list[str]]:
 
     rows = {}
     for name in DOC_TABLES:
-        lines = (out / name).read_text(encoding="utf-8").split("\r\n")
+        with (out / name).open(encoding="utf-8", newline="") as f:
+            lines = f.read().split("\r\n")
         # the first column is the document id, or an id that starts with it (meeting ids)
         rows[name] = [line for line in lines if not (skip and line.startswith((skip + ",", skip + ":")))]
     return rows

@@ -79,6 +79,12 @@ def nfkc_with_offsets(text: str) -> Normalized:
     Returns:
         The normalized text and its offset map.
     """
+    if unicodedata.is_normalized("NFKC", text):  # most English text: nothing to do
+        return Normalized(text, tuple(range(len(text) + 1)))
+    return _nfkc_by_cluster(text)
+
+
+def _nfkc_by_cluster(text: str) -> Normalized:
     out: list[str] = []
     offsets: list[int] = []
     for start, end in _clusters(text):

@@ -1,6 +1,8 @@
 """Property: for any input text, every mention's start:end slice of the original text gives
 back its surface form, whatever normalization did in between."""
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,3 +53,11 @@ def test_offsets_merge_annotations_renumbers_sentences():
     merged = merge_annotations("d", [en, zh])
     assert merged.sentences == [[0, 10], [12, 20], [30, 40]]
     assert [(m["start"], m["sentence_id"]) for m in merged.mentions] == [(12, 1), (31, 2)]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
+def test_nfkc_fast_path_equals_the_cluster_walk(text):
+    from pipeline.textnorm import _nfkc_by_cluster, nfkc_with_offsets
+
+    if unicodedata.is_normalized("NFKC", text):
+        assert nfkc_with_offsets(text) == _nfkc_by_cluster(text)
