@@ -79,7 +79,8 @@ def nfkc_with_offsets(text: str) -> Normalized:
     Returns:
         The normalized text and its offset map.
     """
-    if unicodedata.is_normalized("NFKC", text):  # most English text: nothing to do
+    # most English text: nothing to change and no combining marks to group with their base
+    if unicodedata.is_normalized("NFKC", text) and not any(map(unicodedata.combining, text)):
         return Normalized(text, tuple(range(len(text) + 1)))
     return _nfkc_by_cluster(text)
 
