@@ -37,7 +37,7 @@ DESCRIPTIONS = {
     "ner": "named-entity mentions (spaCy for English, Stanza for Chinese)",
     "link": "mentions → entities, across documents and languages",
     "extract": "meetings, affiliations, topics; documents.csv",
-    "graph": "the entity graph (GraphML, node-link JSON)",
+    "graph": "the entity graph (GraphML, GEXF, node-link JSON) and its views (graph.html, graph.png, report.md)",
     "evaluate": "score a run against gold annotations",
     "train-zh-ner": "train the Chinese Stanza NER model",
     "eval-zh-ner": "score Chinese NER through the pipeline on MSRA test and CLUENER dev",
