@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -90,6 +91,8 @@ def _run_command(argv: list[str]) -> int:
     a = p.parse_args(argv)
     if a.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if a.scheduler and a.scheduler.startswith("local") and not re.fullmatch(r"local(:[1-9]\d*)?", a.scheduler):
+        raise UsageError(f"--scheduler {a.scheduler!r}: use local or local:N (N workers), or a scheduler address")
     if not a.input.is_dir():
         raise UsageError(f"input folder not found: {a.input}")
     params_path = a.params if a.params is not None else default_params_path()
