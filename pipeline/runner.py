@@ -202,6 +202,7 @@ class DocCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self.broken = False
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -213,7 +214,15 @@ class DocCache:
             return None
 
     def put(self, key: str, result: dict) -> None:
-        contract.atomic_write_text(self._path(key), json.dumps(result, ensure_ascii=False, sort_keys=True))
+        """Store a result; a cache that cannot be written (full disk, read-only folder)
+        costs the next run its reuse, never this run its tables."""
+        if self.broken:
+            return
+        try:
+            contract.atomic_write_text(self._path(key), json.dumps(result, ensure_ascii=False, sort_keys=True))
+        except OSError as e:
+            self.broken = True
+            logger.warning("cache %s cannot be written (%s); going on without it", self.folder, e)
 
 
 # --------------------------------------------------------------------------- executors

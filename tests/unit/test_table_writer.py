@@ -42,3 +42,16 @@ def test_jsonl_writer_appears_on_close(tmp_path):
     assert not (tmp_path / "x.jsonl").exists()
     assert w.close() == 2
     assert (tmp_path / "x.jsonl").read_text(encoding="utf-8") == '{"a": "习"}\n{"b": 1}\n'
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(tmp_path):
+    from pipeline.runner import DocCache
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    cache = DocCache(blocker)
+    cache.put("ab" * 32, {"x": 1})  # no exception
+    assert cache.broken and cache.get("ab" * 32) is None
+    ok = DocCache(tmp_path / "good")
+    ok.put("cd" * 32, {"x": "习"})
+    assert ok.get("cd" * 32) == {"x": "习"}
