@@ -498,30 +498,6 @@ def extract_one(rec: dict, topics: Topics, params: ExtractParams, phrases: list)
         return {k: [] for k in RESULT_KEYS}
 
 
-def run(linked: list[dict], params: ExtractParams, anns: list[dict] | None = None) -> dict[str, list]:
-    """Meetings, participants, affiliations and topics of every linked document."""
-    topics = Topics.load(Path(params.topics))
-    phrases = {a["doc_id"]: a.get("phrases", []) for a in (anns or [])}
-    result: dict[str, list] = {k: [] for k in RESULT_KEYS}
-    for rec in linked:
-        for k, rows in extract_one(rec, topics, params, phrases.get(rec["doc_id"], [])).items():
-            result[k] += rows
-    return result
-
-
-def write_outputs(result: dict, docs: list[dict], anns: list[dict], linked: list[dict], tables: Path) -> None:
-    """Write the extract stage's CSV tables (and documents.csv)."""
-    contract.write_table(tables / "meetings.csv", result["meetings"], contract.Meeting)
-    contract.write_table(tables / "meeting_participants.csv", result["participants"], contract.MeetingParticipant)
-    contract.write_table(tables / "affiliations.csv", result["affiliations"], contract.Affiliation)
-    contract.write_table(tables / "doc_topics.csv", result["doc_topics"], contract.DocTopic)
-    contract.write_table(tables / "meeting_topics.csv", result["meeting_topics"], contract.MeetingTopic)
-    contract.write_table(tables / "doc_keyphrases.csv", result["keyphrases"], contract.DocKeyphrase)
-    contract.write_table(tables / "documents.csv", documents_table(docs, anns, linked), contract.Document)
-    logger.info("extract: %d meetings, %d affiliations, %d document topics",
-                len(result["meetings"]), len(result["affiliations"]), len(result["doc_topics"]))  # fmt: skip
-
-
 def main(argv: list[str] | None = None) -> int:
     p = stage_parser("extract", "Meetings, affiliations and topics.")
     p.add_argument("--documents", type=Path, required=True, help="documents.jsonl from normalize")
@@ -530,15 +506,49 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tables", type=Path, required=True, help="folder for the CSV tables")
     a = p.parse_args(argv)
     params = load_section(a.params, "extract")
-    docs = list(contract.read_jsonl(a.documents))
-    anns = list(contract.read_jsonl(a.ner))
-    linked = list(contract.read_jsonl(a.linked))
-    result = run(linked, params, anns)
-    write_outputs(result, docs, anns, linked, a.tables)
+    # streams: documents, their annotations and their linked records are read side by
+    # side (linked.jsonl holds the processed documents only, in the same order)
+    topics = Topics.load(Path(params.topics))
+    tables = {
+        "meetings": ("meetings.csv", contract.Meeting),
+        "participants": ("meeting_participants.csv", contract.MeetingParticipant),
+        "affiliations": ("affiliations.csv", contract.Affiliation),
+        "doc_topics": ("doc_topics.csv", contract.DocTopic),
+        "meeting_topics": ("meeting_topics.csv", contract.MeetingTopic),
+        "keyphrases": ("doc_keyphrases.csv", contract.DocKeyphrase),
+        "documents": ("documents.csv", contract.Document),
+    }
+    writers = {k: contract.TableWriter(a.tables / name, cls) for k, (name, cls) in tables.items()}
+    counts = {"main": 0, "reported": 0, "participants": 0, "affiliations": 0, "doc_topics": 0}
+    linked = contract.read_jsonl(a.linked)
+    rec = next(linked, None)
+    try:
+        for d, ann in zip(contract.read_jsonl(a.documents), contract.read_jsonl(a.ner), strict=True):
+            mine = None
+            if rec is not None and rec["doc_id"] == d["doc_id"]:
+                mine, rec = rec, next(linked, None)
+                for k, rows in extract_one(mine, topics, params, ann.get("phrases", [])).items():
+                    writers[k].add(rows)
+                    if k == "meetings":
+                        for m in rows:
+                            counts[m.kind] = counts.get(m.kind, 0) + 1
+                    elif k in counts:
+                        counts[k] += len(rows)
+            writers["documents"].add(documents_table([d], [ann], [mine] if mine else []))
+        if rec is not None:
+            raise ValueError(f"{a.linked}: {rec['doc_id']} is not in {a.documents} (or not in its order)")
+    except BaseException:
+        for w in writers.values():
+            w.discard()
+        raise
+    for w in writers.values():
+        w.close()
+    logger.info("extract: %d meetings, %d affiliations, %d document topics",
+                counts["main"] + counts["reported"], counts["affiliations"], counts["doc_topics"])  # fmt: skip
     contract.write_metrics(a.metrics, {
-        "meetings": {k: sum(m.kind == k for m in result["meetings"]) for k in ("main", "reported")},
-        "participants": len(result["participants"]),
-        "affiliations": len(result["affiliations"]),
-        "doc_topics": len(result["doc_topics"]),
+        "meetings": {k: counts.get(k, 0) for k in ("main", "reported")},
+        "participants": counts["participants"],
+        "affiliations": counts["affiliations"],
+        "doc_topics": counts["doc_topics"],
     })  # fmt: skip
     return 0

@@ -480,14 +480,6 @@ def link_one(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dic
                 "sentences": [], "mentions": [], "entities": {}}  # fmt: skip
 
 
-def run(docs: list[dict], anns: list[dict], params: LinkParams) -> list[dict]:
-    """Link every processed document (others pass through with no mentions)."""
-    kb = KnowledgeBase.load(Path(params.kb))
-    by_id = {a["doc_id"]: a for a in anns}
-    linked = (link_one(d, by_id.get(d["doc_id"], {}), kb, params) for d in docs)
-    return [r for r in linked if r is not None]
-
-
 def mention_rows(linked: list[dict]) -> list[contract.Mention]:
     """mentions.csv rows."""
     cols = contract.columns(contract.Mention)
@@ -502,26 +494,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tables", type=Path, required=True, help="folder for mentions.csv and entities.csv")
     a = p.parse_args(argv)
     params = load_section(a.params, "link")
-    docs = list(contract.read_jsonl(a.documents))
-    anns = list(contract.read_jsonl(a.ner))
-    linked = run(docs, anns, params)
-    ents = write_outputs(linked, a.output, a.tables)
-    mentions = [m for r in linked for m in r["mentions"]]
+    # streams: one document at a time through the linker, rows into sorting writers
+    kb = KnowledgeBase.load(Path(params.kb))
+    agg = EntityAggregator()
+    out = contract.JsonlWriter(a.output)
+    rows = contract.TableWriter(a.tables / "mentions.csv", contract.Mention)
+    counts = {"mentions": 0, "mentions_linked": 0, "mentions_from_gazetteer": 0}
+    try:
+        for d, ann in zip(contract.read_jsonl(a.documents), contract.read_jsonl(a.ner), strict=True):
+            if d["doc_id"] != ann["doc_id"]:
+                raise ValueError(f"{a.ner} is not in the order of {a.documents} ({ann['doc_id']} for {d['doc_id']})")
+            rec = link_one(d, ann, kb, params)
+            if rec is None:
+                continue
+            out.add([rec])
+            rows.add(mention_rows([rec]))
+            agg.add(rec)
+            for m in rec["mentions"]:
+                counts["mentions"] += 1
+                counts["mentions_linked"] += bool(m.get("entity_id"))
+                counts["mentions_from_gazetteer"] += m["ner_label"] in ("KB", "KB_NESTED", "ABBR")
+    except BaseException:
+        out.discard()
+        rows.discard()
+        raise
+    out.close()
+    n_m = rows.close()
+    ents = agg.entities()
+    contract.write_table(a.tables / "entities.csv", ents, contract.Entity)
+    logger.info("link: %d mentions, %d entities", n_m, len(ents))
     contract.write_metrics(a.metrics, {
         "entities": {t: sum(e.type == t for e in ents) for t in ("person", "country", "organization", "location")},
         "entities_with_wikidata_id": sum(bool(e.kb_id) for e in ents),
-        "mentions": len(mentions),
-        "mentions_linked": sum(bool(m.get("entity_id")) for m in mentions),
-        "mentions_from_gazetteer": sum(m["ner_label"] in ("KB", "KB_NESTED", "ABBR") for m in mentions),
+        **counts,
     })  # fmt: skip
     return 0
-
-
-def write_outputs(linked: list[dict], output: Path, tables: Path) -> list[contract.Entity]:
-    """Write linked.jsonl, mentions.csv and entities.csv; return the entities."""
-    contract.write_jsonl(output, linked)
-    n_m = contract.write_table(tables / "mentions.csv", mention_rows(linked), contract.Mention)
-    ents = aggregate_entities(linked)
-    contract.write_table(tables / "entities.csv", ents, contract.Entity)
-    logger.info("link: %d documents, %d mentions, %d entities", len(linked), n_m, len(ents))
-    return ents

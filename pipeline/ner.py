@@ -481,15 +481,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--input", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
     a = p.parse_args(argv)
+    from pipeline.runner import batches
+
     params = load_section(a.params, "ner")
-    docs = list(contract.read_jsonl(a.input))
-    anns = annotate(docs, params, progress=True)
-    contract.write_jsonl(a.output, [vars(x) for x in anns])
-    logger.info("ner: %d documents, %d mentions", len(anns), sum(len(x.mentions) for x in anns))
+    # streams: a batch of documents at a time, so a big corpus never sits in memory
+    backends: dict = {}
+    out = contract.JsonlWriter(a.output)
+    n = errors = sentences = 0
     labels: dict[str, int] = {}
-    for x in anns:
-        for m in x.mentions:
-            labels[m["ner_label"]] = labels.get(m["ner_label"], 0) + 1
-    contract.write_metrics(a.metrics, {"documents": len(anns), "errors": sum(bool(x.error) for x in anns),
-                                       "sentences": sum(len(x.sentences) for x in anns), "mentions": labels})  # fmt: skip
+    try:
+        for batch in batches(contract.read_jsonl(a.input), 64):
+            for x in annotate(batch, params, backends=backends):
+                out.add([vars(x)])
+                n, errors, sentences = n + 1, errors + bool(x.error), sentences + len(x.sentences)
+                for m in x.mentions:
+                    labels[m["ner_label"]] = labels.get(m["ner_label"], 0) + 1
+    except BaseException:
+        out.discard()
+        raise
+    out.close()
+    logger.info("ner: %d documents, %d mentions", n, sum(labels.values()))
+    contract.write_metrics(a.metrics, {"documents": n, "errors": errors, "sentences": sentences, "mentions": labels})
     return 0

@@ -299,7 +299,8 @@ def make_executor(workers: int = 1, scheduler: str | None = None):
 # --------------------------------------------------------------------------- shell
 
 
-def _batches(items: Iterable[RawDoc], size: int) -> Iterator[list[RawDoc]]:
+def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` consecutive items (the last may be shorter)."""
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -384,7 +385,7 @@ def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, wor
 
     try:
         t = time.perf_counter()
-        for batch in _batches(normalize.iter_inputs(input_dir), batch_size):
+        for batch in batches(normalize.iter_inputs(input_dir), batch_size):
             seconds["read"] += time.perf_counter() - t
             t = time.perf_counter()
             keys = [doc_key(r, version) for r in batch]
