@@ -18,9 +18,7 @@ import io
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
@@ -794,21 +792,8 @@ def render_report(g: nx.MultiDiGraph, t: dict[str, list], params: GraphParams) -
 # ---------------------------------------------------------------- writer
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_views(g: nx.MultiDiGraph, t: dict[str, list], out_dir: Path, params: GraphParams) -> None:
     """Write graph.html, graph.png and report.md to ``out_dir``, each atomically."""
     contract.atomic_write_text(out_dir / "graph.html", render_html(g, params))
-    _atomic_write_bytes(out_dir / "graph.png", render_png(g, params))
+    contract.atomic_write_bytes(out_dir / "graph.png", render_png(g, params))
     contract.atomic_write_text(out_dir / "report.md", render_report(g, t, params))
