@@ -217,6 +217,9 @@ class SpacyBackend:
         spacy = _import_spacy(params.spacy_model)
         _register_spacy_components()
         try:
+            # what the stages use: ner (mentions), parser (sentences, noun chunks for
+            # keyphrases), tagger + attribute_ruler (the POS noun chunks need), tok2vec;
+            # the lemmatizer is not used, so it is not even loaded
             self.nlp = spacy.load(params.spacy_model, exclude=["lemmatizer"])
         except OSError as e:  # fmt: skip
             raise RuntimeError(
