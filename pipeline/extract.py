@@ -458,7 +458,16 @@ def documents_table(docs: list[dict], anns: list[dict], linked: list[dict]) -> l
     return rows
 
 
-RESULT_KEYS = ("meetings", "participants", "affiliations", "doc_topics", "meeting_topics", "keyphrases")
+# what extract_document returns, and the table each part fills
+RESULT_TABLES: dict[str, str] = {
+    "meetings": "meetings.csv",
+    "participants": "meeting_participants.csv",
+    "affiliations": "affiliations.csv",
+    "doc_topics": "doc_topics.csv",
+    "meeting_topics": "meeting_topics.csv",
+    "keyphrases": "doc_keyphrases.csv",
+}
+RESULT_KEYS = tuple(RESULT_TABLES)
 
 
 def extract_document(rec: dict, topics: Topics, params: ExtractParams, phrases: list) -> dict[str, list]:
@@ -509,16 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     # streams: documents, their annotations and their linked records are read side by
     # side (linked.jsonl holds the processed documents only, in the same order)
     topics = Topics.load(Path(params.topics))
-    tables = {
-        "meetings": ("meetings.csv", contract.Meeting),
-        "participants": ("meeting_participants.csv", contract.MeetingParticipant),
-        "affiliations": ("affiliations.csv", contract.Affiliation),
-        "doc_topics": ("doc_topics.csv", contract.DocTopic),
-        "meeting_topics": ("meeting_topics.csv", contract.MeetingTopic),
-        "keyphrases": ("doc_keyphrases.csv", contract.DocKeyphrase),
-        "documents": ("documents.csv", contract.Document),
-    }
-    writers = {k: contract.TableWriter(a.tables / name, cls) for k, (name, cls) in tables.items()}
+    tables = {**RESULT_TABLES, "documents": "documents.csv"}
+    writers = {k: contract.TableWriter(a.tables / name, contract.TABLES[name]) for k, name in tables.items()}
     counts = {"main": 0, "reported": 0, "participants": 0, "affiliations": 0, "doc_topics": 0}
     linked = contract.read_jsonl(a.linked)
     rec = next(linked, None)

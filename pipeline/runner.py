@@ -48,25 +48,8 @@ PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "keyphrases
                         "contract", "params", "zh_ner_data", "runner")  # fmt: skip
 LIBRARIES = ("spacy", "stanza", "torch", "jieba", "opencc", "langdetect", "charset-normalizer", "pypinyin")
 
-# per-document tables, in the order of the result's "rows"
-DOC_TABLES: dict[str, type] = {
-    "documents.csv": contract.Document,
-    "mentions.csv": contract.Mention,
-    "meetings.csv": contract.Meeting,
-    "meeting_participants.csv": contract.MeetingParticipant,
-    "affiliations.csv": contract.Affiliation,
-    "doc_topics.csv": contract.DocTopic,
-    "meeting_topics.csv": contract.MeetingTopic,
-    "doc_keyphrases.csv": contract.DocKeyphrase,
-}
-_EXTRACT_TABLE = {
-    "meetings": "meetings.csv",
-    "participants": "meeting_participants.csv",
-    "affiliations": "affiliations.csv",
-    "doc_topics": "doc_topics.csv",
-    "meeting_topics": "meeting_topics.csv",
-    "keyphrases": "doc_keyphrases.csv",
-}
+# per-document tables (all but entities.csv, which is built across documents)
+DOC_TABLES: dict[str, type] = {name: cls for name, cls in contract.TABLES.items() if name != "entities.csv"}
 PER_DOC_STAGES = ("normalize", "ner", "link", "extract")
 
 
@@ -176,18 +159,20 @@ def process_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict
     need_kb = any(d["status"] == "ok" and not a.get("error") for d, a in zip(docs, anns))
     kb = st.kb if need_kb else None
     linked = [link.link_one(d, a, kb, params["link"]) for d, a in zip(docs, anns)]
-    # the interim linked record is written as the link stage wrote it (before extract)
-    linked_out = [json.loads(json.dumps(r, ensure_ascii=False)) if r is not None else None for r in linked]
     seconds["link"] = time.perf_counter() - t
     t = time.perf_counter()
     results = []
-    for d, a, rec, rec_out in zip(docs, anns, linked, linked_out):
+    for d, a, rec in zip(docs, anns, linked):
         rows: dict[str, list[dict]] = {name: [] for name in DOC_TABLES}
+        rec_out = rec
         if rec is not None:
             rows["mentions.csv"] = [asdict(m) for m in link.mention_rows([rec])]
+            linked_ok = "error" not in rec
             parts = extract.extract_one(rec, st.topics, params["extract"], a.get("phrases", []))
-            for key, table in _EXTRACT_TABLE.items():
+            for key, table in extract.RESULT_TABLES.items():
                 rows[table] = [asdict(r) for r in parts[key]]
+            if linked_ok and "error" in rec:  # interim linked.jsonl holds the record as link left it
+                rec_out = {k: v for k, v in rec.items() if k != "error"}
         rows["documents.csv"] = [asdict(r) for r in extract.documents_table([d], [a], [rec] if rec else [])]
         results.append({"doc_id": d["doc_id"], "document": d, "ner": a, "linked": rec_out, "rows": rows})
     seconds["extract"] = time.perf_counter() - t
