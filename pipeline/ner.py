@@ -398,14 +398,13 @@ BACKENDS: dict[str, Callable[[NerParams], NerBackend]] = {"en": SpacyBackend, "z
 
 
 def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None = None,
-             progress: bool = False, chunk: int = 32) -> list[DocAnnotation]:  # fmt: skip
+             chunk: int = 32) -> list[DocAnnotation]:  # fmt: skip
     """Run NER over normalized documents (status ``ok`` only); one annotation per input.
 
     A document that fails in its backend gets an annotation with ``error`` set; the rest
     of the batch is retried one by one so a single bad document cannot sink the run.
+    Callers show progress per batch (this is called once per batch of documents).
     """
-    from pipeline.progress import progress_bar
-
     docs = list(docs)
     # a caller's dict is a cache: backends loaded here stay in it for the next call
     loaded: dict[str, NerBackend] = backends if backends is not None else {}
@@ -417,7 +416,6 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
         for lang, blank in language_parts(d):
             if lang in BACKENDS:
                 work.setdefault(lang, []).append((d, blank))
-    bar = progress_bar(range(sum(len(v) for v in work.values())), desc="ner", enabled=progress)
     for lang in sorted(work):
         if lang not in loaded:
             loaded[lang] = BACKENDS[lang](params)
@@ -438,9 +436,6 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
                         anns.append(DocAnnotation(p.doc_id, error=f"ner failed: {type(e).__name__}: {e}"))
             for a in anns:
                 parts.setdefault(a.doc_id, []).append(a)
-                next(bar, None)
-    for _ in bar:
-        pass
     return [merge_annotations(d["doc_id"], parts.get(d["doc_id"], [])) for d in docs]
 
 
@@ -484,24 +479,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--input", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
     a = p.parse_args(argv)
+    from pipeline.progress import counter
     from pipeline.runner import batches
 
     params = load_section(a.params, "ner")
     # streams: a batch of documents at a time, so a big corpus never sits in memory
     backends: dict = {}
     out = contract.JsonlWriter(a.output)
+    bar = counter(desc="ner")
     n = errors = sentences = 0
     labels: dict[str, int] = {}
     try:
         for batch in batches(contract.read_jsonl(a.input), 64):
             for x in annotate(batch, params, backends=backends):
                 out.add([vars(x)])
+                bar.update(1)
                 n, errors, sentences = n + 1, errors + bool(x.error), sentences + len(x.sentences)
                 for m in x.mentions:
                     labels[m["ner_label"]] = labels.get(m["ner_label"], 0) + 1
     except BaseException:
         out.discard()
         raise
+    finally:
+        bar.close()
     out.close()
     logger.info("ner: %d documents, %d mentions", n, sum(labels.values()))
     contract.write_metrics(a.metrics, {"documents": n, "errors": errors, "sentences": sentences, "mentions": labels})

@@ -498,24 +498,33 @@ def _unique_id(d: RawDoc, seen: set[str]) -> RawDoc:
     return d
 
 
-def run(input_dir: Path, params: NormalizeParams, progress: bool = False) -> list[dict]:
-    """Normalize every input of ``input_dir``."""
-    from pipeline.progress import progress_bar
-
-    raws = read_inputs(input_dir)
-    return [normalize_document(r, params) for r in progress_bar(raws, desc="normalize", enabled=progress)]
-
-
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.progress import counter
+
     p = stage_parser("normalize", "Decode inputs; detect language, script, dates.")
     p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")
     p.add_argument("--output", type=Path, required=True, help="documents.jsonl to write")
     a = p.parse_args(argv)
     params = load_section(a.params, "normalize")
-    docs = run(a.input, params, progress=True)
-    contract.write_jsonl(a.output, docs)
-    counts = {s: sum(d["status"] == s for d in docs) for s in ("ok", "skipped", "error")}
-    logger.info("normalize: %d documents %s", len(docs), counts)
-    langs = {lang: sum(d["lang"] == lang for d in docs) for lang in sorted({d["lang"] for d in docs})}
-    contract.write_metrics(a.metrics, {"documents": len(docs), "status": counts, "lang": langs})
+    # streams: one input at a time, only counts are kept
+    out = contract.JsonlWriter(a.output)
+    bar = counter(desc="normalize")
+    counts = dict.fromkeys(("ok", "skipped", "error"), 0)
+    langs: dict[str, int] = {}
+    try:
+        for raw in iter_inputs(a.input):
+            d = normalize_document(raw, params)
+            out.add([d])
+            bar.update(1)
+            if d["status"] in counts:
+                counts[d["status"]] += 1
+            langs[d["lang"]] = langs.get(d["lang"], 0) + 1
+    except BaseException:
+        out.discard()
+        raise
+    finally:
+        bar.close()
+    n = out.close()
+    logger.info("normalize: %d documents %s", n, counts)
+    contract.write_metrics(a.metrics, {"documents": n, "status": counts, "lang": dict(sorted(langs.items()))})
     return 0
