@@ -131,10 +131,10 @@ def measure_bare_spacy(folder: Path, *, n_process: int = 1) -> dict:
     from pipeline import ner
     from pipeline.params import default_params_path, load_section
 
+    params = load_section(default_params_path(), "ner")
     texts = _model_texts(folder)
     t = time.perf_counter()
-    nlp = ner.SpacyBackend(load_section(default_params_path(), "ner")).nlp
-    params = load_section(default_params_path(), "ner")
+    nlp = ner.SpacyBackend(params).nlp
     n = sum(1 for _ in nlp.pipe(texts, batch_size=params.spacy_batch_size, n_process=n_process))
     return {"seconds": time.perf_counter() - t, "docs": n, "components": nlp.pipe_names}
 
