@@ -18,9 +18,10 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 __all__ = [
     "TABLES",
@@ -197,18 +198,26 @@ def columns(cls: type) -> list[str]:
     return [f.name for f in fields(cls)]
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+@contextmanager
+def _atomic_open(path: Path, mode: str, **kwargs: Any) -> Iterator[IO]:
+    """A temporary file beside ``path`` that replaces it when the block ends without an
+    exception, and is removed otherwise: readers never see a torn file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    with _atomic_open(path, "wb") as f:
+        f.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -266,20 +275,13 @@ class TableWriter:
         """Merge and write the table; return its number of rows."""
         self._buf.sort(key=_row_key)
         merged = heapq.merge(self._buf, *(self._read_run(t) for t in self._runs), key=_row_key)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            with _atomic_open(self.path, "w", encoding="utf-8", newline="") as f:
                 # "\r\n" (RFC 4180): the writer then quotes any field holding "\r" or "\n",
                 # so control characters and line breaks from article text never split a row
                 w = csv.writer(f, lineterminator="\r\n")
                 w.writerow(self.cols)
                 w.writerows(merged)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
         finally:
             self.discard()
         return self.rows
