@@ -518,10 +518,27 @@ def met_network(g: nx.MultiDiGraph, max_nodes: int) -> nx.Graph:
     if h.number_of_nodes() > max_nodes:
         deg = dict(h.degree(weight="weight"))
         top = sorted(h.nodes, key=lambda n: (-deg[n], n))[:max_nodes]
-        h = h.subgraph(top).copy()
+        h = _induced(h, top)
     for n in h.nodes:
         h.nodes[n].update(g.nodes[n])
     return h
+
+
+def _induced(h: nx.Graph, nodes: list[str]) -> nx.Graph:
+    """The subgraph of ``h`` on ``nodes``, nodes and edges in sorted order.
+
+    networkx's ``subgraph`` views iterate their nodes in the order of a Python set, which
+    changes with the string hash seed from one process to the next; layouts seeded on
+    such a graph then differed between runs.
+    """
+    sub = nx.Graph()
+    for n in sorted(nodes):
+        sub.add_node(n, **h.nodes[n])
+    keep = set(nodes)
+    edges = sorted((a, b) if a < b else (b, a) for a, b in h.edges(sorted(nodes)) if a in keep and b in keep)
+    for a, b in edges:
+        sub.add_edge(a, b, **h.edges[a, b])
+    return sub
 
 
 def packed_layout(h: nx.Graph, *, seed: int) -> dict[str, tuple[float, float]]:
@@ -531,7 +548,7 @@ def packed_layout(h: nx.Graph, *, seed: int) -> dict[str, tuple[float, float]]:
     comps = sorted((sorted(c) for c in nx.connected_components(h)), key=lambda c: (-len(c), c[0]))
     boxes = []
     for comp in comps:
-        sub = h.subgraph(comp)
+        sub = _induced(h, comp)
         if len(comp) == 1:
             local = {comp[0]: (0.0, 0.0)}
         else:

@@ -229,3 +229,30 @@ def test_graph_publish_writes_every_view_deterministically(tmp_path):
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == files
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+_LAYOUT_PROBE = """
+import json, networkx as nx
+from pipeline.views import packed_layout
+h = nx.Graph()
+names = ["person:" + c for c in "abcdefghij"]
+for i, a in enumerate(names):
+    for b in names[i + 1 : i + 3]:
+        h.add_edge(a, b, weight=1)
+h.add_edge("person:x", "person:y", weight=2)
+print(json.dumps(packed_layout(h, seed=7)))
+"""
+
+
+def test_graph_png_layout_does_not_depend_on_the_string_hash_seed(root):
+    import os
+    import subprocess
+    import sys
+
+    layouts = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", _LAYOUT_PROBE], capture_output=True, text=True, cwd=root,
+                             env=env, check=True)  # fmt: skip
+        layouts.add(out.stdout.strip())
+    assert len(layouts) == 1
