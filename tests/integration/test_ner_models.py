@@ -79,3 +79,21 @@ def test_ner_spacy_finds_people_places_and_organizations(spacy_backend):
     assert len(ann.sentences) >= 2
     for m in ann.mentions:
         assert text[m["start"] : m["end"]] == m["text"]
+
+
+def test_ner_spacy_runs_senter_not_parser_and_finds_noun_phrases(spacy_backend):
+    # the stages need sentences and part of speech, not a dependency parse
+    assert "senter" in spacy_backend.nlp.pipe_names
+    assert "parser" not in spacy_backend.nlp.pipe_names
+    text = (
+        "China's 15th Five-Year Plan promotes economic and social development.\n"
+        "- Boosting cross-border connectivity in the Altai sub-region supports mutually beneficial trade."
+    )
+    ann = _annotate(spacy_backend, text)
+    phrases = {text[a:b] for a, b in ann.phrases}
+    assert "China's 15th Five-Year Plan" in phrases
+    assert "economic and social development" in phrases
+    assert "Altai sub-region" in phrases
+    assert "mutually beneficial trade" in phrases
+    # the list bullet is not part of the sentence
+    assert any(text[a:b].startswith("Boosting") for a, b in ann.sentences)
