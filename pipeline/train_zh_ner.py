@@ -18,6 +18,7 @@ Steps (each resumable; the work folder holds checkpoints and lives outside the r
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import random
@@ -141,8 +142,14 @@ def ud_texts(ud_dir: Path) -> list[str]:
 
 
 def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10,
-                  max_sentences: int = 0) -> Path:  # fmt: skip
-    """Train character vectors with gensim and save them as a Stanza pretrain file."""
+                  max_sentences: int = 0, bigram_dim: int = 0, max_bigrams: int = 20000) -> Path:  # fmt: skip
+    """Train character (and, with ``bigram_dim``, bigram) vectors; save a Stanza pretrain file.
+
+    With bigrams each key is a character or a bigram (see :func:`zh_ner_data.bigram_tokens`):
+    a bigram's vector is its first character's vector followed by the bigram's own, a
+    character's is its vector followed by zeros. Only the ``max_bigrams`` most frequent
+    bigrams get a vector, which keeps the shipped files small.
+    """
     from gensim.models import Word2Vec
     from stanza.models.common.pretrain import Pretrain
 
@@ -152,33 +159,72 @@ def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13,
     test_texts = {s.text for k in ("msra_test", "cluener_dev") for s in corpora[k]}
     texts = [s.text for k in ("msra_train", "pd_dev", "pd_test", "cluener_train") for s in corpora[k]]
     texts += [nfkc_with_offsets(t).text for t in ud_texts(data_dir.parent / "zh-ud")]
-    sents = [[c for c in t if not c.isspace()] for t in dict.fromkeys(texts) if t not in test_texts]
+    # lowercased: Stanza looks vectors up lowercased, so a cased key would never be used
+    sents = [[c for c in t.lower() if not c.isspace()] for t in dict.fromkeys(texts) if t not in test_texts]
     if max_sentences:
         sents = sents[:max_sentences]
     logger.info("training %d-d char vectors on %d sentences", dim, len(sents))
     w2v = Word2Vec(
         sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed
     )
+    vectors = {w: list(w2v.wv[w]) for w in w2v.wv.index_to_key}
+    if bigram_dim:
+        vectors = _with_bigrams(vectors, sents, dim=bigram_dim, seed=seed, epochs=epochs, max_bigrams=max_bigrams)
     vec_path = work / "charvec.txt"
     with vec_path.open("w", encoding="utf-8") as f:
-        f.write(f"{len(w2v.wv.index_to_key)} {dim}\n")
-        for w in w2v.wv.index_to_key:
-            f.write(w + " " + " ".join(f"{x:.5f}" for x in w2v.wv[w]) + "\n")
+        f.write(f"{len(vectors)} {dim + bigram_dim}\n")
+        for w, v in vectors.items():
+            f.write(w + " " + " ".join(f"{x:.5f}" for x in v) + "\n")
     pt_path = work / PRETRAIN_NAME
     Pretrain(str(pt_path), str(vec_path), max_vocab=-1, save_to_file=True).load()
     logger.info("wrote %s (%d characters)", pt_path, len(w2v.wv.index_to_key))
     return pt_path
 
 
-def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int, eval_interval: int) -> None:
+def _with_bigrams(chars: dict[str, list[float]], sents: list[list[str]], *, dim: int, seed: int, epochs: int,
+                  max_bigrams: int) -> dict[str, list[float]]:  # fmt: skip
+    from gensim.models import Word2Vec
+
+    bigram_sents = [[a + b for a, b in itertools.pairwise(s)] for s in sents]
+    w2v = Word2Vec(
+        bigram_sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed,
+        max_final_vocab=max_bigrams,
+    )  # fmt: skip
+    char_dim = len(next(iter(chars.values())))
+    out = {c: v + [0.0] * dim for c, v in chars.items()}
+    for b in w2v.wv.index_to_key:
+        out[b] = chars.get(b[0], [0.0] * char_dim) + list(w2v.wv[b])
+    logger.info("%d bigram vectors of %d dimensions", len(w2v.wv.index_to_key), dim)
+    return out
+
+
+def bigram_files(work: Path) -> None:
+    """Rewrite the prepared character files with bigram tokens for the pretrain in ``work``."""
+    from stanza.models.common.pretrain import Pretrain
+
+    known = Pretrain(str(work / PRETRAIN_NAME)).vocab
+    for name in ("train", "dev"):
+        doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
+        for sent in doc:
+            for tok, text in zip(sent, zd.bigram_tokens([t["text"] for t in sent], known), strict=True):
+                tok["text"] = text
+        (work / f"{name}_bigrams.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int, eval_interval: int,
+          bigrams: bool = False) -> None:  # fmt: skip
     """Run Stanza's NER trainer on the prepared files (resumable with ``finetune``)."""
     import torch
     from stanza.models import ner_tagger
 
     torch.set_num_threads(threads)
+    suffix = ""
+    if bigrams:
+        bigram_files(work)
+        suffix = "_bigrams"
     args = [
-        "--train_file", str(work / "train.json"),
-        "--eval_file", str(work / "dev.json"),
+        "--train_file", str(work / f"train{suffix}.json"),
+        "--eval_file", str(work / f"dev{suffix}.json"),
         "--wordvec_pretrain_file", str(work / PRETRAIN_NAME),
         "--save_dir", str(work),
         "--save_name", MODEL_NAME,
@@ -237,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cluener", action="store_true", help="add CLUENER2020 train (mapped) to MSRA + People's Daily")
     p.add_argument("--augment", type=float, default=0.8, help="mention-replacement rate (0: none)")
     p.add_argument("--generated-names", type=int, default=0, help="generated Chinese names added to the PER pool")
+    p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002)
     p.add_argument("--threads", type=int, default=2)
@@ -250,10 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     if "prepare" in steps:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names)
     if "vectors" in steps:
-        train_vectors(a.data, a.work)
+        train_vectors(a.data, a.work, bigram_dim=a.bigram_dim)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
-              eval_interval=a.eval_interval)  # fmt: skip
+              eval_interval=a.eval_interval, bigrams=a.bigram_dim > 0)  # fmt: skip
     if "install" in steps:
         install(a.work, a.out)
     return 0

@@ -13,7 +13,7 @@ CLUENER2020 is mapped: ``name → PER``; ``organization``, ``government``, ``com
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pipeline.textnorm import nfkc_with_offsets
@@ -183,6 +183,22 @@ def to_bioes(tags: Iterable[str]) -> list[str]:
 def to_stanza_doc(sentences: Iterable[TaggedSentence]) -> list[list[dict[str, str]]]:
     """Stanza's NER training format: a list of sentences of ``{"text", "ner"}`` tokens."""
     return [[{"text": t, "ner": g} for t, g in zip(s.tokens, to_bioes(s.tags), strict=True)] for s in sentences]
+
+
+def bigram_tokens(chars: Sequence[str], known: Container[str]) -> list[str]:
+    """One token per character, spelt as the bigram it starts where that bigram has a vector.
+
+    Stanza's tagger looks each token up in its pretrained vectors; a bigram model's vectors
+    hold, for a bigram, [vector of its first character; vector of the bigram] and, for a
+    single character, [its vector; zeros]. So token *i* carries character *i* and the bigram
+    *i, i+1*, and a bigram without a vector falls back to the character alone (never UNK).
+    Lookup is lowercased, as Stanza's is.
+    """
+    out = []
+    for i, c in enumerate(chars):
+        pair = c + chars[i + 1] if i + 1 < len(chars) else ""
+        out.append(pair if pair and pair.lower() in known else c)
+    return out
 
 
 def augment_mentions(
