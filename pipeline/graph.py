@@ -162,8 +162,7 @@ def publish(tables: Path, output: Path, params: GraphParams) -> dict:
 
     t = load_tables(tables)
     g = graph_from_tables(t, params)
-    write_graph(g, output)
-    views.write_views(g, t, output, params)
+    views.write_views(g, t, output, params, meanwhile=lambda: write_graph(g, output))
     counts = {"nodes": g.number_of_nodes(), "edges": edge_counts(g)}
     logger.info("graph: %d nodes, %s", counts["nodes"], counts["edges"])
     return counts

@@ -18,8 +18,10 @@ import io
 import json
 import logging
 import math
+import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -37,6 +39,7 @@ __all__ = [
     "NODE_COLOURS",
     "cjk_font_path",
     "display_label",
+    "draw_met_network",
     "layout",
     "md_escape",
     "met_network",
@@ -596,12 +599,23 @@ def render_png(g: nx.MultiDiGraph, params: GraphParams) -> bytes:
     The picture grows with the network (about 1.5 inches per layout unit), so labels keep
     their size; an empty network gives a picture that says so.
     """
+    return draw_met_network(*_png_input(g, params))
+
+
+def _png_input(g: nx.MultiDiGraph, params: GraphParams) -> tuple[nx.Graph, GraphParams, bool]:
+    h = met_network(g, params.png_max_nodes)
+    cut = sum(1 for _, _, d in g.edges(data=True) if d.get("kind") == "met") > h.number_of_edges()
+    return h, params, cut
+
+
+def draw_met_network(h: nx.Graph, params: GraphParams, cut: bool = False) -> bytes:
+    """The picture of :func:`render_png`, from the network :func:`met_network` made
+    (``cut``: it left participants out)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     font = _cjk_font()
-    h = met_network(g, params.png_max_nodes)
     n = h.number_of_nodes()
     pos = packed_layout(h, seed=params.layout_seed) if n else {}
     if pos:
@@ -631,7 +645,7 @@ def render_png(g: nx.MultiDiGraph, params: GraphParams) -> bytes:
                 fontproperties=font, fontsize=14, color="#777", transform=ax.transAxes)  # fmt: skip
         return _png_bytes(fig)
     subtitle = f"{n} participants, {h.number_of_edges()} pairs, {n_meetings} meetings"
-    if sum(1 for _, _, d in g.edges(data=True) if d.get("kind") == "met") > h.number_of_edges():
+    if cut:
         subtitle += f" (the {n} most-met participants)"
     fig.text(0.5, 1.0 - 0.8 / height, subtitle, ha="center", va="center", fontproperties=font, fontsize=11,
              color="#555")  # fmt: skip
@@ -809,8 +823,56 @@ def render_report(g: nx.MultiDiGraph, t: dict[str, list], params: GraphParams) -
 # ---------------------------------------------------------------- writer
 
 
-def write_views(g: nx.MultiDiGraph, t: dict[str, list], out_dir: Path, params: GraphParams) -> None:
-    """Write graph.html, graph.png and report.md to ``out_dir``, each atomically."""
-    contract.atomic_write_text(out_dir / "graph.html", render_html(g, params))
-    contract.atomic_write_bytes(out_dir / "graph.png", render_png(g, params))
-    contract.atomic_write_text(out_dir / "report.md", render_report(g, t, params))
+class _Background:
+    """``fn(*args)`` in a spawned process when the machine has a spare core, else in this
+    one when :meth:`result` is called; a process that cannot start or dies costs only the
+    overlap (the call is made here instead)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.fn, self.args = fn, args
+        self.pool: Any = None
+        self.future: Any = None
+        if (os.cpu_count() or 1) < 2:
+            return
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: the parent may hold torch threads, which a forked child can deadlock on
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self.future = self.pool.submit(fn, *args)
+        except (OSError, RuntimeError) as e:
+            logger.info("drawing in this process (%s)", e)
+
+    def result(self) -> Any:
+        if self.future is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return self.future.result()
+            except BrokenProcessPool as e:
+                logger.warning("the drawing process died (%s); drawing in this process", e)
+        return self.fn(*self.args)
+
+    def __enter__(self) -> _Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def write_views(g: nx.MultiDiGraph, t: dict[str, list], out_dir: Path, params: GraphParams, *,
+                meanwhile: Callable[[], None] | None = None) -> None:  # fmt: skip
+    """Write graph.html, graph.png and report.md to ``out_dir``, each atomically.
+
+    matplotlib holds the GIL while it draws, so the picture is drawn in a second process
+    while this one writes the page, the report and whatever ``meanwhile`` writes (the
+    graph files); the bytes are the same either way.
+    """
+    with _Background(draw_met_network, *_png_input(g, params)) as png:
+        if meanwhile is not None:
+            meanwhile()
+        contract.atomic_write_text(out_dir / "graph.html", render_html(g, params))
+        contract.atomic_write_text(out_dir / "report.md", render_report(g, t, params))
+        contract.atomic_write_bytes(out_dir / "graph.png", png.result())
