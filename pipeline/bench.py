@@ -158,15 +158,15 @@ def measure_bare_stanza(folder: Path) -> dict:
     from pipeline.params import default_params_path, load_section
 
     params = load_section(default_params_path(), "ner")
-    sentences = []
+    chars = []
     for model_text in _model_texts(folder, simplify=params.opencc_config):
         for s, e in ner.split_zh_sentences(model_text, max_len=params.zh_max_sentence_chars):
-            chars = [c for c in model_text[s:e] if not c.isspace()]
-            if chars:
-                sentences.append(chars)
+            sent = [c for c in model_text[s:e] if not c.isspace()]
+            if sent:
+                chars.append(sent)
     t = time.perf_counter()
-    nlp = ner.StanzaBackend(params).nlp
-    doc = nlp(sentences)
+    backend = ner.StanzaBackend(params)
+    doc = backend.nlp([backend.model_tokens(sent) for sent in chars])
     return {"seconds": time.perf_counter() - t, "sentences": len(doc.sentences)}
 
 

@@ -407,6 +407,19 @@ class StanzaBackend:
             **kwargs,
         )
         self.max_len = params.zh_max_sentence_chars
+        self.known = None
+        if params.zh_bigram_tokens:  # a model trained with bigram vectors (train-zh-ner --bigram-dim)
+            from stanza.models.common.pretrain import Pretrain
+
+            self.known = Pretrain(params.stanza_pretrain).vocab
+
+    def model_tokens(self, chars: list[str]) -> list[str]:
+        """The tokens the model is fed for a sentence of characters."""
+        if self.known is None:
+            return chars
+        from pipeline.zh_ner_data import bigram_tokens
+
+        return bigram_tokens(chars, self.known)
 
     def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
         out = [DocAnnotation(p.doc_id) for p in docs]
@@ -423,7 +436,7 @@ class StanzaBackend:
                 pos = [i for i in range(s, e) if not p.model_text[i].isspace()]
                 if pos:
                     jobs.append((di, pos))
-                    batch.append([p.model_text[i] for i in pos])
+                    batch.append(self.model_tokens([p.model_text[i] for i in pos]))
         if not batch:
             return out
         sdoc = self.nlp(batch)

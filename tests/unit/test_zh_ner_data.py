@@ -7,6 +7,7 @@ import pytest
 from pipeline.zh_ner_data import (
     CLUENER_MAP,
     TaggedSentence,
+    bigram_tokens,
     dedupe,
     normalize_sentence,
     read_cluener,
@@ -207,3 +208,11 @@ def test_zh_ner_data_dedupe_without_exclude():
     a = _sent("中国", ["B-LOC", "I-LOC"])
     assert dedupe([a, a, a]) == [a]
     assert dedupe([]) == []
+
+
+def test_bigram_tokens_spell_the_bigram_with_a_vector_else_the_character():
+    known = {"习近", "近平", "会见", "ab"}
+    assert bigram_tokens(list("习近平会见"), known) == ["习近", "近平", "平", "会见", "见"]
+    # lookup is lowercased as Stanza's is; the token keeps the text's case
+    assert bigram_tokens(list("AB"), known) == ["AB", "B"]
+    assert bigram_tokens([], known) == []
