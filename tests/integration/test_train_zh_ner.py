@@ -11,19 +11,30 @@ from pipeline.params import NerParams
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
 
-def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, root):
+@pytest.mark.parametrize("bigram_dim", [0, 8])
+def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, root, bigram_dim):
     work, out = tmp_path / "work", tmp_path / "models" / "zh"
     counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.5,
                                   kb_path=root / "models/kb/entities.jsonl", max_sentences=200)  # fmt: skip
     assert counts["train"] >= 200 and counts["dev"] >= 1
-    train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300)
-    train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2)
+    train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300,
+                               bigram_dim=bigram_dim)  # fmt: skip
+    train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2,
+                       bigrams=bigram_dim > 0)  # fmt: skip
+    if bigram_dim:  # the bigram files: one token per character, some spelt as bigrams
+        import json
+
+        chars = json.loads((work / "train.json").read_text("utf-8"))
+        bigrams = json.loads((work / "train_bigrams.json").read_text("utf-8"))
+        assert [len(s) for s in chars] == [len(s) for s in bigrams]
+        assert any(len(t["text"]) == 2 for s in bigrams for t in s)
     train_zh_ner.install(work, out)
     assert (out.parent / "resources.json").exists()
     params = NerParams(
         stanza_dir=str(out.parent),
         stanza_ner_model=str(out / train_zh_ner.MODEL_NAME),
         stanza_pretrain=str(out / train_zh_ner.PRETRAIN_NAME),
+        zh_bigram_tokens=bigram_dim > 0,
     )
     backend = StanzaBackend(params)
     doc = {"doc_id": "t", "text": "习近平会见蒙古国总统。", "body_start": 0, "skip_spans": []}
