@@ -244,7 +244,7 @@ class TableWriter:
     table appears atomically on close; nothing is written if the writer is discarded.
     """
 
-    def __init__(self, path: Path, cls: type, *, spill_rows: int = 20_000) -> None:
+    def __init__(self, path: Path, cls: type, *, spill_rows: int = 5_000) -> None:
         self.path, self.cls, self.spill_rows = Path(path), cls, spill_rows
         self.cols = columns(cls)
         self._buf: list[list] = []
