@@ -14,7 +14,9 @@ and model loading included) and its peak RSS is its own:
   pipeline the project loads (same model, same components), Stanza's NER on the same
   character sentences the project feeds it;
 * ``naive``: what a notebook user writes: ``spacy.load(model)`` and ``nlp(text)`` in a loop;
-* ``workers``: the pipeline with ``--workers 2`` (and the bare model with ``n_process=2``);
+* ``workers``: the pipeline with ``--workers 2``, and the bare model in 2 processes
+  (spaCy's ``n_process=2``; for Stanza, which has no such option, 2 spawned processes
+  with one thread each, each tagging half of the sentences);
 * memory: the pipeline on the mixed 1× and 4× corpora;
 * incremental: after the 4× run (with cache), one document is added and the run repeated;
 * Dask: a 2-worker ``LocalCluster`` on a slice, compared table by table with the serial run.
@@ -152,8 +154,19 @@ def measure_naive_spacy(folder: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "docs": len(docs), "components": nlp.pipe_names}
 
 
-def measure_bare_stanza(folder: Path) -> dict:
-    """Stanza's NER alone on the character sentences the project would feed it."""
+def _stanza_ner(chars: list[list[str]]) -> int:
+    """Load the project's Stanza model and tag ``chars`` (sentences of characters)."""
+    from pipeline import ner
+    from pipeline.params import default_params_path, load_section
+
+    backend = ner.StanzaBackend(load_section(default_params_path(), "ner"))
+    return len(backend.nlp([backend.model_tokens(sent) for sent in chars]).sentences)
+
+
+def measure_bare_stanza(folder: Path, *, n_process: int = 1) -> dict:
+    """Stanza's NER alone on the character sentences the project would feed it; with
+    ``n_process`` > 1, that many spawned processes (one thread each, like the pipeline's
+    workers) each load the model and tag a contiguous share of the sentences."""
     from pipeline import ner
     from pipeline.params import default_params_path, load_section
 
@@ -165,9 +178,20 @@ def measure_bare_stanza(folder: Path) -> dict:
             if sent:
                 chars.append(sent)
     t = time.perf_counter()
-    backend = ner.StanzaBackend(params)
-    doc = backend.nlp([backend.model_tokens(sent) for sent in chars])
-    return {"seconds": time.perf_counter() - t, "sentences": len(doc.sentences)}
+    if n_process == 1:
+        n = _stanza_ner(chars)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from pipeline.runner import _limit_threads
+
+        share = -(-len(chars) // n_process)
+        parts = [chars[i : i + share] for i in range(0, len(chars), share)]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_limit_threads) as pool:
+            n = sum(pool.map(_stanza_ner, parts))
+    return {"seconds": time.perf_counter() - t, "sentences": n}
 
 
 MEASURES = {
@@ -240,6 +264,8 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
     # (loading, the graph) to amortize as they do on any real corpus
     m["zh_pipeline"] = run_measure("pipeline", folder=dirs["zh_4x"], out=runs / "zh")
     m["zh_bare"] = run_measure("bare_stanza", folder=dirs["zh_4x"])
+    m["zh_pipeline_w2"] = run_measure("pipeline", folder=dirs["zh_4x"], out=runs / "zh_w2", workers=2)
+    m["zh_bare_w2"] = run_measure("bare_stanza", folder=dirs["zh_4x"], n_process=2)
     m["mixed_1x"] = run_measure("pipeline", folder=dirs["mixed_1x"], out=runs / "m1", cache=runs / "cache1")
     m["mixed_4x"] = run_measure("pipeline", folder=dirs["mixed_4x"], out=runs / "m4", cache=runs / "cache4")
     grown = work / "corpora" / "mixed_4x_plus1"
@@ -267,6 +293,8 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
         "en_vs_naive": m["en_naive"]["seconds"] / m["en_pipeline_w2"]["seconds"],
         "en_vs_naive_serial": m["en_naive"]["seconds"] / m["en_pipeline"]["seconds"],
         "en_w2_vs_bare_w2": m["en_bare_w2"]["seconds"] / m["en_pipeline_w2"]["seconds"],
+        "zh_w2_vs_bare_w2": m["zh_bare_w2"]["seconds"] / m["zh_pipeline_w2"]["seconds"],
+        "zh_w2_vs_bare": m["zh_bare"]["seconds"] / m["zh_pipeline_w2"]["seconds"],
         "rss_growth": m["mixed_4x"]["peak_rss_mb"] / m["mixed_1x"]["peak_rss_mb"],
         "incremental_fraction": m["incremental"]["seconds"] / m["mixed_4x"]["seconds"],
         "incremental_computed_docs": inc["computed"],
@@ -282,6 +310,8 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
         ("en_bare_w2", "English, bare spaCy nlp.pipe n_process=2", en),
         ("zh_pipeline", "Chinese, diplograph run (serial)", zh),
         ("zh_bare", "Chinese, bare Stanza NER (same sentences)", zh),
+        ("zh_pipeline_w2", "Chinese, diplograph run --workers 2", zh),
+        ("zh_bare_w2", "Chinese, bare Stanza NER in 2 processes (half the sentences each)", zh),
         ("mixed_1x", "Mixed 1x, diplograph run (serial, cold cache)", sizes["mixed_1x"]),
         ("mixed_4x", "Mixed 4x, diplograph run (serial, cold cache)", sizes["mixed_4x"]),
         ("incremental", "Mixed 4x + 1 document, warm cache", {**sizes["mixed_4x"], "docs": sizes["mixed_4x"]["docs"] + 1}),
