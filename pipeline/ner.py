@@ -293,24 +293,30 @@ class SpacyBackend:
         anns = {p.doc_id: DocAnnotation(p.doc_id) for p in docs}
         pieces = [(p, a, b) for p in docs for a, b in text_chunks(p.model_text, self.MAX_CHUNK)]
         texts = (p.model_text[a:b] for p, a, b in pieces)
-        for (p, base, _), sdoc in zip(pieces, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
-            ann = anns[p.doc_id]
-            sent_index = {}
-            for sent in sdoc.sents:
-                a, b = _trim(p.model_text, base + sent.start_char, base + sent.end_char)
-                if a == b:
-                    continue
-                sid = len(ann.sentences)
-                ann.sentences.append(list(p.norm.span_to_original(a, b)))
-                sent_index[sent.start] = sid
-            for ent in sdoc.ents:
-                if ent.label_ not in self.KEEP or ent.sent.start not in sent_index:
-                    continue
-                m = _mention(p, base + ent.start_char, base + ent.end_char, ent.label_, sent_index[ent.sent.start])
-                if m:
-                    ann.mentions.append(m)
-            ann.phrases += _noun_phrases(sdoc, p, base)
+        # a memory zone frees the strings and lexemes this batch added to the vocab;
+        # without it the vocab grows with every new word, so memory grows with the corpus
+        with self.nlp.memory_zone():
+            for (p, base, _), sdoc in zip(pieces, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+                self._read(p, base, sdoc, anns[p.doc_id])
         return [anns[p.doc_id] for p in docs]
+
+    def _read(self, p: PreparedDoc, base: int, sdoc, ann: DocAnnotation) -> None:
+        """Sentences, mentions and phrases of one spaCy doc as plain values."""
+        sent_index = {}
+        for sent in sdoc.sents:
+            a, b = _trim(p.model_text, base + sent.start_char, base + sent.end_char)
+            if a == b:
+                continue
+            sid = len(ann.sentences)
+            ann.sentences.append(list(p.norm.span_to_original(a, b)))
+            sent_index[sent.start] = sid
+        for ent in sdoc.ents:
+            if ent.label_ not in self.KEEP or ent.sent.start not in sent_index:
+                continue
+            m = _mention(p, base + ent.start_char, base + ent.end_char, ent.label_, sent_index[ent.sent.start])
+            if m:
+                ann.mentions.append(m)
+        ann.phrases += _noun_phrases(sdoc, p, base)
 
 
 # --------------------------------------------------------------------------- Chinese
