@@ -8,6 +8,7 @@ tables, build, write every output) and :func:`main`. Attributes: docs/graph.md.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import re
@@ -15,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -33,7 +34,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def build_graph(entities: list[contract.Entity], mentions: list[contract.Mention],
+def build_graph(entities: list[contract.Entity], mentions: Iterable[contract.Mention | MentionLink],
                 meetings: list[contract.Meeting], participants: list[contract.MeetingParticipant],
                 affiliations: list[contract.Affiliation], params: GraphParams, *,
                 meeting_topics: list[contract.MeetingTopic] = ()) -> nx.MultiDiGraph:  # fmt: skip
@@ -141,9 +142,37 @@ def write_graph(g: nx.MultiDiGraph, out_dir: Path) -> None:
     )
 
 
+class MentionLink(NamedTuple):
+    """The part of a mentions.csv row the graph and the report use."""
+
+    doc_id: str
+    entity_id: str
+
+
+# the tables the graph and its views read (doc_keyphrases.csv, for one, they do not)
+GRAPH_TABLES = ("documents.csv", "entities.csv", "meetings.csv", "meeting_participants.csv", "meeting_topics.csv",
+                "affiliations.csv", "doc_topics.csv")  # fmt: skip
+
+
+def read_mention_links(path: Path) -> list[MentionLink]:
+    """mentions.csv as (doc_id, entity_id) pairs: mentions are most of a run's rows, and
+    whole rows would make the graph stage's memory grow with the corpus's text."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        if header[: len(contract.columns(contract.Mention))] != contract.columns(contract.Mention):
+            raise ValueError(f"{path}: columns {header} do not match the contract")
+        i_doc, i_ent = header.index("doc_id"), header.index("entity_id")
+        ids: dict[str, str] = {}
+        return [MentionLink(ids.setdefault(r[i_doc], r[i_doc]), ids.setdefault(r[i_ent], r[i_ent])) for r in reader]
+
+
 def load_tables(tables: Path) -> dict[str, list]:
-    """Every contract table of a run, by file name."""
-    return {name: contract.read_table(tables / name, cls) for name, cls in contract.TABLES.items()}
+    """The tables the graph and its views read, by file name (mentions as
+    :class:`MentionLink` pairs)."""
+    out: dict[str, list] = {name: contract.read_table(tables / name, contract.TABLES[name]) for name in GRAPH_TABLES}
+    out["mentions.csv"] = read_mention_links(tables / "mentions.csv")
+    return out
 
 
 def graph_from_tables(t: dict[str, list], params: GraphParams) -> nx.MultiDiGraph:

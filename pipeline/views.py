@@ -739,7 +739,7 @@ def render_report(g: nx.MultiDiGraph, t: dict[str, list], params: GraphParams) -
     parts: list[contract.MeetingParticipant] = t.get("meeting_participants.csv", [])
     mtopics: list[contract.MeetingTopic] = t.get("meeting_topics.csv", [])
     dtopics: list[contract.DocTopic] = t.get("doc_topics.csv", [])
-    mentions: list[contract.Mention] = t.get("mentions.csv", [])
+    mentions: list = t.get("mentions.csv", [])  # rows, or the (doc_id, entity_id) pairs graph.load_tables reads
     by_id = {e.entity_id: e for e in ents}
     lang_of = {d.doc_id: d.lang or "unknown" for d in docs}
     out = ["# diplograph report", ""]

@@ -248,3 +248,16 @@ def test_graph_gexf_has_no_date_and_is_stable(tmp_path):
     assert "lastmodifieddate" not in text
     for name in ("graph.gexf", "graph.graphml", "graph.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_mentions_read_as_links_give_the_same_graph(tmp_path):
+    from pipeline.graph import read_mention_links
+
+    contract.write_table(tmp_path / "mentions.csv", MENTIONS, contract.Mention)
+    links = read_mention_links(tmp_path / "mentions.csv")
+    assert len(links) == len(MENTIONS)
+    assert {(x.doc_id, x.entity_id) for x in links} == {(m.doc_id, m.entity_id) for m in MENTIONS}
+    args = (ENTITIES, [MEETING], PARTICIPANTS, AFFILIATIONS, GraphParams())
+    from_rows = build_graph(args[0], MENTIONS, *args[1:])
+    from_links = build_graph(args[0], links, *args[1:])
+    assert nx.utils.edges_equal(from_rows.edges(data=True, keys=True), from_links.edges(data=True, keys=True))
