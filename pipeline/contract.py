@@ -327,14 +327,30 @@ class JsonlWriter:
             os.unlink(self._tmp)
 
 
+def _checked_reader(f: Any, path: Path, cls: type) -> tuple[Any, list[str]]:
+    """A CSV reader past the header, which must start with the contract's columns."""
+    reader = csv.reader(f)
+    header = next(reader)
+    want = columns(cls)
+    if header[: len(want)] != want:
+        raise ValueError(f"{path}: columns {header} do not match the contract {want}")
+    return reader, want
+
+
+def read_columns(path: Path, cls: type, names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Only some columns of a contract CSV, as tuples of strings (equal strings shared):
+    for readers that need a sliver of a large table."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader, want = _checked_reader(f, path, cls)
+        idx = [want.index(n) for n in names]
+        seen: dict[str, str] = {}
+        return [tuple(seen.setdefault(row[i], row[i]) for i in idx) for row in reader]
+
+
 def read_table(path: Path, cls: type) -> list[Any]:
     """Read a contract CSV back into dataclass rows, checking its header."""
     with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        want = columns(cls)
-        if header[: len(want)] != want:
-            raise ValueError(f"{path}: columns {header} do not match the contract {want}")
+        reader, want = _checked_reader(f, path, cls)
         types = {f.name: f.type for f in fields(cls)}
         out = []
         for row in reader:

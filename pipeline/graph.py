@@ -8,7 +8,6 @@ tables, build, write every output) and :func:`main`. Attributes: docs/graph.md.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import re
@@ -157,14 +156,7 @@ GRAPH_TABLES = ("documents.csv", "entities.csv", "meetings.csv", "meeting_partic
 def read_mention_links(path: Path) -> list[MentionLink]:
     """mentions.csv as (doc_id, entity_id) pairs: mentions are most of a run's rows, and
     whole rows would make the graph stage's memory grow with the corpus's text."""
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        if header[: len(contract.columns(contract.Mention))] != contract.columns(contract.Mention):
-            raise ValueError(f"{path}: columns {header} do not match the contract")
-        i_doc, i_ent = header.index("doc_id"), header.index("entity_id")
-        ids: dict[str, str] = {}
-        return [MentionLink(ids.setdefault(r[i_doc], r[i_doc]), ids.setdefault(r[i_ent], r[i_ent])) for r in reader]
+    return [MentionLink(*r) for r in contract.read_columns(path, contract.Mention, ("doc_id", "entity_id"))]
 
 
 def load_tables(tables: Path) -> dict[str, list]:
