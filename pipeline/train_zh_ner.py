@@ -91,7 +91,7 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names
 
 def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13,
             augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
-            max_sentences: int = 0, generated_names: int = 0) -> dict:  # fmt: skip
+            max_sentences: int = 0, generated_names: int = 0, list_rate: float = 0.0) -> dict:  # fmt: skip
     """Write train/dev/test files in Stanza's format; return counts."""
     corpora = load_corpora(data_dir)
     tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
@@ -107,10 +107,15 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         dev, train = dev[: max(1, max_sentences // 10)], train[:max_sentences]
     extra = corpora["cluener_train"] if use_cluener else []
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
+    base = list(train)
     if augment_rate > 0:
-        pools = name_pools(train, kb_path, generated_names=generated_names)
-        aug = zd.augment_mentions(train, pools, rate=augment_rate, seed=seed)
+        pools = name_pools(base, kb_path, generated_names=generated_names)
+        aug = zd.augment_mentions(base, pools, rate=augment_rate, seed=seed)
         train += zd.dedupe(aug, exclude=test_texts | {s.text for s in train})
+    if list_rate > 0:
+        names = sorted(set(name_pools(base, kb_path)["PER"]))
+        lists = zd.augment_name_lists(base, names, rate=list_rate, seed=seed + 1)
+        train += zd.dedupe(lists, exclude=test_texts | {s.text for s in train})
     before = sum(len(corpora[k]) for k in ("msra_train", "pd_dev", "pd_test")) + len(extra)
     work.mkdir(parents=True, exist_ok=True)
     for name, sents in [("train", train), ("dev", dev), *tests.items()]:
@@ -125,6 +130,8 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         "augment_rate": augment_rate,
         "train_augmented": sum(s.source.endswith("+aug") for s in train),
         "generated_names": generated_names,
+        "list_rate": list_rate,
+        "train_name_lists": sum(s.source.endswith("+list") for s in train),
     }
     (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
     logger.info("prepared %s", counts)
@@ -240,10 +247,24 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
         "--batch_size", "32",
     ]  # fmt: skip
     if finetune:
+        # Stanza rebuilds the optimizer from the checkpoint's saved settings, so a
+        # continued run would restart at the first run's learning rate: write ours in
+        set_checkpoint_lr(work / MODEL_NAME, lr)
         args.append("--finetune")
     t0 = time.time()
     ner_tagger.main(args)
     logger.info("trained %d steps in %.0f s", steps, time.time() - t0)
+
+
+def set_checkpoint_lr(path: Path, lr: float) -> None:
+    """Set the learning rate a ``--finetune`` run of Stanza restarts at."""
+    import torch
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if ckpt["config"].get("lr") != lr:
+        logger.info("checkpoint learning rate %s -> %s", ckpt["config"].get("lr"), lr)
+        ckpt["config"]["lr"] = lr
+        torch.save(ckpt, path)
 
 
 def install(work: Path, out: Path) -> None:
@@ -283,9 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cluener", action="store_true", help="add CLUENER2020 train (mapped) to MSRA + People's Daily")
     p.add_argument("--augment", type=float, default=0.8, help="mention-replacement rate (0: none)")
     p.add_argument("--generated-names", type=int, default=0, help="generated Chinese names added to the PER pool")
+    p.add_argument("--name-lists", type=float, default=0.0,
+                   help="rate of copies with a person replaced by names written back to back (0: none)")  # fmt: skip
     p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")
     p.add_argument("--optim", default="adam")
-    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--eval-interval", type=int, default=500)
     p.add_argument("--only", choices=["prepare", "vectors", "train", "install"], help="run one step only")
@@ -295,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.finetune and not a.only:
         steps = ["train", "install"]
     if "prepare" in steps:
-        prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names)
+        prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
+                list_rate=a.name_lists)  # fmt: skip
     if "vectors" in steps:
         train_vectors(a.data, a.work, bigram_dim=a.bigram_dim)
     if "train" in steps:

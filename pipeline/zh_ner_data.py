@@ -237,6 +237,44 @@ def augment_mentions(
     return out
 
 
+def augment_name_lists(
+    sentences: list[TaggedSentence],
+    names: list[str],
+    *,
+    label: str = "PER",
+    rate: float = 0.1,
+    max_names: int = 6,
+    seed: int = 17,
+) -> list[TaggedSentence]:
+    """Copies of sentences in which one ``label`` mention becomes a run of 2..``max_names``
+    names written back to back, each tagged as its own mention.
+
+    Chinese news lists officials separated only by spaces ("李鹏　乔石　朱镕基"), and the
+    pipeline drops whitespace before the model sees a sentence, so the model meets
+    "李鹏乔石朱镕基" and has to find the boundaries from the names alone. The 1998
+    training corpora write such lists with 、 almost always (6 back-to-back person pairs
+    in the 3,000-sentence MSRA slice); without examples the model tags a list as one name.
+    """
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for sent in sentences:
+        spans = [sp for sp in spans_from_tags(sent.tags) if sp[2] == label]
+        if not spans or not names or rng.random() >= rate:
+            continue
+        start, end, _ = rng.choice(spans)
+        toks, tags = list(sent.tokens[:start]), list(sent.tags[:start])
+        for name in rng.sample(names, min(len(names), rng.randint(2, max_names))):
+            chars = [c for c in name if not c.isspace()]
+            toks += chars
+            tags += [f"B-{label}"] + [f"I-{label}"] * (len(chars) - 1)
+        toks += sent.tokens[end:]
+        tags += sent.tags[end:]
+        out.append(TaggedSentence(tuple(toks), tuple(tags), sent.source + "+list"))
+    return out
+
+
 def generated_person_names(train: list[TaggedSentence], surnames: list[str], *, n: int, seed: int = 13) -> list[str]:
     """Plausible Chinese personal names: a common surname and one or two given-name
     characters drawn from the given names of the training data's persons."""

@@ -15,8 +15,10 @@ pytestmark = [pytest.mark.shared, pytest.mark.slow]
 def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, root, bigram_dim):
     work, out = tmp_path / "work", tmp_path / "models" / "zh"
     counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.5,
-                                  kb_path=root / "models/kb/entities.jsonl", max_sentences=200)  # fmt: skip
+                                  kb_path=root / "models/kb/entities.jsonl", max_sentences=200,
+                                  list_rate=0.0 if bigram_dim else 0.5)  # fmt: skip
     assert counts["train"] >= 200 and counts["dev"] >= 1
+    assert (counts["train_name_lists"] > 0) == (not bigram_dim)
     train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300,
                                bigram_dim=bigram_dim)  # fmt: skip
     train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2,
@@ -28,6 +30,12 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
         bigrams = json.loads((work / "train_bigrams.json").read_text("utf-8"))
         assert [len(s) for s in chars] == [len(s) for s in bigrams]
         assert any(len(t["text"]) == 2 for s in bigrams for t in s)
+    else:  # a continued chunk restarts at the learning rate it is given, not the first run's
+        import torch
+
+        train_zh_ner.train(work, steps=2, finetune=True, lr=0.0005, optim="adam", threads=1, eval_interval=1)
+        config = torch.load(work / train_zh_ner.MODEL_NAME, map_location="cpu", weights_only=True)["config"]
+        assert config["lr"] == 0.0005
     train_zh_ner.install(work, out)
     assert (out.parent / "resources.json").exists()
     params = NerParams(

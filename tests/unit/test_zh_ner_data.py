@@ -7,6 +7,7 @@ import pytest
 from pipeline.zh_ner_data import (
     CLUENER_MAP,
     TaggedSentence,
+    augment_name_lists,
     bigram_tokens,
     dedupe,
     normalize_sentence,
@@ -216,3 +217,26 @@ def test_bigram_tokens_spell_the_bigram_with_a_vector_else_the_character():
     # lookup is lowercased as Stanza's is; the token keeps the text's case
     assert bigram_tokens(list("AB"), known) == ["AB", "B"]
     assert bigram_tokens([], known) == []
+
+
+def test_augment_name_lists_writes_names_back_to_back_each_tagged():
+    sent = _sent("会见李鹏时说", ["O", "O", "B-PER", "I-PER", "O", "O"])
+    out = augment_name_lists([sent] * 50, ["乔石", "朱镕基", "阿沛·阿旺晋美"], rate=1.0, max_names=3)
+    assert len(out) == 50
+    for new in out:
+        assert new.source == "t+list"
+        assert new.text.startswith("会见") and new.text.endswith("时说")
+        spans = spans_from_tags(new.tags)
+        names = ["".join(new.tokens[a:b]) for a, b, _ in spans]
+        assert 2 <= len(names) <= 3 and len(set(names)) == len(names)
+        assert set(names) <= {"乔石", "朱镕基", "阿沛·阿旺晋美"}
+        assert all(lab == "PER" for _, _, lab in spans)
+        # back to back: each name starts where the one before ends
+        assert all(b == a2 for (_, b, _), (a2, _, _) in zip(spans, spans[1:]))
+
+
+def test_augment_name_lists_leaves_sentences_without_the_label():
+    sent = _sent("在北京", ["O", "B-LOC", "I-LOC"])
+    assert augment_name_lists([sent], ["乔石", "李鹏"], rate=1.0) == []
+    assert augment_name_lists([sent], [], rate=1.0) == []
+    assert augment_name_lists([_sent("李鹏", ["B-PER", "I-PER"])], ["乔石", "朱镕基"], rate=0.0) == []
