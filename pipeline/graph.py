@@ -8,6 +8,7 @@ tables, build, write every output) and :func:`main`. Attributes: docs/graph.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -173,17 +174,20 @@ def graph_from_tables(t: dict[str, list], params: GraphParams) -> nx.MultiDiGrap
                        t["affiliations.csv"], params, meeting_topics=t["meeting_topics.csv"])  # fmt: skip
 
 
-def publish(tables: Path, output: Path, params: GraphParams) -> dict:
+def publish(tables: Path, output: Path, params: GraphParams, *, worker: Any = None) -> dict:
     """Read a run's tables, build the graph and write every view of it.
 
     Writes graph.graphml, graph.gexf, graph.json, graph.html, graph.png and report.md to
-    ``output``. Returns the counts (``nodes``, ``edges`` by kind), the stage's metrics.
+    ``output``. ``worker``: a :class:`pipeline.views.ViewProcess` the caller started
+    early (else one is started here, warming up while the tables are read). Returns the
+    counts (``nodes``, ``edges`` by kind), the stage's metrics.
     """
     from pipeline import views
 
-    t = load_tables(tables)
-    g = graph_from_tables(t, params)
-    views.write_views(g, t, output, params, meanwhile=lambda: write_graph(g, output))
+    with contextlib.nullcontext(worker) if worker is not None else views.ViewProcess(warm=True) as vp:
+        t = load_tables(tables)
+        g = graph_from_tables(t, params)
+        views.write_views(g, t, output, params, meanwhile=lambda: write_graph(g, output), worker=vp)
     counts = {"nodes": g.number_of_nodes(), "edges": edge_counts(g)}
     logger.info("graph: %d nodes, %s", counts["nodes"], counts["edges"])
     return counts

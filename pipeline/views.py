@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "EDGE_KINDS",
     "NODE_COLOURS",
+    "ViewProcess",
     "cjk_font_path",
     "display_label",
     "draw_met_network",
@@ -151,14 +152,15 @@ def _html_nodes(g: nx.MultiDiGraph, max_nodes: int) -> list[str]:
     return sorted(ranked[:max_nodes])
 
 
-def html_data(g: nx.MultiDiGraph, params: GraphParams) -> dict:
-    """What the page draws: nodes with positions, edges with their evidence, counts."""
+def html_data(g: nx.MultiDiGraph, params: GraphParams, *, positions: bool = True) -> dict:
+    """What the page draws: nodes with positions, edges with their evidence, counts
+    (``positions=False``: every node at 0, 0, without the cost of the layout)."""
     keep = _html_nodes(g, params.html_max_nodes)
-    pos = _fit(layout(g, seed=params.layout_seed, nodes=keep), 1000.0, 700.0, 40.0)
+    pos = _fit(layout(g, seed=params.layout_seed, nodes=keep), 1000.0, 700.0, 40.0) if positions else {}
     nodes = []
     for n in keep:
         d = g.nodes[n]
-        x, y = pos[n]
+        x, y = pos.get(n, (0.0, 0.0))
         nodes.append({
             "id": n, "type": d.get("type", ""), "name": d.get("name", ""), "name_en": d.get("name_en", ""),
             "name_zh": d.get("name_zh", ""), "kb_id": d.get("kb_id", ""), "n_mentions": d.get("n_mentions", 0),
@@ -227,12 +229,19 @@ def _font_face(text: str) -> str:
     )
 
 
+def _font_text(g: nx.MultiDiGraph, params: GraphParams) -> str:
+    """The text whose CJK characters the page's font must cover: the page's data, which
+    differs from the laid-out data only in the (numeric) positions."""
+    return json.dumps(html_data(g, params, positions=False), ensure_ascii=False)
+
+
+def _page(data: dict, face: str) -> str:
+    return _HTML.replace("/*__FONT__*/", face).replace("/*__SCRIPT__*/", _JS).replace("__DATA__", script_json(data))
+
+
 def render_html(g: nx.MultiDiGraph, params: GraphParams) -> str:
     """graph.html: a self-contained interactive view (inline script and style, no network)."""
-    data = html_data(g, params)
-    payload = script_json(data)
-    face = _font_face(json.dumps(data, ensure_ascii=False))
-    return _HTML.replace("/*__FONT__*/", face).replace("/*__SCRIPT__*/", _JS).replace("__DATA__", payload)
+    return _page(html_data(g, params), _font_face(_font_text(g, params)))
 
 
 _HTML = """<!DOCTYPE html>
@@ -823,26 +832,20 @@ def render_report(g: nx.MultiDiGraph, t: dict[str, list], params: GraphParams) -
 # ---------------------------------------------------------------- writer
 
 
-class _Background:
-    """``fn(*args)`` in a spawned process when the machine has a spare core, else in this
-    one when :meth:`result` is called; a process that cannot start or dies costs only the
-    overlap (the call is made here instead)."""
+def warm_up() -> None:
+    """Import and load what the drawing and the font cutting need (run in the view process
+    while the per-document stages still run)."""
+    from fontTools import subset  # noqa: F401
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
 
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.fn, self.args = fn, args
-        self.pool: Any = None
-        self.future: Any = None
-        if (os.cpu_count() or 1) < 2:
-            return
-        try:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+    _cjk_font()
 
-            # spawn: the parent may hold torch threads, which a forked child can deadlock on
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self.future = self.pool.submit(fn, *args)
-        except (OSError, RuntimeError) as e:
-            logger.info("drawing in this process (%s)", e)
+
+class _Call:
+    """A call made in the view process, or here when that process is missing or died."""
+
+    def __init__(self, future: Any, fn: Callable[..., Any], args: tuple) -> None:
+        self.future, self.fn, self.args = future, fn, args
 
     def result(self) -> Any:
         if self.future is not None:
@@ -851,28 +854,76 @@ class _Background:
             try:
                 return self.future.result()
             except BrokenProcessPool as e:
-                logger.warning("the drawing process died (%s); drawing in this process", e)
+                logger.warning("the view process died (%s); working in this process", e)
         return self.fn(*self.args)
 
-    def __enter__(self) -> _Background:
+
+class ViewProcess:
+    """One spawned process for the views' heavy calls (cutting the CJK font for graph.html,
+    drawing graph.png) while this process writes the rest; calls run in submission order.
+
+    Without a spare core, or if the process cannot start or dies, each call is made in
+    this process when its result is asked for, so a failure costs only the overlap. With
+    ``warm``, the process imports matplotlib and fontTools at once, so a run that starts
+    it before its per-document stages has them loaded by the time the graph is built.
+    """
+
+    def __init__(self, *, warm: bool = False) -> None:
+        self.pool: Any = None
+        if (os.cpu_count() or 1) < 2:
+            return
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: the parent may hold torch threads, which a forked child can deadlock on
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            if warm:
+                self.pool.submit(warm_up)
+        except (OSError, RuntimeError) as e:
+            logger.info("views drawn in this process (%s)", e)
+            self.pool = None
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> _Call:
+        future = None
+        if self.pool is not None:
+            try:
+                future = self.pool.submit(fn, *args)
+            except RuntimeError as e:  # a broken pool refuses new work
+                logger.warning("the view process is gone (%s); working in this process", e)
+        return _Call(future, fn, args)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> ViewProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+        self.close()
 
 
 def write_views(g: nx.MultiDiGraph, t: dict[str, list], out_dir: Path, params: GraphParams, *,
-                meanwhile: Callable[[], None] | None = None) -> None:  # fmt: skip
+                meanwhile: Callable[[], None] | None = None, worker: ViewProcess | None = None) -> None:  # fmt: skip
     """Write graph.html, graph.png and report.md to ``out_dir``, each atomically.
 
-    matplotlib holds the GIL while it draws, so the picture is drawn in a second process
-    while this one writes the page, the report and whatever ``meanwhile`` writes (the
-    graph files); the bytes are the same either way.
+    matplotlib and fontTools hold the GIL, so the page's font is cut and the picture drawn
+    in a second process (``worker``, else one started here) while this one lays the page
+    out and writes it, the report and whatever ``meanwhile`` writes (the graph files);
+    the bytes are the same either way.
     """
-    with _Background(draw_met_network, *_png_input(g, params)) as png:
+    own = worker is None
+    views = ViewProcess() if worker is None else worker
+    try:
+        face = views.call(_font_face, _font_text(g, params))  # the page waits for this first
+        png = views.call(draw_met_network, *_png_input(g, params))
         if meanwhile is not None:
             meanwhile()
-        contract.atomic_write_text(out_dir / "graph.html", render_html(g, params))
+        contract.atomic_write_text(out_dir / "graph.html", _page(html_data(g, params), face.result()))
         contract.atomic_write_text(out_dir / "report.md", render_report(g, t, params))
         contract.atomic_write_bytes(out_dir / "graph.png", png.result())
+    finally:
+        if own:
+            views.close()
