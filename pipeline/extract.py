@@ -390,12 +390,21 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
     for span in spans:
         by_lang.setdefault("zh" if lang_at(rec, span[0]) == "zh" else "en", []).append(span)
     tids = sorted(set(topics.en) | set(topics.zh))
+    ordered = sorted((s, e, lang) for lang, sp in by_lang.items() for s, e in sp)
+    stretch = {lang: (min(s for s, _ in sp), max(e for _, e in sp)) for lang, sp in by_lang.items()}
     rows = []
     for tid in tids:
+        # one search over the stretch of text a language's sentences cover skips the
+        # topics without any cue there (most topics, for most documents)
+        present = {lang for lang, (lo, hi) in stretch.items()
+                   if (rx := (topics.zh if lang == "zh" else topics.en).get(tid)) is not None
+                   and rx.search(text, lo, hi)}  # fmt: skip
+        if not present:
+            continue
         score, best = 0.0, None
-        for s, e, lang in sorted((s, e, lang) for lang, sp in by_lang.items() for s, e in sp):
+        for s, e, lang in ordered:
             rx = (topics.zh if lang == "zh" else topics.en).get(tid)
-            if rx is None:
+            if rx is None or lang not in present:
                 continue
             weak = topics.weak_zh if lang == "zh" else topics.weak_en
             nots = topics.not_zh if lang == "zh" else topics.not_en

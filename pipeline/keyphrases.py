@@ -78,9 +78,13 @@ class _DictionaryPosTokenizer:
 
 @functools.cache
 def _tfidf():
+    import copy
+
     import jieba.analyse
 
-    tfidf = jieba.analyse.TFIDF()
+    # a copy of jieba's default extractor shares the IDF table its import already read
+    # (a new TFIDF() reads the file again); only the tokenizer differs
+    tfidf = copy.copy(jieba.analyse.default_tfidf)
     tfidf.postokenizer = _DictionaryPosTokenizer()
     return tfidf
 

@@ -141,48 +141,67 @@ _PHRASE_POS = {"ADJ", "NOUN", "PROPN", "NUM"}
 _PHRASE_HEAD = {"NOUN", "PROPN"}
 
 
-def _in_phrase(tok) -> bool:
-    """Whether a token can sit inside a keyphrase: adjectives, nouns, numbers ("15th
+def _phrase_flags(pos: list[str], tag: list[str], text: list[str], space: list[bool]) -> list[bool]:
+    """Whether each token can sit inside a keyphrase: adjectives, nouns, numbers ("15th
     Five-Year Plan"), a possessive ("China's"), a hyphen inside a word ("sub-region"), an
     adverb before an adjective ("mutually beneficial") and a conjunction between two
-    adjectives ("economic and social development")."""
-    if tok.pos_ in _PHRASE_POS or tok.tag_ == "POS":
-        return True
-    nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
-    if tok.text == "-":
-        return tok.i > 0 and not tok.whitespace_ and not tok.nbor(-1).whitespace_
-    if tok.pos_ == "CCONJ":  # "economic and social development"
-        return tok.i > 0 and tok.nbor(-1).pos_ == "ADJ" and nxt is not None and nxt.pos_ == "ADJ"
-    return tok.pos_ == "ADV" and nxt is not None and nxt.pos_ == "ADJ"
+    adjectives ("economic and social development"). ``space``: the token is followed by
+    whitespace."""
+    n = len(pos)
+    out = []
+    for i in range(n):
+        nxt = pos[i + 1] if i + 1 < n else ""
+        if pos[i] in _PHRASE_POS or tag[i] == "POS":
+            ok = True
+        elif text[i] == "-":
+            ok = i > 0 and not space[i] and not space[i - 1]
+        elif pos[i] == "CCONJ":
+            ok = i > 0 and pos[i - 1] == "ADJ" and nxt == "ADJ"
+        else:
+            ok = pos[i] == "ADV" and nxt == "ADJ"
+        out.append(ok)
+    return out
 
 
 def _noun_phrases(sdoc, p: PreparedDoc, base: int = 0) -> list[list[int]]:
-    """Keyphrase candidates: maximal runs of phrase tokens (:func:`_in_phrase`) inside
+    """Keyphrase candidates: maximal runs of phrase tokens (:func:`_phrase_flags`) inside
     one sentence, ending in a noun, without leading stop words, numbers or possessives.
 
     Part-of-speech runs rather than the parser's noun chunks: the stages need no
-    dependency parse, so English runs without the parser (see :func:`_load_spacy`).
+    dependency parse, so English runs without the parser (see :func:`_load_spacy`). The
+    token attributes are read as columns (``Doc.to_array``): a Token object per word
+    would cost more than the rule itself.
     """
+    from spacy.attrs import IDX, IS_STOP, LENGTH, ORTH, POS, SENT_START, SPACY, TAG
+
+    if not len(sdoc):
+        return []
+    strings = sdoc.vocab.strings
+    cols = sdoc.to_array([POS, TAG, ORTH, SPACY, IS_STOP, SENT_START, IDX, LENGTH]).tolist()
+    pos = [strings[c[0]] for c in cols]
+    tag = [strings[c[1]] for c in cols]
+    text = [strings[c[2]] for c in cols]
+    flags = _phrase_flags(pos, tag, text, [bool(c[3]) for c in cols])
     out = []
 
-    def flush(run: list) -> None:
-        while run and (run[0].is_stop or run[0].pos_ == "NUM" or run[0].tag_ == "POS" or run[0].text == "-"):
-            run = run[1:]
-        while run and run[-1].pos_ not in _PHRASE_HEAD:
-            run = run[:-1]
-        if run:
-            a, b = base + run[0].idx, base + run[-1].idx + len(run[-1].text)
-            out.append(list(p.norm.span_to_original(a, b)))
+    def flush(a: int, b: int) -> None:  # the run is tokens a..b-1
+        while a < b and (cols[a][4] or pos[a] == "NUM" or tag[a] == "POS" or text[a] == "-"):
+            a += 1
+        while b > a and pos[b - 1] not in _PHRASE_HEAD:
+            b -= 1
+        if a < b:
+            start, end = base + cols[a][6], base + cols[b - 1][6] + cols[b - 1][7]
+            out.append(list(p.norm.span_to_original(start, end)))
 
-    run: list = []
-    for tok in sdoc:
-        inside = _in_phrase(tok)
-        if run and (tok.is_sent_start or not inside):
-            flush(run)
-            run = []
-        if inside:
-            run.append(tok)
-    flush(run)
+    start = -1
+    for i, inside in enumerate(flags):
+        if start >= 0 and (cols[i][5] == 1 or not inside):
+            flush(start, i)
+            start = -1
+        if inside and start < 0:
+            start = i
+    if start >= 0:
+        flush(start, len(flags))
     return out
 
 
@@ -383,6 +402,22 @@ def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     return spans_from_tags(tags)
 
 
+def split_at_gaps(a: int, b: int, pos: list[int]) -> list[tuple[int, int]]:
+    """Cut a person span of model tokens ``a..b-1`` where the text had whitespace between
+    two of its characters (``pos``: each token's offset), as long as each side keeps two
+    characters or more.
+
+    The model never sees whitespace, so a list of officials written "李鹏　乔石" reaches it
+    as "李鹏乔石"; a Chinese name has no space inside it, except a two-character name
+    padded to line up with three-character ones ("王　军"), which the two-character
+    minimum keeps whole.
+    """
+    for j in range(a + 2, b - 1):
+        if pos[j] != pos[j - 1] + 1:
+            return [(a, j), *split_at_gaps(j, b, pos)]
+    return [(a, b)]
+
+
 class StanzaBackend:
     """Chinese NER with a Stanza model on character tokens (pretokenized input).
 
@@ -452,10 +487,11 @@ class StanzaBackend:
             o_s, o_e = p.norm.span_to_original(pos[0], pos[-1] + 1)
             ann.sentences.append([o_s, o_e])
             tags = [t.ner for t in sent.tokens]
-            for a_, b_, label in tags_to_spans(tags):
-                m = _mention(p, pos[a_], pos[b_ - 1] + 1, label, sid)
-                if m:
-                    ann.mentions.append(m)
+            for a0, b0, label in tags_to_spans(tags):
+                for a_, b_ in split_at_gaps(a0, b0, pos) if label == "PER" else [(a0, b0)]:
+                    m = _mention(p, pos[a_], pos[b_ - 1] + 1, label, sid)
+                    if m:
+                        ann.mentions.append(m)
         return out
 
     def _annotate_words(self, p: PreparedDoc, sents: list[tuple[int, int]], ann: DocAnnotation) -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ner import prepare_text, split_zh_sentences, tags_to_spans
+from pipeline.ner import prepare_text, split_at_gaps, split_zh_sentences, tags_to_spans
 
 _PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 
@@ -129,3 +129,19 @@ def test_ner_text_prepare_text_defaults_without_spans():
 )
 def test_ner_text_tags_to_spans(tags, spans):
     assert tags_to_spans(tags) == spans
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("李鹏　乔石　朱镕基", ["李鹏", "乔石", "朱镕基"]),  # a list the model saw as one name
+        ("王　军　李小明", ["王军", "李小明"]),  # a padded two-character name stays whole
+        ("李小明 张 伟", ["李小明", "张伟"]),
+        ("钱其琛", ["钱其琛"]),
+        ("阿沛·阿旺晋美", ["阿沛·阿旺晋美"]),
+    ],
+)
+def test_split_at_gaps_cuts_person_spans_at_whitespace(text, pieces):
+    pos = [i for i, c in enumerate(text) if not c.isspace()]
+    got = split_at_gaps(0, len(pos), pos)
+    assert ["".join(text[pos[i]] for i in range(a, b)) for a, b in got] == pieces
