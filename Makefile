@@ -24,7 +24,7 @@ test: $(STAMP)
 test-browser: $(STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest -m browser tests/browser
 
-# A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 15 minutes).
+# A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 25 minutes: the throughput pairs run 3 rounds).
 bench: $(STAMP)
 	PATH="$(BIN):$$PATH" diplograph bench --en ../shared/data/bench/en-bbc --zh ../shared/data/zh-ner --output outputs/bench
 

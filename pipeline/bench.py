@@ -249,23 +249,41 @@ def tables_equal(a: Path, b: Path) -> bool:
     return all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
 
 
-def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
+def median_runs(jobs: dict[str, tuple[str, dict]], repeats: int) -> dict[str, dict]:
+    """Run every job ``repeats`` times, round after round (so a slow spell of the machine
+    hits the pipeline and its bare model alike), and keep each job's median run, with
+    all its times under ``samples``."""
+    samples: dict[str, list[dict]] = {key: [] for key in jobs}
+    for r in range(repeats):
+        logger.info("throughput round %d of %d", r + 1, repeats)
+        for key, (kind, spec) in jobs.items():
+            samples[key].append(run_measure(kind, **spec))
+    out = {}
+    for key, runs in samples.items():
+        median = sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2]
+        out[key] = {**median, "samples": [round(x["seconds"], 2) for x in runs]}
+    return out
+
+
+def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path, *, repeats: int = 3) -> dict:
     dirs = build_corpora(en_dir, zh_dir, work / "corpora")
     runs = work / "runs"
     shutil.rmtree(runs, ignore_errors=True)
     sizes = {k: corpus_size(v) for k, v in dirs.items()}
-    m: dict[str, dict] = {}
-    m["en_pipeline"] = run_measure("pipeline", folder=dirs["en_1x"], out=runs / "en")
-    m["en_bare"] = run_measure("bare_spacy", folder=dirs["en_1x"])
-    m["en_naive"] = run_measure("naive_spacy", folder=dirs["en_1x"])
-    m["en_pipeline_w2"] = run_measure("pipeline", folder=dirs["en_1x"], out=runs / "en_w2", workers=2)
-    m["en_bare_w2"] = run_measure("bare_spacy", folder=dirs["en_1x"], n_process=2)
     # Chinese on the 4x set: 1x is only ~65 documents, too little for the fixed costs
     # (loading, the graph) to amortize as they do on any real corpus
-    m["zh_pipeline"] = run_measure("pipeline", folder=dirs["zh_4x"], out=runs / "zh")
-    m["zh_bare"] = run_measure("bare_stanza", folder=dirs["zh_4x"])
-    m["zh_pipeline_w2"] = run_measure("pipeline", folder=dirs["zh_4x"], out=runs / "zh_w2", workers=2)
-    m["zh_bare_w2"] = run_measure("bare_stanza", folder=dirs["zh_4x"], n_process=2)
+    paired = {
+        "en_pipeline": ("pipeline", {"folder": dirs["en_1x"], "out": runs / "en"}),
+        "en_bare": ("bare_spacy", {"folder": dirs["en_1x"]}),
+        "en_naive": ("naive_spacy", {"folder": dirs["en_1x"]}),
+        "en_pipeline_w2": ("pipeline", {"folder": dirs["en_1x"], "out": runs / "en_w2", "workers": 2}),
+        "en_bare_w2": ("bare_spacy", {"folder": dirs["en_1x"], "n_process": 2}),
+        "zh_pipeline": ("pipeline", {"folder": dirs["zh_4x"], "out": runs / "zh"}),
+        "zh_bare": ("bare_stanza", {"folder": dirs["zh_4x"]}),
+        "zh_pipeline_w2": ("pipeline", {"folder": dirs["zh_4x"], "out": runs / "zh_w2", "workers": 2}),
+        "zh_bare_w2": ("bare_stanza", {"folder": dirs["zh_4x"], "n_process": 2}),
+    }
+    m: dict[str, dict] = median_runs(paired, repeats)
     m["mixed_1x"] = run_measure("pipeline", folder=dirs["mixed_1x"], out=runs / "m1", cache=runs / "cache1")
     m["mixed_4x"] = run_measure("pipeline", folder=dirs["mixed_4x"], out=runs / "m4", cache=runs / "cache4")
     grown = work / "corpora" / "mixed_4x_plus1"
@@ -300,6 +318,7 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
         "incremental_computed_docs": inc["computed"],
         "incremental_untouched_identical": untouched_identical,
         "dask_identical": dask_identical,
+        "repeats": repeats,
     }
     rows = []
     labels = [
@@ -324,6 +343,7 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
         rows.append({
             "run": key, "what": label, "docs": size["docs"], "en_words": size["en_words"],
             "zh_chars": size["zh_chars"], "seconds": round(r["seconds"], 2),
+            "samples": " / ".join(f"{x:.2f}" for x in r.get("samples", [])),
             **{k: round(v, 1) for k, v in tput(key, size).items()},
             "peak_rss_mb": r["peak_rss_mb"],
             **{f"s_{k}": stages.get(k, "") for k in ("read", "normalize", "ner", "link", "extract", "cache", "write",
@@ -335,7 +355,7 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path) -> dict:
     return summary
 
 
-COLUMNS = ["run", "what", "docs", "en_words", "zh_chars", "seconds", "docs_per_s", "en_words_per_s", "zh_chars_per_s",
+COLUMNS = ["run", "what", "docs", "en_words", "zh_chars", "seconds", "samples", "docs_per_s", "en_words_per_s", "zh_chars_per_s",
            "peak_rss_mb", "s_read", "s_normalize", "s_ner", "s_link", "s_extract", "s_cache", "s_write", "s_graph"]  # fmt: skip
 
 
@@ -354,7 +374,9 @@ def write_report(rows: list[dict], summary: dict, output: Path) -> None:
     md = ["# diplograph benchmark", "",
           f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. "
           "Every run is a fresh process (imports and model loading included); `s_*` are seconds per "
-          "stage, summed over worker processes when there are several.", "",
+          "stage, summed over worker processes when there are several. The English and Chinese "
+          f"throughput rows ran {summary.get('repeats', 1)} times, round after round; `seconds` is "
+          "the median run (its stage times too), `samples` every run.", "",
           "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]  # fmt: skip
     md += ["| " + " | ".join(str(r[c]) for c in COLUMNS) + " |" for r in rows]
     md += ["", "## Summary (ratios from this run)", "", "| key | value |", "|---|---|"]
@@ -370,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--en", type=Path, required=True, help="folder of English .txt articles (bench/en-bbc)")
     p.add_argument("--zh", type=Path, required=True, help="the zh-ner corpora folder")
     p.add_argument("--output", type=Path, default=Path("outputs/bench"), help="bench.csv, bench.md, summary.json")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each throughput measurement (the median counts)")
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "diplograph-bench",
                    help="corpora and runs (outside the repository)")  # fmt: skip
     a = p.parse_args(argv)
@@ -378,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"diplograph bench: folder not found: {d}\n")
             return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    summary = bench(a.en, a.zh, a.output, a.work)
+    summary = bench(a.en, a.zh, a.output, a.work, repeats=max(1, a.repeats))
     sys.stdout.write(json.dumps(summary, indent=1) + "\n")
     return 0
 
