@@ -54,11 +54,16 @@ def load_corpora(data_dir: Path) -> dict[str, list[zd.TaggedSentence]]:
     return {k: [zd.normalize_sentence(s) for s in v] for k, v in corpora.items()}
 
 
-def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names: int = 0) -> dict[str, list[str]]:
-    """Replacement names per type: half from the training data, half from the KB
-    (persons, every country and location, organizations), optionally with generated
-    Chinese names (a common surname and given-name characters of the corpus: measured to
-    make the model tag common words such as 谢谢 or 徐徐 as persons, so off by default)."""
+def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names: int = 0,
+               extra: list[zd.TaggedSentence] = (), extra_labels: tuple[str, ...] = ("PER", "ORG"),
+               ) -> dict[str, list[str]]:  # fmt: skip
+    """Replacement names per type, in equal shares: the training data's own names, the
+    KB's (persons, every country and location, organizations), the ``extra_labels``
+    names of ``extra`` sentences (CLUENER's persons and organizations: its sentences
+    annotate places too unevenly to train on, its names are still names), and optionally
+    generated Chinese names (a common surname and given-name characters of the corpus:
+    measured to make the model tag common words such as 谢谢 or 徐徐 as persons, so off
+    by default)."""
     from pipeline.kb import KnowledgeBase
     from pipeline.link import ZH_SURNAMES
     from pipeline.textnorm import is_cjk, to_simplified
@@ -76,14 +81,20 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names
             if n and is_cjk(n[0]) and len(n) >= 2:
                 kb_names[label[e.type]].add(to_simplified(n))  # the model sees simplified text
     generated = zd.generated_person_names(train, sorted(ZH_SURNAMES), n=generated_names) if generated_names else []
+    outside: dict[str, set] = {lab: set() for lab in seen}
+    for s in extra:
+        for a, b, lab in zd.spans_from_tags(s.tags):
+            if lab in extra_labels and lab in outside and b - a >= 2:
+                outside[lab].add("".join(s.tokens[a:b]))
     pools = {}
     for lab in seen:
         own = sorted(seen[lab])
         kb_part = sorted(kb_names[lab])
         gen_part = generated if lab == "PER" else []
-        # the corpus's own names, the KB's and generated ones in equal shares, so the
-        # names of today's leaders and bodies are each seen a few dozen times
-        parts = [x for x in (own, kb_part, gen_part) if x]
+        extra_part = sorted(outside[lab] - seen[lab])
+        # the corpus's own names, the KB's, the extra corpus's and generated ones in equal
+        # shares, so the names of today's leaders and bodies are each seen a few dozen times
+        parts = [x for x in (own, kb_part, extra_part, gen_part) if x]
         size = max(len(x) for x in parts)
         pools[lab] = [n for x in parts for n in x * max(1, size // len(x))]
     return pools
@@ -91,7 +102,8 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names
 
 def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13,
             augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
-            max_sentences: int = 0, generated_names: int = 0, list_rate: float = 0.0) -> dict:  # fmt: skip
+            max_sentences: int = 0, generated_names: int = 0, list_rate: float = 0.0,
+            cluener_names: bool = False) -> dict:  # fmt: skip
     """Write train/dev/test files in Stanza's format; return counts."""
     corpora = load_corpora(data_dir)
     tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
@@ -108,14 +120,19 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     extra = corpora["cluener_train"] if use_cluener else []
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
     base = list(train)
+    names_from = corpora["cluener_train"] if cluener_names else []
     if augment_rate > 0:
-        pools = name_pools(base, kb_path, generated_names=generated_names)
+        pools = name_pools(base, kb_path, generated_names=generated_names, extra=names_from)
         aug = zd.augment_mentions(base, pools, rate=augment_rate, seed=seed)
         train += zd.dedupe(aug, exclude=test_texts | {s.text for s in train})
     if list_rate > 0:
-        names = sorted(set(name_pools(base, kb_path)["PER"]))
+        names = sorted(set(name_pools(base, kb_path, extra=names_from)["PER"]))
         lists = zd.augment_name_lists(base, names, rate=list_rate, seed=seed + 1)
         train += zd.dedupe(lists, exclude=test_texts | {s.text for s in train})
+        # the dev split picks checkpoints, so it gets lists too: without them it rewards
+        # the model that has learnt least (lists are what the pipeline feeds it)
+        dev += zd.dedupe(zd.augment_name_lists(dev, names, rate=list_rate, seed=seed + 2),
+                         exclude=test_texts | {s.text for s in train} | {s.text for s in dev})  # fmt: skip
     before = sum(len(corpora[k]) for k in ("msra_train", "pd_dev", "pd_test")) + len(extra)
     work.mkdir(parents=True, exist_ok=True)
     for name, sents in [("train", train), ("dev", dev), *tests.items()]:
@@ -132,6 +149,7 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         "generated_names": generated_names,
         "list_rate": list_rate,
         "train_name_lists": sum(s.source.endswith("+list") for s in train),
+        "cluener_names": cluener_names,
     }
     (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
     logger.info("prepared %s", counts)
@@ -306,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--generated-names", type=int, default=0, help="generated Chinese names added to the PER pool")
     p.add_argument("--name-lists", type=float, default=0.0,
                    help="rate of copies with a person replaced by names written back to back (0: none)")  # fmt: skip
+    p.add_argument("--cluener-names", action="store_true",
+                   help="add CLUENER train's person and organization names to the replacement pools")  # fmt: skip
     p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
@@ -319,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = ["train", "install"]
     if "prepare" in steps:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
-                list_rate=a.name_lists)  # fmt: skip
+                list_rate=a.name_lists, cluener_names=a.cluener_names)  # fmt: skip
     if "vectors" in steps:
         train_vectors(a.data, a.work, bigram_dim=a.bigram_dim)
     if "train" in steps:

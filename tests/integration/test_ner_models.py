@@ -67,6 +67,14 @@ def test_ner_stanza_long_unpunctuated_line_is_capped(stanza_backend, ner_params)
     assert any(m["text"] == "习近平" for m in ann.mentions)
 
 
+def test_ner_stanza_names_listed_with_spaces_are_separate_persons(stanza_backend):
+    text = "出席会议的有李鹏　乔石　朱镕基　李瑞环等。"
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    persons = [m["text"] for m in ann.mentions if m["ner_label"] == "PER"]
+    assert {"李鹏", "乔石", "朱镕基", "李瑞环"} <= set(persons)
+    assert all("　" not in p for p in persons)
+
+
 def test_ner_spacy_finds_people_places_and_organizations(spacy_backend):
     text = (
         "BEIJING, May 14 (Xinhua) -- Chinese President Xi Jinping met with Mongolian President "
