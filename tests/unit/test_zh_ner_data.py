@@ -1,5 +1,6 @@
 """Unit tests for pipeline.zh_ner_data: corpus readers, label mapping, NFKC, BIOES, dedupe."""
 
+import itertools
 import json
 
 import pytest
@@ -232,7 +233,7 @@ def test_augment_name_lists_writes_names_back_to_back_each_tagged():
         assert set(names) <= {"乔石", "朱镕基", "阿沛·阿旺晋美"}
         assert all(lab == "PER" for _, _, lab in spans)
         # back to back: each name starts where the one before ends
-        assert all(b == a2 for (_, b, _), (a2, _, _) in zip(spans, spans[1:]))
+        assert all(b == a2 for (_, b, _), (a2, _, _) in itertools.pairwise(spans))
 
 
 def test_augment_name_lists_leaves_sentences_without_the_label():
