@@ -171,6 +171,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     last_person: str | None = None
     recent_dates: list[tuple[int, object]] = []
     by_sentence = _mentions_by_sentence(rec)
+    any_zh = rec["lang"] == "zh" or any(seg[2] == "zh" for seg in rec.get("segments") or ())
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
         lang = lang_at(rec, s)
@@ -184,8 +185,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             if not_part.search(text[max(s, m["start"] - 40) : m["start"]]):
                 continue  # conveyed greetings from X / on behalf of X: X was not there
             persons.append(m["entity_id"])
-        dates = find_dates(sent, ref)
         trig = trig_rx.search(sent)
+        # dates serve a meeting in this sentence, and in Chinese text one in the next two
+        dates = find_dates(sent, ref) if trig or any_zh else []
         if trig and not neg_rx.search(sent):
             if lang != "zh" and EN_PRONOUN_START.match(sent) and last_person and last_person not in persons:
                 persons.insert(0, last_person)

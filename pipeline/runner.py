@@ -166,14 +166,14 @@ def process_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict
         rows: dict[str, list[dict]] = {name: [] for name in DOC_TABLES}
         rec_out = rec
         if rec is not None:
-            rows["mentions.csv"] = [asdict(m) for m in link.mention_rows([rec])]
+            rows["mentions.csv"] = [contract.as_dict(m) for m in link.mention_rows([rec])]
             linked_ok = "error" not in rec
             parts = extract.extract_one(rec, st.topics, params["extract"], a.get("phrases", []))
             for key, table in extract.RESULT_TABLES.items():
-                rows[table] = [asdict(r) for r in parts[key]]
+                rows[table] = [contract.as_dict(r) for r in parts[key]]
             if linked_ok and "error" in rec:  # interim linked.jsonl holds the record as link left it
                 rec_out = {k: v for k, v in rec.items() if k != "error"}
-        rows["documents.csv"] = [asdict(r) for r in extract.documents_table([d], [a], [rec] if rec else [])]
+        rows["documents.csv"] = [contract.as_dict(r) for r in extract.documents_table([d], [a], [rec] if rec else [])]
         results.append({"doc_id": d["doc_id"], "document": d, "ner": a, "linked": rec_out, "rows": rows})
     seconds["extract"] = time.perf_counter() - t
     return results, seconds
