@@ -109,15 +109,15 @@ def silver_places(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path) 
     countries are not places (experiment B). Its places are therefore replaced by the
     model's own, where they do not overlap a person or organization of the corpus.
     """
-    import stanza
+    from pipeline.ner import StanzaBackend
+    from pipeline.params import NerParams
 
-    from pipeline.ner import tags_to_spans
-
-    nlp = stanza.Pipeline(lang="zh", dir=str(stanza_dir), processors="tokenize,ner", tokenize_pretokenized=True,
-                          ner_model_path=str(work / MODEL_NAME), ner_pretrain_path=str(work / PRETRAIN_NAME),
-                          download_method=None, logging_level="WARN")  # fmt: skip
-    tagged = nlp([list(s.tokens) for s in sents]).sentences if sents else []
-    return [with_places(s, tags_to_spans([t.ner for t in sent.tokens])) for s, sent in zip(sents, tagged, strict=True)]
+    backend = StanzaBackend(NerParams(stanza_dir=str(stanza_dir), stanza_ner_model=str(work / MODEL_NAME),
+                                      stanza_pretrain=str(work / PRETRAIN_NAME)))  # fmt: skip
+    tagged = backend.nlp([list(s.tokens) for s in sents]).sentences if sents else []
+    return [
+        with_places(s, zd.spans_from_tags([t.ner for t in sent.tokens])) for s, sent in zip(sents, tagged, strict=True)
+    ]
 
 
 def with_places(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]]) -> zd.TaggedSentence:
@@ -156,12 +156,13 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
     base = list(train)
     names_from = corpora["cluener_train"] if cluener_names else []
-    if augment_rate > 0:
+    if augment_rate > 0 or list_rate > 0:
         pools = name_pools(base, kb_path, generated_names=generated_names, extra=names_from)
+    if augment_rate > 0:
         aug = zd.augment_mentions(base, pools, rate=augment_rate, seed=seed)
         train += zd.dedupe(aug, exclude=test_texts | {s.text for s in train})
     if list_rate > 0:
-        names = sorted(set(name_pools(base, kb_path, extra=names_from)["PER"]))
+        names = sorted(set(pools["PER"]))
         lists = zd.augment_name_lists(base, names, rate=list_rate, seed=seed + 1)
         train += zd.dedupe(lists, exclude=test_texts | {s.text for s in train})
         # the dev split picks checkpoints, so it gets lists too: without them it rewards
