@@ -21,7 +21,9 @@ and model loading included) and its peak RSS is its own:
 * incremental: after the 4× run (with cache), one document is added and the run repeated;
 * Dask: a 2-worker ``LocalCluster`` on a slice, compared table by table with the serial run.
 
-This machine is shared and noisy, so the summary is ratios from the same run.
+This machine is shared and noisy, so the summary is ratios from the same run, and the
+throughput measurements (pipeline, bare, naive, workers) run ``--repeats`` rounds, one
+of each per round, with each one's median run counting (:func:`median_runs`).
 """
 
 from __future__ import annotations

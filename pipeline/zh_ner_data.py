@@ -201,6 +201,12 @@ def bigram_tokens(chars: Sequence[str], known: Container[str]) -> list[str]:
     return out
 
 
+def _name_tokens(name: str, label: str) -> tuple[list[str], list[str]]:
+    """A name as character tokens (whitespace dropped, as the pipeline drops it) and BIO tags."""
+    chars = [c for c in name if not c.isspace()]
+    return chars, [f"B-{label}"] + [f"I-{label}"] * (len(chars) - 1)
+
+
 def augment_mentions(
     sentences: list[TaggedSentence],
     pools: dict[str, list[str]],
@@ -229,10 +235,7 @@ def augment_mentions(
         chosen = [sp for sp in spans if rng.random() < 0.5] or [rng.choice(spans)]
         toks, tags = list(sent.tokens), list(sent.tags)
         for start, end, label in sorted(chosen, reverse=True):
-            name = rng.choice(pools[label])
-            new = [c for c in name if not c.isspace()]
-            toks[start:end] = new
-            tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (len(new) - 1)
+            toks[start:end], tags[start:end] = _name_tokens(rng.choice(pools[label]), label)
         out.append(TaggedSentence(tuple(toks), tuple(tags), sent.source + "+aug"))
     return out
 
@@ -266,9 +269,9 @@ def augment_name_lists(
         start, end, _ = rng.choice(spans)
         toks, tags = list(sent.tokens[:start]), list(sent.tags[:start])
         for name in rng.sample(names, min(len(names), rng.randint(2, max_names))):
-            chars = [c for c in name if not c.isspace()]
+            chars, name_tags = _name_tokens(name, label)
             toks += chars
-            tags += [f"B-{label}"] + [f"I-{label}"] * (len(chars) - 1)
+            tags += name_tags
         toks += sent.tokens[end:]
         tags += sent.tags[end:]
         out.append(TaggedSentence(tuple(toks), tuple(tags), sent.source + "+list"))
