@@ -100,14 +100,16 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names
     return pools
 
 
-def silver_places(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path) -> list[zd.TaggedSentence]:
-    """Sentences that keep their person and organization labels and take their places
-    from the model in ``work``.
+def silver_places(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path,
+                  keep: tuple[str, ...] = ("PER", "ORG")) -> list[zd.TaggedSentence]:  # fmt: skip
+    """Sentences that keep their ``keep`` labels and take every other type from the
+    model in ``work``.
 
     CLUENER labels persons and organizations much as MSRA does, but places unevenly (21
     of 275 sentences naming 美国 tag it): trained on as it is, it teaches the model that
     countries are not places (experiment B). Its places are therefore replaced by the
-    model's own, where they do not overlap a person or organization of the corpus.
+    model's own, where they do not overlap a kept span. With ``keep=("PER",)`` its
+    organizations (which include sports clubs and brands) are the model's too.
     """
     from pipeline.ner import StanzaBackend
     from pipeline.params import NerParams
@@ -116,17 +118,19 @@ def silver_places(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path) 
                                       stanza_pretrain=str(work / PRETRAIN_NAME)))  # fmt: skip
     tagged = backend.nlp([list(s.tokens) for s in sents]).sentences if sents else []
     return [
-        with_places(s, zd.spans_from_tags([t.ner for t in sent.tokens])) for s, sent in zip(sents, tagged, strict=True)
+        with_places(s, zd.spans_from_tags([t.ner for t in sent.tokens]), keep=keep)
+        for s, sent in zip(sents, tagged, strict=True)
     ]
 
 
-def with_places(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]]) -> zd.TaggedSentence:
-    """``sent``'s persons and organizations (BIO) plus the predicted places that do not
-    overlap them; the sentence's own places and the other predictions are dropped."""
+def with_places(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]],
+                keep: tuple[str, ...] = ("PER", "ORG")) -> zd.TaggedSentence:  # fmt: skip
+    """``sent``'s spans of the ``keep`` types (BIO) plus the predicted spans of the other
+    types that do not overlap them; the sentence's other spans are dropped."""
     tags = ["O"] * len(sent.tokens)
-    spans = [sp for sp in zd.spans_from_tags(sent.tags) if sp[2] in ("PER", "ORG")]
-    spans += [sp for sp in predicted if sp[2] == "LOC"]
-    for a, b, lab in spans:  # the corpus's persons and organizations come first
+    spans = [sp for sp in zd.spans_from_tags(sent.tags) if sp[2] in keep]
+    spans += [sp for sp in predicted if sp[2] not in keep]
+    for a, b, lab in spans:  # the corpus's kept spans come first
         if all(t == "O" for t in tags[a:b]):
             tags[a:b] = [f"B-{lab}"] + [f"I-{lab}"] * (b - a - 1)
     return zd.TaggedSentence(sent.tokens, tuple(tags), sent.source + "+silver")
@@ -135,7 +139,7 @@ def with_places(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]]) 
 def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: float = 0.05, seed: int = 13,
             augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
             max_sentences: int = 0, generated_names: int = 0, list_rate: float = 0.0,
-            cluener_names: bool = False, cluener_silver: bool = False,
+            cluener_names: bool = False, cluener_silver: str = "",
             stanza_dir: Path = Path("models/stanza")) -> dict:  # fmt: skip
     """Write train/dev/test files in Stanza's format; return counts."""
     corpora = load_corpora(data_dir)
@@ -151,8 +155,9 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     if max_sentences:  # smoke tests: a tiny slice
         dev, train = dev[: max(1, max_sentences // 10)], train[:max_sentences]
     extra = corpora["cluener_train"] if use_cluener else []
-    if cluener_silver:  # CLUENER with the places of the model in ``work`` (see silver_places)
-        extra = silver_places(corpora["cluener_train"][: max_sentences or None], work, stanza_dir)
+    if cluener_silver:  # CLUENER's own spans of these types, the model's for the rest (see silver_places)
+        keep = tuple(t.strip() for t in cluener_silver.split(",") if t.strip())
+        extra = silver_places(corpora["cluener_train"][: max_sentences or None], work, stanza_dir, keep=keep)
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
     base = list(train)
     names_from = corpora["cluener_train"] if cluener_names else []
@@ -361,8 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--generated-names", type=int, default=0, help="generated Chinese names added to the PER pool")
     p.add_argument("--name-lists", type=float, default=0.0,
                    help="rate of copies with a person replaced by names written back to back (0: none)")  # fmt: skip
-    p.add_argument("--cluener-silver", action="store_true",
-                   help="add CLUENER train with its persons and organizations and the places the model in --work tags")  # fmt: skip
+    p.add_argument("--cluener-silver", nargs="?", const="PER,ORG", default="", metavar="TYPES",
+                   help="add CLUENER train with its own spans of TYPES (default PER,ORG) and the model in --work's "
+                        "spans of the other types")  # fmt: skip
     p.add_argument("--cluener-names", action="store_true",
                    help="add CLUENER train's person and organization names to the replacement pools")  # fmt: skip
     p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")
