@@ -55,16 +55,22 @@ def run_all(input_dir: Path, output_dir: Path, params_path: Path | None, *, prog
     document in ``cache_dir`` when given; in parallel with ``workers`` or ``scheduler``);
     then the graph stage reads the tables, exactly as under DVC.
     """
+    from functools import partial
+
     from pipeline import graph, runner, views
+    from pipeline.helper import HelperProcess
 
     params = load_all(params_path)
     t0 = time.perf_counter()
-    # the view process starts now: its imports overlap the per-document stages
-    with views.ViewProcess(warm=True) as vp:
+    # one helper process, started now: a serial run hands it the stages around the models
+    # (it loads the KB while this process loads them); the graph stage, its drawing
+    serial = workers == 1 and not scheduler
+    with HelperProcess(warm=(partial(runner.warm_helper, params),) if serial else ()) as helper:
         counts = runner.run_corpus(input_dir, output_dir, params, workers=workers, scheduler=scheduler,
-                                   cache_dir=cache_dir, progress=progress)  # fmt: skip
+                                   cache_dir=cache_dir, progress=progress, helper=helper,
+                                   helper_later=(views.warm_up,))  # fmt: skip
         t = time.perf_counter()
-        graph.publish(output_dir, output_dir, params["graph"], worker=vp)
+        graph.publish(output_dir, output_dir, params["graph"], worker=helper)
     counts["stage_seconds"]["graph"] = round(time.perf_counter() - t, 3)
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     logger.info("run finished: %s", json.dumps(counts))

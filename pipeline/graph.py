@@ -178,13 +178,14 @@ def publish(tables: Path, output: Path, params: GraphParams, *, worker: Any = No
     """Read a run's tables, build the graph and write every view of it.
 
     Writes graph.graphml, graph.gexf, graph.json, graph.html, graph.png and report.md to
-    ``output``. ``worker``: a :class:`pipeline.views.ViewProcess` the caller started
+    ``output``. ``worker``: a :class:`pipeline.helper.HelperProcess` the caller started
     early (else one is started here, warming up while the tables are read). Returns the
     counts (``nodes``, ``edges`` by kind), the stage's metrics.
     """
     from pipeline import views
+    from pipeline.helper import HelperProcess
 
-    with contextlib.nullcontext(worker) if worker is not None else views.ViewProcess(warm=True) as vp:
+    with contextlib.nullcontext(worker) if worker is not None else HelperProcess(warm=(views.warm_up,)) as vp:
         t = load_tables(tables)
         g = graph_from_tables(t, params)
         views.write_views(g, t, output, params, meanwhile=lambda: write_graph(g, output), worker=vp)

@@ -138,23 +138,31 @@ def _state(params: dict[str, Any]) -> _State:
     return _STATES[key]
 
 
-def process_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
-    """Normalize, NER, link and extract a batch of raw documents.
+def normalize_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+    """The normalize stage over a batch: normalized records and the seconds it took."""
+    from pipeline import normalize
 
-    Returns one JSON-serializable result per document (its normalized record, NER
-    annotation, linked record and its rows of every per-document table) and the seconds
-    spent in each stage. Failures are recorded in the document's row, never raised.
-    """
-    from pipeline import extract, link, ner, normalize
+    t = time.perf_counter()
+    docs = [normalize.normalize_document(r, params["normalize"]) for r in raws]
+    return docs, {"normalize": time.perf_counter() - t}
+
+
+def ner_batch(docs: list[dict], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+    """The NER stage over a batch of normalized records (the models run here)."""
+    from pipeline import ner
+
+    t = time.perf_counter()
+    anns = [vars(a) for a in ner.annotate(docs, params["ner"], backends=_state(params).backends)]
+    return anns, {"ner": time.perf_counter() - t}
+
+
+def finish_batch(docs: list[dict], anns: list[dict], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+    """Link and extract a batch whose NER is done; one result per document (its normalized
+    record, NER annotation, linked record and its rows of every per-document table)."""
+    from pipeline import extract, link
 
     st = _state(params)
     seconds: dict[str, float] = {}
-    t = time.perf_counter()
-    docs = [normalize.normalize_document(r, params["normalize"]) for r in raws]
-    seconds["normalize"] = time.perf_counter() - t
-    t = time.perf_counter()
-    anns = [vars(a) for a in ner.annotate(docs, params["ner"], backends=st.backends)]
-    seconds["ner"] = time.perf_counter() - t
     t = time.perf_counter()
     need_kb = any(d["status"] == "ok" and not a.get("error") for d, a in zip(docs, anns))
     kb = st.kb if need_kb else None
@@ -177,6 +185,26 @@ def process_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict
         results.append({"doc_id": d["doc_id"], "document": d, "ner": a, "linked": rec_out, "rows": rows})
     seconds["extract"] = time.perf_counter() - t
     return results, seconds
+
+
+def process_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+    """Normalize, NER, link and extract a batch of raw documents in this process.
+
+    Returns one JSON-serializable result per document and the seconds spent in each
+    stage. Failures are recorded in the document's row, never raised.
+    """
+    docs, s1 = normalize_batch(raws, params)
+    anns, s2 = ner_batch(docs, params)
+    results, s3 = finish_batch(docs, anns, params)
+    return results, s1 | s2 | s3
+
+
+def warm_helper(params: dict[str, Any]) -> None:
+    """Import the stages a helper process runs and load the KB and topics it needs."""
+    from pipeline import extract, link, normalize  # noqa: F401
+
+    st = _state(params)
+    st.kb, st.topics  # noqa: B018  (loads them)
 
 
 # --------------------------------------------------------------------------- cache
@@ -221,6 +249,9 @@ class _Serial:
         f.set_result(fn(*args))
         return f
 
+    def submit_batch(self, raws: list[RawDoc], params: dict[str, Any]):
+        return self.submit(process_batch, raws, params)
+
     def close(self) -> None:
         pass
 
@@ -242,6 +273,9 @@ class _Processes:
 
     def submit(self, fn, *args) -> Future:
         return self.pool.submit(fn, *args)
+
+    def submit_batch(self, raws: list[RawDoc], params: dict[str, Any]):
+        return self.submit(process_batch, raws, params)
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)
@@ -267,17 +301,73 @@ class _Dask:
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
 
+    def submit_batch(self, raws: list[RawDoc], params: dict[str, Any]):
+        return self.submit(process_batch, raws, params)
+
     def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
 
-def make_executor(workers: int = 1, scheduler: str | None = None):
+class _Staged:
+    """One batch of a pipelined serial run: normalized in the helper, NER here, linked
+    and extracted in the helper. ``result`` has a future's interface."""
+
+    def __init__(self, helper: Any, raws: list[RawDoc], params: dict[str, Any]) -> None:
+        self.helper, self.params = helper, params
+        self.normalized = helper.call(normalize_batch, raws, params)
+        self.finished: Any = None
+        self.seconds: dict[str, float] = {}
+
+    def run_ner(self) -> None:
+        if self.finished is None:
+            docs, secs = self.normalized.result()
+            anns, ner_secs = ner_batch(docs, self.params)
+            self.seconds = secs | ner_secs
+            self.finished = self.helper.call(finish_batch, docs, anns, self.params)
+
+    def result(self) -> tuple[list[dict], dict[str, float]]:
+        self.run_ner()
+        results, secs = self.finished.result()
+        return results, self.seconds | secs
+
+
+class _Pipelined:
+    """A serial run whose models keep this process busy while the helper process
+    (:class:`pipeline.helper.HelperProcess`) normalizes the next batch and links and
+    extracts the last one. The same functions run as in :func:`process_batch`, so the
+    results are the same; only the stages overlap. ``later``: calls for the helper once
+    the first batch is under way (warming up what the graph stage needs)."""
+
+    def __init__(self, helper: Any, later: tuple = ()) -> None:
+        self.helper, self.later = helper, list(later)
+        self.waiting: deque[_Staged] = deque()
+
+    def submit_batch(self, raws: list[RawDoc], params: dict[str, Any]) -> _Staged:
+        staged = _Staged(self.helper, raws, params)  # the helper starts on it now …
+        while self.waiting:  # … while this process runs the models on the batch before
+            self.waiting.popleft().run_ner()
+            while self.later:
+                self.helper.call(self.later.pop(0))
+        self.waiting.append(staged)
+        return staged
+
+    def close(self) -> None:
+        self.waiting.clear()
+        while self.later:  # a run of one batch, or of cache hits only
+            self.helper.call(self.later.pop(0))
+
+
+def make_executor(workers: int = 1, scheduler: str | None = None, helper: Any = None, later: tuple = ()):
+    """Where batches run: a Dask cluster, worker processes, or this process — with the
+    helper process taking the stages around the models when one is given and alive."""
     if scheduler:
         return _Dask(scheduler)
     if workers > 1:
         return _Processes(workers)
+    if helper is not None and helper.alive:
+        return _Pipelined(helper, later)
     return _Serial()
 
 
@@ -332,9 +422,13 @@ class _Sinks:
 
 def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, workers: int = 1,
                scheduler: str | None = None, cache_dir: Path | None = None, batch_size: int = 32,
-               progress: bool = True) -> dict:  # fmt: skip
+               progress: bool = True, helper: Any = None, helper_later: tuple = ()) -> dict:  # fmt: skip
     """Run every per-document stage over ``input_dir`` and write the tables to
-    ``output_dir`` (the graph is the caller's). Returns counts and seconds per stage."""
+    ``output_dir`` (the graph is the caller's). Returns counts and seconds per stage.
+
+    ``helper``: a :class:`pipeline.helper.HelperProcess`; a serial run overlaps the
+    stages around the models with them in it. ``helper_later``: calls sent to the helper
+    once the per-document stages are under way."""
     from pipeline import normalize
     from pipeline.progress import counter
 
@@ -342,7 +436,10 @@ def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, wor
     seconds = dict.fromkeys(("read", *PER_DOC_STAGES, "cache", "write"), 0.0)
     version = version_key(params)
     cache = DocCache(cache_dir) if cache_dir else None
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(workers, scheduler, helper, helper_later)
+    if helper is not None and not isinstance(executor, _Pipelined):
+        for fn in helper_later:
+            helper.call(fn)
     sinks = _Sinks(output_dir)
     window = max(2, 2 * max(workers, 1)) if not scheduler else 16
     pending: deque = deque()
@@ -378,7 +475,7 @@ def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, wor
             seconds["cache"] += time.perf_counter() - t
             hits += sum(c is not None for c in cached)
             todo = [r for r, c in zip(batch, cached) if c is None]
-            future = executor.submit(process_batch, todo, params) if todo else None
+            future = executor.submit_batch(todo, params) if todo else None
             pending.append((keys, cached, future))
             while len(pending) > window:
                 consume(pending.popleft())

@@ -18,7 +18,6 @@ import io
 import json
 import logging
 import math
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from pipeline import contract
+from pipeline.helper import HelperProcess
 from pipeline.params import GraphParams
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "EDGE_KINDS",
     "NODE_COLOURS",
-    "ViewProcess",
     "cjk_font_path",
     "display_label",
     "draw_met_network",
@@ -841,72 +840,8 @@ def warm_up() -> None:
     _cjk_font()
 
 
-class _Call:
-    """A call made in the view process, or here when that process is missing or died."""
-
-    def __init__(self, future: Any, fn: Callable[..., Any], args: tuple) -> None:
-        self.future, self.fn, self.args = future, fn, args
-
-    def result(self) -> Any:
-        if self.future is not None:
-            from concurrent.futures.process import BrokenProcessPool
-
-            try:
-                return self.future.result()
-            except BrokenProcessPool as e:
-                logger.warning("the view process died (%s); working in this process", e)
-        return self.fn(*self.args)
-
-
-class ViewProcess:
-    """One spawned process for the views' heavy calls (cutting the CJK font for graph.html,
-    drawing graph.png) while this process writes the rest; calls run in submission order.
-
-    Without a spare core, or if the process cannot start or dies, each call is made in
-    this process when its result is asked for, so a failure costs only the overlap. With
-    ``warm``, the process imports matplotlib and fontTools at once, so a run that starts
-    it before its per-document stages has them loaded by the time the graph is built.
-    """
-
-    def __init__(self, *, warm: bool = False) -> None:
-        self.pool: Any = None
-        if (os.cpu_count() or 1) < 2:
-            return
-        try:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn: the parent may hold torch threads, which a forked child can deadlock on
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            if warm:
-                self.pool.submit(warm_up)
-        except (OSError, RuntimeError) as e:
-            logger.info("views drawn in this process (%s)", e)
-            self.pool = None
-
-    def call(self, fn: Callable[..., Any], *args: Any) -> _Call:
-        future = None
-        if self.pool is not None:
-            try:
-                future = self.pool.submit(fn, *args)
-            except RuntimeError as e:  # a broken pool refuses new work
-                logger.warning("the view process is gone (%s); working in this process", e)
-        return _Call(future, fn, args)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
-
-    def __enter__(self) -> ViewProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def write_views(g: nx.MultiDiGraph, t: dict[str, list], out_dir: Path, params: GraphParams, *,
-                meanwhile: Callable[[], None] | None = None, worker: ViewProcess | None = None) -> None:  # fmt: skip
+                meanwhile: Callable[[], None] | None = None, worker: HelperProcess | None = None) -> None:  # fmt: skip
     """Write graph.html, graph.png and report.md to ``out_dir``, each atomically.
 
     matplotlib and fontTools hold the GIL, so the page's font is cut and the picture drawn
@@ -915,7 +850,7 @@ def write_views(g: nx.MultiDiGraph, t: dict[str, list], out_dir: Path, params: G
     the bytes are the same either way.
     """
     own = worker is None
-    views = ViewProcess() if worker is None else worker
+    views = HelperProcess() if worker is None else worker
     try:
         face = views.call(_font_face, _font_text(g, params))  # the page waits for this first
         png = views.call(draw_met_network, *_png_input(g, params))

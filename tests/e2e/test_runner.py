@@ -88,6 +88,33 @@ def test_dask_local_cluster_gives_the_serial_tables(seed_run, root, params, tmp_
     _same_tables(seed_run, tmp_path)
 
 
+def _noop():
+    return None
+
+
+@pytest.mark.parametrize("helper_dies", [False, True])
+def test_a_helper_process_gives_the_serial_tables(cached_run, root, params, tmp_path, helper_dies):
+    """A serial run that hands normalize, link and extract to the helper process (what
+    ``diplograph run`` does) writes the plain serial run's tables and interim files, also
+    when the helper dies and the work falls back to this process."""
+    from pipeline.helper import HelperProcess
+
+    base, _, _ = cached_run
+    with HelperProcess(warm=(_noop,)) as helper:
+        assert helper.alive
+        if helper_dies:
+            for proc in list(helper.pool._processes.values()):
+                proc.kill()
+        counts = runner.run_corpus(root / "seeds", tmp_path, params, batch_size=2, progress=False, helper=helper)
+    assert counts["computed"] == 5
+    assert set(counts["stage_seconds"]) >= {"normalize", "ner", "link", "extract"}
+    _same_tables(base / "a", tmp_path)
+    for name in ("documents", "ner", "linked"):
+        assert (base / "a" / "interim" / f"{name}.jsonl").read_bytes() == (
+            tmp_path / "interim" / f"{name}.jsonl"
+        ).read_bytes()
+
+
 _PROBE = """
 import json, sys
 from pathlib import Path

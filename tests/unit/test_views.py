@@ -258,33 +258,6 @@ def test_graph_png_layout_does_not_depend_on_the_string_hash_seed(root):
     assert len(layouts) == 1
 
 
-def _twice_or_die_in_child(x):
-    import multiprocessing
-    import os
-
-    if multiprocessing.parent_process() is not None:
-        os._exit(3)  # the view process dies mid-call
-    return 2 * x
-
-
-def test_view_process_without_a_spare_core_works_here(monkeypatch):
-    from pipeline import views
-
-    monkeypatch.setattr(views.os, "cpu_count", lambda: 1)
-    with views.ViewProcess(warm=True) as vp:
-        assert vp.pool is None
-        assert vp.call(_twice_or_die_in_child, 4).result() == 8
-
-
-def test_view_process_that_dies_costs_only_the_overlap():
-    from pipeline import views
-
-    with views.ViewProcess() as vp:
-        first = vp.call(_twice_or_die_in_child, 5)
-        assert first.result() == 10  # made here after the process died
-        assert vp.call(_twice_or_die_in_child, 6).result() == 12  # the broken pool refuses; made here
-
-
 def test_page_font_text_matches_the_laid_out_page():
     # the font is cut from the data before the layout: only positions may differ
     from pipeline.views import _font_text

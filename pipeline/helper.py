@@ -1,0 +1,86 @@
+"""One spawned helper process for the work that need not wait on the models.
+
+``diplograph run`` has two cores on a typical machine and its models use one of them
+(spaCy is single-threaded; Stanza's LSTM gains little from a second thread at our batch
+sizes). The helper takes what the main process would otherwise do between model calls:
+normalizing the next batch of documents, linking and extracting the last one, cutting the
+graph page's font and drawing graph.png. Calls run in submission order.
+
+Without a spare core, or if the process cannot start or dies, each call is made in this
+process when its result is asked for, so a failure costs only the overlap, never a
+result: every function sent here is pure and gives the same answer in either process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Call", "HelperProcess"]
+
+
+class Call:
+    """A call made in the helper process, or here when that process is missing or died."""
+
+    def __init__(self, future: Any, fn: Callable[..., Any], args: tuple) -> None:
+        self.future, self.fn, self.args = future, fn, args
+
+    def result(self) -> Any:
+        if self.future is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return self.future.result()
+            except BrokenProcessPool as e:
+                logger.warning("the helper process died (%s); working in this process", e)
+        return self.fn(*self.args)
+
+
+class HelperProcess:
+    """A single spawned worker; ``warm`` calls (imports, loading) are sent to it at once,
+    so they run while this process loads its models."""
+
+    def __init__(self, *, warm: tuple[Callable[[], Any], ...] = ()) -> None:
+        self.pool: Any = None
+        if (os.cpu_count() or 1) < 2:
+            return
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: the parent may hold torch threads, which a forked child can deadlock on
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            for fn in warm:
+                self.pool.submit(fn)
+        except (OSError, RuntimeError) as e:
+            logger.info("no helper process; working in this process (%s)", e)
+            self.pool = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether calls go to a second process (else they are made here)."""
+        return self.pool is not None
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Call:
+        future = None
+        if self.pool is not None:
+            try:
+                future = self.pool.submit(fn, *args)
+            except RuntimeError as e:  # a broken pool refuses new work
+                logger.warning("the helper process is gone (%s); working in this process", e)
+        return Call(future, fn, args)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> HelperProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
