@@ -40,9 +40,18 @@ class Call:
         return self.fn(*self.args)
 
 
+def _yield_to_the_models() -> None:
+    """The helper takes idle cycles only: under contention the model threads of the main
+    process (torch uses both cores for Stanza) come first."""
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # no nice() on this platform, or not allowed
+        pass
+
+
 class HelperProcess:
-    """A single spawned worker; ``warm`` calls (imports, loading) are sent to it at once,
-    so they run while this process loads its models."""
+    """A single spawned worker at a lower priority; ``warm`` calls (imports, loading) are
+    sent to it at once, so they run while this process loads its models."""
 
     def __init__(self, *, warm: tuple[Callable[[], Any], ...] = ()) -> None:
         self.pool: Any = None
@@ -53,7 +62,8 @@ class HelperProcess:
             from concurrent.futures import ProcessPoolExecutor
 
             # spawn: the parent may hold torch threads, which a forked child can deadlock on
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_yield_to_the_models)  # fmt: skip
             for fn in warm:
                 self.pool.submit(fn)
         except (OSError, RuntimeError) as e:
