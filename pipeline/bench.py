@@ -21,9 +21,13 @@ and model loading included) and its peak RSS is its own:
 * incremental: after the 4× run (with cache), one document is added and the run repeated;
 * Dask: a 2-worker ``LocalCluster`` on a slice, compared table by table with the serial run.
 
-This machine is shared and noisy, so the summary is ratios from the same run, and the
-throughput measurements (pipeline, bare, naive, workers) run ``--repeats`` rounds, one
-of each per round, with each one's median run counting (:func:`median_runs`).
+This machine is shared and noisy, so the summary is ratios from the same run. After an
+untimed warm-up, the throughput measurements (pipeline, bare, naive, workers) run
+``--repeats`` rounds, one of each per round, every other round in reverse order
+(:func:`median_runs`). Each throughput ratio is the median of its per-round ratios
+(:func:`paired_ratio`): the two runs of a round are minutes apart, while the machine's
+speed drifts by 15 % over a bench. The table's times are each job's median run, and
+``*_of_medians`` keys give the ratios of those medians.
 """
 
 from __future__ import annotations
@@ -252,19 +256,40 @@ def tables_equal(a: Path, b: Path) -> bool:
 
 
 def median_runs(jobs: dict[str, tuple[str, dict]], repeats: int) -> dict[str, dict]:
-    """Run every job ``repeats`` times, round after round (so a slow spell of the machine
-    hits the pipeline and its bare model alike), and keep each job's median run, with
-    all its times under ``samples``."""
+    """Run every job ``repeats`` times, round after round, and keep each job's median run,
+    with all its times under ``samples`` (in round order).
+
+    Every other round runs the jobs in reverse order, so a machine that drifts slower or
+    faster during a round does not always favour the job that runs first of a pair.
+    """
     samples: dict[str, list[dict]] = {key: [] for key in jobs}
     for r in range(repeats):
         logger.info("throughput round %d of %d", r + 1, repeats)
-        for key, (kind, spec) in jobs.items():
+        order = list(jobs) if r % 2 == 0 else list(reversed(jobs))
+        for key in order:
+            kind, spec = jobs[key]
             samples[key].append(run_measure(kind, **spec))
     out = {}
     for key, runs in samples.items():
         median = sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2]
         out[key] = {**median, "samples": [round(x["seconds"], 2) for x in runs]}
     return out
+
+
+def paired_ratio(m: dict[str, dict], fast: str, slow: str) -> float:
+    """Throughput of ``fast`` relative to ``slow`` (``slow``'s time ÷ ``fast``'s), as the
+    median of the per-round ratios: each round's two runs were minutes apart, while the
+    medians of the two jobs' times may come from rounds on a faster and a slower machine."""
+    ratios = sorted(b / a for a, b in zip(m[fast]["samples"], m[slow]["samples"], strict=True))
+    return ratios[len(ratios) // 2]
+
+
+def warm_up(dirs: dict[str, Path]) -> None:
+    """One untimed run of each model on the slice, so the first timed run does not pay
+    for reading the model files into the page cache alone."""
+    logger.info("warm-up (untimed)")
+    run_measure("bare_spacy", folder=dirs["slice"])
+    run_measure("bare_stanza", folder=dirs["slice"])
 
 
 def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path, *, repeats: int = 3) -> dict:
@@ -285,6 +310,7 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path, *, repeats: int 
         "zh_pipeline_w2": ("pipeline", {"folder": dirs["zh_4x"], "out": runs / "zh_w2", "workers": 2}),
         "zh_bare_w2": ("bare_stanza", {"folder": dirs["zh_4x"], "n_process": 2}),
     }
+    warm_up(dirs)
     m: dict[str, dict] = median_runs(paired, repeats)
     m["mixed_1x"] = run_measure("pipeline", folder=dirs["mixed_1x"], out=runs / "m1", cache=runs / "cache1")
     m["mixed_4x"] = run_measure("pipeline", folder=dirs["mixed_4x"], out=runs / "m4", cache=runs / "cache4")
@@ -307,14 +333,19 @@ def bench(en_dir: Path, zh_dir: Path, output: Path, work: Path, *, repeats: int 
         return {"docs_per_s": size["docs"] / s, "en_words_per_s": size["en_words"] / s,
                 "zh_chars_per_s": size["zh_chars"] / s}  # fmt: skip
 
+    ratios = {  # (faster job, slower job): throughput of the first relative to the second
+        "en_vs_bare": ("en_pipeline", "en_bare"),
+        "zh_vs_bare": ("zh_pipeline", "zh_bare"),
+        "en_vs_naive": ("en_pipeline_w2", "en_naive"),
+        "en_vs_naive_serial": ("en_pipeline", "en_naive"),
+        "en_w2_vs_bare_w2": ("en_pipeline_w2", "en_bare_w2"),
+        "zh_w2_vs_bare_w2": ("zh_pipeline_w2", "zh_bare_w2"),
+        "zh_w2_vs_bare": ("zh_pipeline_w2", "zh_bare"),
+    }
     summary = {
-        "en_vs_bare": m["en_bare"]["seconds"] / m["en_pipeline"]["seconds"],
-        "zh_vs_bare": m["zh_bare"]["seconds"] / m["zh_pipeline"]["seconds"],
-        "en_vs_naive": m["en_naive"]["seconds"] / m["en_pipeline_w2"]["seconds"],
-        "en_vs_naive_serial": m["en_naive"]["seconds"] / m["en_pipeline"]["seconds"],
-        "en_w2_vs_bare_w2": m["en_bare_w2"]["seconds"] / m["en_pipeline_w2"]["seconds"],
-        "zh_w2_vs_bare_w2": m["zh_bare_w2"]["seconds"] / m["zh_pipeline_w2"]["seconds"],
-        "zh_w2_vs_bare": m["zh_bare"]["seconds"] / m["zh_pipeline_w2"]["seconds"],
+        **{key: paired_ratio(m, a, b) for key, (a, b) in ratios.items()},
+        # the same ratios from the two jobs' median times, for comparison with older runs
+        **{f"{key}_of_medians": m[b]["seconds"] / m[a]["seconds"] for key, (a, b) in ratios.items()},
         "rss_growth": m["mixed_4x"]["peak_rss_mb"] / m["mixed_1x"]["peak_rss_mb"],
         "incremental_fraction": m["incremental"]["seconds"] / m["mixed_4x"]["seconds"],
         "incremental_computed_docs": inc["computed"],
@@ -394,7 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--en", type=Path, required=True, help="folder of English .txt articles (bench/en-bbc)")
     p.add_argument("--zh", type=Path, required=True, help="the zh-ner corpora folder")
     p.add_argument("--output", type=Path, default=Path("outputs/bench"), help="bench.csv, bench.md, summary.json")
-    p.add_argument("--repeats", type=int, default=3, help="runs of each throughput measurement (the median counts)")
+    p.add_argument(
+        "--repeats", type=int, default=3, help="rounds of the throughput measurements (median per-round ratios count)"
+    )
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "diplograph-bench",
                    help="corpora and runs (outside the repository)")  # fmt: skip
     a = p.parse_args(argv)
