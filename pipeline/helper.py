@@ -40,13 +40,29 @@ class Call:
         return self.fn(*self.args)
 
 
-def _yield_to_the_models() -> None:
-    """The helper takes idle cycles only: under contention the model threads of the main
-    process (torch uses both cores for Stanza) come first."""
+def _start_helper() -> None:
+    """Set up the helper process: a lower priority, and an exit when its parent ends.
+
+    The helper takes idle cycles only: under contention the model threads of the main
+    process (torch uses both cores for Stanza) come first. A parent that is killed
+    (SIGKILL, out of memory) cannot shut the pool down, and a pool worker waits for work
+    forever, so a thread watches the parent and ends the helper with it.
+    """
+    import multiprocessing
+    import threading
+
     try:
         os.nice(10)
     except (AttributeError, OSError):  # no nice() on this platform, or not allowed
         pass
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(0)
 
 
 class HelperProcess:
@@ -63,7 +79,7 @@ class HelperProcess:
 
             # spawn: the parent may hold torch threads, which a forked child can deadlock on
             self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_yield_to_the_models)  # fmt: skip
+                                            initializer=_start_helper)  # fmt: skip
             for fn in warm:
                 self.pool.submit(fn)
         except (OSError, RuntimeError) as e:

@@ -1,5 +1,9 @@
 """pipeline.helper: the helper process, and what happens when it is missing or dies."""
 
+import sys
+
+import pytest
+
 from pipeline.helper import HelperProcess
 
 
@@ -38,3 +42,46 @@ def test_helper_process_runs_calls_in_a_second_process():
     with HelperProcess(warm=(_noop,)) as vp:
         assert vp.alive
         assert vp.call(os.getpid).result() != os.getpid()
+
+
+_ORPHAN = """
+import time
+from pipeline.helper import HelperProcess
+def noop():
+    return None
+if __name__ == "__main__":
+    h = HelperProcess(warm=(noop,))
+    h.call(noop).result()
+    print(next(iter(h.pool._processes)), flush=True)
+    time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for init to reap it does not)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            return "State:\tZ" not in f.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_helper_process_ends_when_its_parent_is_killed(tmp_path, root):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(_ORPHAN, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE, text=True)
+    helper_pid = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):
+        if not _running(helper_pid):
+            return
+        time.sleep(0.1)
+    os.kill(helper_pid, signal.SIGKILL)
+    raise AssertionError("the helper outlived its killed parent")
