@@ -1,8 +1,8 @@
 """One spawned helper process for the work that need not wait on the models.
 
-``diplograph run`` has two cores on a typical machine and its models use one of them
-(spaCy is single-threaded; Stanza's LSTM gains little from a second thread at our batch
-sizes). The helper takes what the main process would otherwise do between model calls:
+``diplograph run`` often has two cores and spaCy uses one of them (Stanza's torch keeps
+about 1.4 busy, so there the helper gets what is left, at a lower priority). The helper
+takes what the main process would otherwise do between model calls:
 normalizing the next batch of documents, linking and extracting the last one, cutting the
 graph page's font and drawing graph.png. Calls run in submission order.
 
