@@ -100,16 +100,29 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names
     return pools
 
 
-def silver_places(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path,
-                  keep: tuple[str, ...] = ("PER", "ORG")) -> list[zd.TaggedSentence]:  # fmt: skip
-    """Sentences that keep their ``keep`` labels and take every other type from the
-    model in ``work``.
+def silver_label_map(kept: tuple[str, ...]) -> tuple[dict[str, str], set[str]]:
+    """A CLUENER label map for silver data that keeps the ``kept`` CLUENER types, and the
+    types of our scheme whose every CLUENER source is kept ("complete": the model's own
+    predictions of them are not used). CLUENER types not kept are read under a
+    placeholder label (``~type``), so that overlapping spans resolve as in the full map,
+    and dropped afterwards."""
+    unknown = set(kept) - set(zd.CLUENER_MAP)
+    if unknown:
+        raise ValueError(f"unknown CLUENER types {sorted(unknown)}; known: {sorted(zd.CLUENER_MAP)}")
+    label_map = {raw: lab if raw in kept else f"~{raw}" for raw, lab in zd.CLUENER_MAP.items()}
+    complete = {lab for lab in zd.CLUENER_MAP.values() if all(r in kept for r, x in zd.CLUENER_MAP.items() if x == lab)}
+    return label_map, complete
 
-    CLUENER labels persons and organizations much as MSRA does, but places unevenly (21
-    of 275 sentences naming 美国 tag it): trained on as it is, it teaches the model that
-    countries are not places (experiment B). Its places are therefore replaced by the
-    model's own, where they do not overlap a kept span. With ``keep=("PER",)`` its
-    organizations (which include sports clubs and brands) are the model's too.
+
+def silver_sentences(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path,
+                     complete: set[str]) -> list[zd.TaggedSentence]:  # fmt: skip
+    """Sentences that keep their own spans and take, from the model in ``work``, the
+    spans of every type not in ``complete`` where they overlap none of their own.
+
+    CLUENER labels persons much as MSRA does, but places unevenly (21 of 275 sentences
+    naming 美国 tag it): trained on as it is, it teaches the model that countries are not
+    places (experiment B); and its organizations include sports clubs and brands
+    (experiment J). Those types are therefore the model's own.
     """
     from pipeline.ner import StanzaBackend
     from pipeline.params import NerParams
@@ -118,19 +131,19 @@ def silver_places(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Path,
                                       stanza_pretrain=str(work / PRETRAIN_NAME)))  # fmt: skip
     tagged = backend.nlp([list(s.tokens) for s in sents]).sentences if sents else []
     return [
-        with_places(s, zd.spans_from_tags([t.ner for t in sent.tokens]), keep=keep)
+        with_silver(s, zd.spans_from_tags([t.ner for t in sent.tokens]), complete)
         for s, sent in zip(sents, tagged, strict=True)
     ]
 
 
-def with_places(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]],
-                keep: tuple[str, ...] = ("PER", "ORG")) -> zd.TaggedSentence:  # fmt: skip
-    """``sent``'s spans of the ``keep`` types (BIO) plus the predicted spans of the other
-    types that do not overlap them; the sentence's other spans are dropped."""
+def with_silver(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]],
+                complete: set[str]) -> zd.TaggedSentence:  # fmt: skip
+    """``sent``'s own spans (BIO; placeholder ``~type`` spans dropped) plus the predicted
+    spans of the types not in ``complete`` that do not overlap them."""
     tags = ["O"] * len(sent.tokens)
-    spans = [sp for sp in zd.spans_from_tags(sent.tags) if sp[2] in keep]
-    spans += [sp for sp in predicted if sp[2] not in keep]
-    for a, b, lab in spans:  # the corpus's kept spans come first
+    spans = [sp for sp in zd.spans_from_tags(sent.tags) if not sp[2].startswith("~")]
+    spans += [sp for sp in predicted if sp[2] not in complete]
+    for a, b, lab in spans:  # the corpus's own spans come first
         if all(t == "O" for t in tags[a:b]):
             tags[a:b] = [f"B-{lab}"] + [f"I-{lab}"] * (b - a - 1)
     return zd.TaggedSentence(sent.tokens, tuple(tags), sent.source + "+silver")
@@ -155,9 +168,11 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     if max_sentences:  # smoke tests: a tiny slice
         dev, train = dev[: max(1, max_sentences // 10)], train[:max_sentences]
     extra = corpora["cluener_train"] if use_cluener else []
-    if cluener_silver:  # CLUENER's own spans of these types, the model's for the rest (see silver_places)
-        keep = tuple(t.strip() for t in cluener_silver.split(",") if t.strip())
-        extra = silver_places(corpora["cluener_train"][: max_sentences or None], work, stanza_dir, keep=keep)
+    if cluener_silver:  # CLUENER's own spans of these types, the model's for the rest (see silver_sentences)
+        label_map, complete = silver_label_map(tuple(t.strip() for t in cluener_silver.split(",") if t.strip()))
+        own = zd.read_cluener(_lines(data_dir / "cluener_train.json"), source="cluener_train", label_map=label_map)
+        own = [zd.normalize_sentence(s) for s in own[: max_sentences or None]]
+        extra = silver_sentences(own, work, stanza_dir, complete)
     train += zd.dedupe(extra, exclude=test_texts | {s.text for s in news})
     base = list(train)
     names_from = corpora["cluener_train"] if cluener_names else []
@@ -366,9 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--generated-names", type=int, default=0, help="generated Chinese names added to the PER pool")
     p.add_argument("--name-lists", type=float, default=0.0,
                    help="rate of copies with a person replaced by names written back to back (0: none)")  # fmt: skip
-    p.add_argument("--cluener-silver", nargs="?", const="PER,ORG", default="", metavar="TYPES",
-                   help="add CLUENER train with its own spans of TYPES (default PER,ORG) and the model in --work's "
-                        "spans of the other types")  # fmt: skip
+    p.add_argument("--cluener-silver", nargs="?", const="name,organization,government,company", default="",
+                   metavar="TYPES", help="add CLUENER train with its own spans of these CLUENER types (default: "
+                   "persons and organizations) and the model in --work's spans of the other types")  # fmt: skip
     p.add_argument("--cluener-names", action="store_true",
                    help="add CLUENER train's person and organization names to the replacement pools")  # fmt: skip
     p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")

@@ -41,7 +41,7 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     if not bigram_dim:  # CLUENER sentences whose places come from the model in the work folder
         counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.0,
                                       kb_path=root / "models/kb/entities.jsonl", max_sentences=20,
-                                      cluener_silver="PER", stanza_dir=out.parent)  # fmt: skip
+                                      cluener_silver="name", stanza_dir=out.parent)  # fmt: skip
         assert counts["cluener_silver"] and counts["train"] > 20
     params = NerParams(
         stanza_dir=str(out.parent),
