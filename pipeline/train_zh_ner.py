@@ -140,12 +140,9 @@ def with_silver(sent: zd.TaggedSentence, predicted: list[tuple[int, int, str]],
                 complete: set[str]) -> zd.TaggedSentence:  # fmt: skip
     """``sent``'s own spans (BIO; placeholder ``~type`` spans dropped) plus the predicted
     spans of the types not in ``complete`` that do not overlap them."""
-    tags = ["O"] * len(sent.tokens)
     spans = [sp for sp in zd.spans_from_tags(sent.tags) if not sp[2].startswith("~")]
-    spans += [sp for sp in predicted if sp[2] not in complete]
-    for a, b, lab in spans:  # the corpus's own spans come first
-        if all(t == "O" for t in tags[a:b]):
-            tags[a:b] = [f"B-{lab}"] + [f"I-{lab}"] * (b - a - 1)
+    spans += [sp for sp in predicted if sp[2] not in complete]  # the corpus's own spans come first
+    tags = zd.tags_from_spans(len(sent.tokens), spans)
     return zd.TaggedSentence(sent.tokens, tuple(tags), sent.source + "+silver")
 
 

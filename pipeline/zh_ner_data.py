@@ -27,6 +27,7 @@ __all__ = [
     "read_conll_chars",
     "read_msra_pair",
     "spans_from_tags",
+    "tags_from_spans",
     "to_bioes",
     "to_stanza_doc",
 ]
@@ -96,7 +97,6 @@ def read_cluener(lines: Iterable[str], *, source: str, label_map: dict[str, str]
             continue
         rec = json.loads(line)
         text = rec["text"]
-        tags = ["O"] * len(text)
         spans = []
         for ctype, surfaces in rec.get("label", {}).items():
             label = label_map.get(ctype)
@@ -105,12 +105,8 @@ def read_cluener(lines: Iterable[str], *, source: str, label_map: dict[str, str]
             for positions in surfaces.values():
                 for start, end_incl in positions:
                     spans.append((start, end_incl + 1, label))
-        for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
-            if any(t != "O" for t in tags[start:end]):
-                continue  # overlapping annotation: keep the first, longest
-            tags[start] = f"B-{label}"
-            for i in range(start + 1, end):
-                tags[i] = f"I-{label}"
+        # overlapping annotation: the first, longest is kept
+        tags = tags_from_spans(len(text), sorted(spans, key=lambda s: (s[0], -s[1])))
         out.append(TaggedSentence(tuple(text), tuple(tags), source))
     return out
 
@@ -163,6 +159,18 @@ def spans_from_tags(tags: Iterable[str]) -> list[tuple[int, int, str]]:
             spans.append((start, i + 1, label))
             start, label = None, None
     return spans
+
+
+def tags_from_spans(n: int, spans: Iterable[tuple[int, int, str]]) -> list[str]:
+    """BIO tags for ``n`` tokens from ``(start, end, label)`` spans taken in the given
+    order; a span that overlaps one already placed is skipped."""
+    tags = ["O"] * n
+    for start, end, label in spans:
+        if not 0 <= start < end <= n:
+            raise ValueError(f"span {start}-{end} outside {n} tokens")
+        if all(t == "O" for t in tags[start:end]):
+            tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 1)
+    return tags
 
 
 def to_bioes(tags: Iterable[str]) -> list[str]:
