@@ -105,3 +105,21 @@ def test_ner_spacy_runs_senter_not_parser_and_finds_noun_phrases(spacy_backend):
     assert "mutually beneficial trade" in phrases
     # the list bullet is not part of the sentence
     assert any(text[a:b].startswith("Boosting") for a, b in ann.sentences)
+
+
+def test_ner_spacy_replays_the_attribute_rulers_part_of_speech(spacy_backend, ner_params):
+    # the ruler is removed for speed; its rules, replayed on the tags, give the same POS
+    import spacy
+
+    assert "attribute_ruler" not in spacy_backend.nlp.pipe_names
+    full = spacy.load(ner_params.spacy_model, exclude=["parser", "lemmatizer"])
+    full.enable_pipe("senter")
+    text = (
+        "Something happened when anyone asked the Foreign Minister about China's 15th Five-Year Plan, "
+        "but I said that the talks in Beijing were constructive and mutually beneficial."
+    )
+    doc = full(text)
+    rules = spacy_backend.pos_rules
+    replayed = [rules.get((t.tag_, t.lower_)) or rules.get((t.tag_, ""), "") for t in doc]
+    assert replayed == [t.pos_ for t in doc]
+    assert "PRON" in replayed[:1]  # "Something"/NN is a pronoun by the ruler's word exceptions

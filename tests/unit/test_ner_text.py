@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ner import prepare_text, split_at_gaps, split_zh_sentences, tags_to_spans
+from pipeline.ner import _pos_rules, prepare_text, split_at_gaps, split_zh_sentences, tags_to_spans
 
 _PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 
@@ -145,3 +145,28 @@ def test_split_at_gaps_cuts_person_spans_at_whitespace(text, pieces):
     pos = [i for i, c in enumerate(text) if not c.isspace()]
     got = split_at_gaps(0, len(pos), pos)
     assert ["".join(text[pos[i]] for i in range(a, b)) for a, b in got] == pieces
+
+
+def test_ner_pos_rules_replay_tag_map_and_word_exceptions():
+    patterns = [
+        {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN", "MORPH": "Number=Sing"}},
+        {"patterns": [[{"TAG": "NN", "LOWER": {"IN": ["something", "anyone"]}}]], "attrs": {"POS": "PRON"}},
+        {"patterns": [[{"TAG": "PRP", "LOWER": "i"}]], "attrs": {"LEMMA": "I", "POS": "PRON"}},
+        {"patterns": [[{"LOWER": "gonna"}]], "attrs": {"LEMMA": "go"}},  # no POS: not a rule here
+        {"patterns": [[{"TAG": "CC", "LOWER": "but", "DEP": "advmod"}]], "attrs": {"POS": "ADV"}},  # needs the parser
+        {"patterns": [[{"IS_SPACE": True}]], "attrs": {"POS": "SPACE", "TAG": "_SP"}},
+    ]
+    assert _pos_rules(patterns) == {("NN", ""): "NOUN", ("NN", "something"): "PRON", ("NN", "anyone"): "PRON",
+                                    ("PRP", "i"): "PRON"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        [{"TAG": "NN", "SHAPE": "Xxx"}],  # a condition the lookup cannot replay
+        [{"TAG": "NN"}, {"TAG": "NN"}],  # two tokens
+        [{"TAG": {"IN": ["NN", "NNS"]}}],  # a set of tags
+    ],
+)
+def test_ner_pos_rules_keep_the_ruler_for_rules_of_another_shape(pattern):
+    assert _pos_rules([{"patterns": [pattern], "attrs": {"POS": "NOUN"}}]) is None
