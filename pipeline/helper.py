@@ -20,7 +20,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Call", "HelperProcess"]
+__all__ = ["Call", "HelperProcess", "limit_threads"]
 
 
 class Call:
@@ -40,17 +40,30 @@ class Call:
         return self.fn(*self.args)
 
 
+def limit_threads() -> None:
+    """One thread per numeric library in this process (OpenMP, MKL, OpenBLAS); called
+    first thing in a child process, before numpy or torch is imported: the processes
+    are the parallelism."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+
+
 def _start_helper() -> None:
-    """Set up the helper process: a lower priority, and an exit when its parent ends.
+    """Set up the helper process: one thread, a lower priority, and an exit when its
+    parent ends.
 
     The helper takes idle cycles only: under contention the model threads of the main
-    process (torch uses both cores for Stanza) come first. A parent that is killed
-    (SIGKILL, out of memory) cannot shut the pool down, and a pool worker waits for work
-    forever, so a thread watches the parent and ends the helper with it.
+    process (torch uses both cores for Stanza) come first. Its own numpy (matplotlib,
+    the layouts) gets one BLAS thread: a pool of them competed with torch's threads, and
+    a serial Chinese run took 47-55 s with one against 53-58 s without (paired runs). A
+    parent that is killed (SIGKILL, out of memory) cannot shut the pool down, and a pool
+    worker waits for work forever, so a thread watches the parent and ends the helper
+    with it.
     """
     import multiprocessing
     import threading
 
+    limit_threads()
     try:
         os.nice(10)
     except (AttributeError, OSError):  # no nice() on this platform, or not allowed

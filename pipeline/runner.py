@@ -25,7 +25,6 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import contract
+from pipeline.helper import limit_threads
 from pipeline.normalize import RawDoc
 
 logger = logging.getLogger(__name__)
@@ -256,10 +256,7 @@ class _Serial:
         pass
 
 
-def _limit_threads() -> None:
-    """One thread per worker process: the processes are the parallelism."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+_limit_threads = limit_threads  # one thread per worker process: the processes are the parallelism
 
 
 class _Processes:

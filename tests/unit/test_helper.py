@@ -44,6 +44,23 @@ def test_helper_process_runs_calls_in_a_second_process():
         assert vp.call(os.getpid).result() != os.getpid()
 
 
+def _threads_added_by_numpy() -> int:
+    import os
+
+    before = len(os.listdir("/proc/self/task"))
+    import numpy  # noqa: F401  (OpenBLAS starts its thread pool on import)
+
+    return len(os.listdir("/proc/self/task")) - before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_helper_process_runs_numeric_libraries_on_one_thread():
+    # a BLAS thread pool in the helper competed with the model's threads in the main process
+    with HelperProcess() as vp:
+        assert vp.alive
+        assert vp.call(_threads_added_by_numpy).result() == 0
+
+
 _ORPHAN = """
 import time
 from pipeline.helper import HelperProcess
