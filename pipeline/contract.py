@@ -255,8 +255,8 @@ class TableWriter:
         for r in rows:
             self._buf.append([_cell(getattr(r, c)) for c in self.cols])
             self.rows += 1
-        if len(self._buf) >= self.spill_rows:
-            self._spill()
+            if len(self._buf) >= self.spill_rows:  # within the loop: ``rows`` may be a long generator
+                self._spill()
 
     def _spill(self) -> None:
         self._buf.sort(key=_row_key)

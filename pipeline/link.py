@@ -26,7 +26,7 @@ import logging
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -427,9 +427,11 @@ class EntityAggregator:
         self.n_docs: Counter = Counter()
         self.aliases: dict[str, set] = defaultdict(set)
 
+    FIELDS = ("type", "name", "name_en", "name_zh", "kb_id")  # all the table needs of an entity record
+
     def add(self, rec: dict) -> None:
         for eid, e in rec["entities"].items():
-            cur = self.info.setdefault(eid, dict(e))
+            cur = self.info.setdefault(eid, {k: e[k] for k in self.FIELDS if k in e})
             for k in ("name_en", "name_zh", "kb_id"):
                 if not cur.get(k) and e.get(k):
                     cur[k] = e[k]
@@ -441,9 +443,10 @@ class EntityAggregator:
                 seen.add(m["entity_id"])
         self.n_docs.update(seen)
 
-    def entities(self) -> list[contract.Entity]:
-        out = []
-        for eid, e in sorted(self.info.items()):
+    def entities(self) -> Iterator[contract.Entity]:
+        """The rows of entities.csv, one at a time, in entity-id order."""
+        for eid in sorted(self.info):
+            e = self.info[eid]
             e = dict(e)
             if not e.get("kb_id"):
                 # a name seen in several forms: show the longest English one
@@ -451,12 +454,11 @@ class EntityAggregator:
                 if e["type"] != "person" and en and not e.get("name_en"):
                     e["name_en"] = en[0]
             name = e.get("name_en") or e.get("name") or eid
-            out.append(contract.Entity(
+            yield contract.Entity(
                 entity_id=eid, type=e["type"], name=name, name_en=e.get("name_en", ""), name_zh=e.get("name_zh", ""),
                 aliases=json.dumps(sorted(self.aliases[eid]), ensure_ascii=False), kb_id=e.get("kb_id", ""),
                 n_mentions=self.n_mentions[eid], n_docs=self.n_docs[eid],
-            ))  # fmt: skip
-        return out
+            )  # fmt: skip
 
 
 def aggregate_entities(linked: Iterable[dict]) -> list[contract.Entity]:
@@ -464,7 +466,7 @@ def aggregate_entities(linked: Iterable[dict]) -> list[contract.Entity]:
     agg = EntityAggregator()
     for rec in linked:
         agg.add(rec)
-    return agg.entities()
+    return list(agg.entities())
 
 
 def link_one(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict | None:
@@ -520,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
     out.close()
     n_m = rows.close()
-    ents = agg.entities()
+    ents = list(agg.entities())
     contract.write_table(a.tables / "entities.csv", ents, contract.Entity)
     logger.info("link: %d mentions, %d entities", n_m, len(ents))
     contract.write_metrics(a.metrics, {

@@ -410,7 +410,9 @@ class _Sinks:
             w.close()
         for w in self.tables.values():
             w.close()
-        contract.write_table(self.output / "entities.csv", self.entities.entities(), contract.Entity)
+        entities = contract.TableWriter(self.output / "entities.csv", contract.Entity)  # streams: 20,000+ rows at 4×
+        entities.add(self.entities.entities())
+        entities.close()
 
     def discard(self) -> None:
         for w in (*self.jsonl.values(), *self.tables.values()):

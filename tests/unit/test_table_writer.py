@@ -55,3 +55,20 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path):
     ok = DocCache(tmp_path / "good")
     ok.put("cd" * 32, {"x": "习"})
     assert ok.get("cd" * 32) == {"x": "习"}
+
+
+def test_one_long_generator_is_spilled_as_it_goes(tmp_path):
+    # rows from a generator (the entity table) never pile up past spill_rows in memory
+    w = contract.TableWriter(tmp_path / "g.csv", contract.Mention, spill_rows=50)
+    held = []
+
+    def rows():
+        for r in _rows(500):
+            held.append(len(w._buf))
+            yield r
+
+    w.add(rows())
+    assert max(held) < 50
+    assert w.close() == 500
+    contract.write_table(tmp_path / "ref.csv", _rows(500), contract.Mention)
+    assert (tmp_path / "g.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
