@@ -446,8 +446,7 @@ class EntityAggregator:
     def entities(self) -> Iterator[contract.Entity]:
         """The rows of entities.csv, one at a time, in entity-id order."""
         for eid in sorted(self.info):
-            e = self.info[eid]
-            e = dict(e)
+            e = dict(self.info[eid])
             if not e.get("kb_id"):
                 # a name seen in several forms: show the longest English one
                 en = sorted((a for a in self.aliases[eid] if a.isascii()), key=lambda a: (-len(a), a))
