@@ -8,7 +8,9 @@ Steps (each resumable; the work folder holds checkpoints and lives outside the r
    pipeline normalizes input, map to PER/LOC/ORG, de-duplicate, hold out a dev split, and
    remove every held-out test sentence (MSRA test, CLUENER dev) from training.
 2. ``vectors``: train 100-d character vectors (gensim word2vec, skip-gram) on the Chinese
-   text available here minus the test splits, saved as a Stanza ``Pretrain`` file.
+   text available here minus the test splits, saved as a Stanza ``Pretrain`` file; with
+   ``--lac DIR`` each vector is prefixed with the 128-d character embedding of Baidu's
+   LAC lexical analyser (Apache-2.0, pip/PyPI package ``LAC``), trained on far more text.
 3. ``train``: Stanza's ``stanza.models.ner_tagger`` on the prepared files; ``--finetune``
    continues from the saved checkpoint, so training runs in chunks.
 4. ``install``: copy the best checkpoint, the pretrain file and a ``resources.json`` into
@@ -23,7 +25,9 @@ import json
 import logging
 import random
 import shutil
+import struct
 import time
+import unicodedata
 from pathlib import Path
 
 from pipeline import zh_ner_data as zd
@@ -220,8 +224,85 @@ def ud_texts(ud_dir: Path) -> list[str]:
     return out
 
 
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = buf[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def read_paddle_tensor(path: Path):
+    """A float32 tensor saved by PaddlePaddle (one ``LoDTensor`` per file), without Paddle.
+
+    Layout: uint32 version, uint64 LoD level and its levels, uint32 tensor version, int32
+    size of a ``TensorDesc`` protobuf (field 1: data type, 5 = FP32; field 2: dims), data.
+    """
+    import numpy as np
+
+    buf = path.read_bytes()
+    off = 4
+    (lod_level,) = struct.unpack_from("<Q", buf, off)
+    off += 8
+    for _ in range(lod_level):
+        (size,) = struct.unpack_from("<Q", buf, off)
+        off += 8 + size
+    off += 4
+    (desc_size,) = struct.unpack_from("<i", buf, off)
+    off += 4
+    desc, off = buf[off : off + desc_size], off + desc_size
+    i, dtype, dims = 0, None, []
+    while i < len(desc):
+        key, i = _varint(desc, i)
+        value, i = _varint(desc, i)
+        if key >> 3 == 1:
+            dtype = value
+        elif key >> 3 == 2:
+            dims.append(value)
+    if dtype != 5 or len(buf) - off != 4 * int(np.prod(dims)):
+        raise ValueError(f"{path}: not a float32 Paddle tensor (type {dtype}, dims {dims})")
+    return np.frombuffer(buf, "<f4", count=int(np.prod(dims)), offset=off).reshape(dims)
+
+
+def lac_char_vectors(lac_dir: Path) -> dict[str, list[float]]:
+    """The single-character rows of LAC's embedding, keyed as the pipeline writes text.
+
+    ``lac_dir`` is the ``LAC`` package folder (``lac_model/model/word_emb`` and
+    ``lac_model/conf/word.dic``). LAC mixes characters and words in one vocabulary; the
+    model here is character level, so only characters are kept, NFKC-normalized and
+    lowercased like the pipeline's input and Stanza's lookup (first key wins).
+    """
+    emb = read_paddle_tensor(lac_dir / "lac_model" / "model" / "word_emb")
+    out: dict[str, list[float]] = {}
+    for line in _lines(lac_dir / "lac_model" / "conf" / "word.dic"):
+        idx, _, word = line.partition("\t")
+        key = unicodedata.normalize("NFKC", word).lower()
+        if len(word) == 1 and len(key) == 1 and not key.isspace() and key not in out:
+            out[key] = [float(x) for x in emb[int(idx)]]
+    logger.info("%d LAC character vectors of %d dimensions", len(out), emb.shape[1])
+    return out
+
+
+def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Key-wise concatenation; a key missing on one side gets zeros there. Each side is
+    scaled to a mean norm of 1, so neither dominates the start of training."""
+    import numpy as np
+
+    def scaled(vecs: dict[str, list[float]]) -> tuple[dict[str, list[float]], int]:
+        dim = len(next(iter(vecs.values())))
+        mean = float(np.mean([np.linalg.norm(v) for v in vecs.values()])) or 1.0
+        return {k: [x / mean for x in v] for k, v in vecs.items()}, dim
+
+    (a, da), (b, db) = scaled(first), scaled(second)
+    return {k: a.get(k, [0.0] * da) + b.get(k, [0.0] * db) for k in sorted(set(a) | set(b))}
+
+
 def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10,
-                  max_sentences: int = 0, bigram_dim: int = 0, max_bigrams: int = 20000) -> Path:  # fmt: skip
+                  max_sentences: int = 0, bigram_dim: int = 0, max_bigrams: int = 20000,
+                  lac_dir: Path | None = None) -> Path:  # fmt: skip
     """Train character (and, with ``bigram_dim``, bigram) vectors; save a Stanza pretrain file.
 
     With bigrams each key is a character or a bigram (see :func:`zh_ner_data.bigram_tokens`):
@@ -249,14 +330,17 @@ def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13,
     vectors = {w: list(w2v.wv[w]) for w in w2v.wv.index_to_key}
     if bigram_dim:
         vectors = _with_bigrams(vectors, sents, dim=bigram_dim, seed=seed, epochs=epochs, max_bigrams=max_bigrams)
+    if lac_dir is not None:
+        vectors = _concat(lac_char_vectors(lac_dir), vectors)
     vec_path = work / "charvec.txt"
     with vec_path.open("w", encoding="utf-8") as f:
-        f.write(f"{len(vectors)} {dim + bigram_dim}\n")
+        f.write(f"{len(vectors)} {len(next(iter(vectors.values())))}\n")
         for w, v in vectors.items():
             f.write(w + " " + " ".join(f"{x:.5f}" for x in v) + "\n")
     pt_path = work / PRETRAIN_NAME
+    pt_path.unlink(missing_ok=True)  # Pretrain.load() reads an existing file instead of the new vectors
     Pretrain(str(pt_path), str(vec_path), max_vocab=-1, save_to_file=True).load()
-    logger.info("wrote %s (%d characters)", pt_path, len(w2v.wv.index_to_key))
+    logger.info("wrote %s (%d keys)", pt_path, len(vectors))
     return pt_path
 
 
@@ -384,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cluener-names", action="store_true",
                    help="add CLUENER train's person and organization names to the replacement pools")  # fmt: skip
     p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")
+    p.add_argument("--lac", type=Path, metavar="DIR",
+                   help="the LAC package folder: prefix each character vector with LAC's embedding")  # fmt: skip
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)
@@ -398,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
                 list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver)  # fmt: skip
     if "vectors" in steps:
-        train_vectors(a.data, a.work, bigram_dim=a.bigram_dim)
+        train_vectors(a.data, a.work, bigram_dim=a.bigram_dim, lac_dir=a.lac)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
               eval_interval=a.eval_interval, bigrams=a.bigram_dim > 0)  # fmt: skip

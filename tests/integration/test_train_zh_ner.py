@@ -69,3 +69,11 @@ def test_train_zh_ner_keeps_test_sentences_out_of_training(shared_data, tmp_path
     assert not train & texts("msra_test")
     assert not train & texts("cluener_dev")
     assert not train & texts("dev")
+
+
+def test_train_vectors_rewrites_an_existing_pretrain(shared_data, tmp_path):
+    from stanza.models.common.pretrain import Pretrain
+
+    for dim in (8, 12):  # Stanza's Pretrain.load() would keep reading the first file
+        path = train_zh_ner.train_vectors(shared_data / "zh-ner", tmp_path, dim=dim, epochs=1, max_sentences=100)
+        assert Pretrain(str(path)).emb.shape[1] == dim
