@@ -176,6 +176,22 @@ class KnowledgeBase:
                     return same[0]
         return None
 
+    def lookup_country_prefixed(self, name: str, *, min_rest: int = 2) -> KbEntity | None:
+        """An organization named after its country's name, written without a space:
+        中华人民共和国外交部, 蒙古国经济发展部 → the KB organization of that country named
+        by the rest (外交部, 经济发展部). Official Chinese text prefixes bodies this way;
+        the KB lists each body once. The rest must name an organization whose country is
+        the prefix's (美国国务院 is not China's 国务院); the longest such prefix wins.
+        """
+        for cut in range(len(name) - min_rest, 1, -1):
+            country = self.lookup(name[:cut], types=("country",))
+            if country is None:
+                continue
+            org = self.lookup(name[cut:], types=("organization",))
+            if org is not None and org.country == country.entity_id:
+                return org
+        return None
+
     def demonym(self, word: str) -> KbEntity | None:
         """Country of an English demonym ('Chinese' → China)."""
         eid = self.demonyms.get(name_key(word))

@@ -309,6 +309,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
                 m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
             continue
         kbe = kb.lookup(surface)
+        if kbe is None and is_cjk(surface[0]) and TYPE_BY_LABEL.get(label) in ("organization", "location"):
+            kbe = kb.lookup_country_prefixed(surface)
         if kbe is None and len(surface) == 1 and surface in kb.zh_abbr:
             kbe = kb.entities.get(kb.zh_abbr[surface])  # 中蒙关系: the model tagged 蒙 alone
         if kbe is None and surface in acronyms:

@@ -227,6 +227,21 @@ def test_link_chinese_names_meet_english_ids():
     assert people == ["person:xi-jinping", "person:ukhnaa-khurelsukh", "person:li-qiang"]
 
 
+@pytest.mark.parametrize(
+    ("surface", "label", "entity_id"),
+    [
+        ("中华人民共和国国家发展和改革委员会", "ORG", "organization:ndrc"),  # the KB has the body unprefixed
+        ("中国国家发展和改革委员会", "ORG", "organization:ndrc"),
+        ("中华人民共和国国家林业和草原局", "LOC", "organization:nfga"),  # a model's wrong type does not matter
+        ("美国国务院", "ORG", "organization:美国国务院"),  # another country's body keeps its own id
+        ("中国人民银行", "ORG", "organization:中国人民银行"),  # 人民银行 is not in the KB
+    ],
+)
+def test_link_chinese_body_prefixed_with_its_country(surface, label, entity_id):
+    rec = _link(f"{surface}发表声明。", [(surface, label)], lang="zh", gazetteer=False)
+    assert _ids(rec) == [(surface, entity_id)]
+
+
 def test_link_chinese_person_outside_the_kb_gets_pinyin_id():
     text = "张明会见了代表团。"
     rec = _link(text, [("张明", "PER")], lang="zh", gazetteer=False)
