@@ -190,12 +190,12 @@ def measure_bare_stanza(folder: Path, *, n_process: int = 1) -> dict:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from pipeline.runner import _limit_threads
+        from pipeline.helper import limit_threads
 
         share = -(-len(chars) // n_process)
         parts = [chars[i : i + share] for i in range(0, len(chars), share)]
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_limit_threads) as pool:
+        with ProcessPoolExecutor(n_process, mp_context=ctx, initializer=limit_threads) as pool:
             n = sum(pool.map(_stanza_ner, parts))
     return {"seconds": time.perf_counter() - t, "sentences": n}
 

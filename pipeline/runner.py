@@ -256,9 +256,6 @@ class _Serial:
         pass
 
 
-_limit_threads = limit_threads  # one thread per worker process: the processes are the parallelism
-
-
 class _Processes:
     def __init__(self, workers: int) -> None:
         import multiprocessing
@@ -266,7 +263,7 @@ class _Processes:
 
         # spawn, not fork: a forked child of a process holding torch threads can hang
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_limit_threads)  # fmt: skip
+                                        initializer=limit_threads)  # fmt: skip
 
     def submit(self, fn, *args) -> Future:
         return self.pool.submit(fn, *args)
@@ -293,7 +290,7 @@ class _Dask:
             self.client = Client(self.cluster)
         else:
             self.client = Client(scheduler)
-        self.client.run(_limit_threads)
+        self.client.run(limit_threads)
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
