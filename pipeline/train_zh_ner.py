@@ -20,6 +20,7 @@ Steps (each resumable; the work folder holds checkpoints and lives outside the r
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import logging
@@ -267,23 +268,30 @@ def read_paddle_tensor(path: Path):
     return np.frombuffer(buf, "<f4", count=int(np.prod(dims)), offset=off).reshape(dims)
 
 
-def lac_char_vectors(lac_dir: Path) -> dict[str, list[float]]:
-    """The single-character rows of LAC's embedding, keyed as the pipeline writes text.
+def lac_vectors(lac_dir: Path, *, length: int = 1) -> dict[str, list[float]]:
+    """The rows of LAC's embedding for vocabulary entries of ``length`` characters, keyed as
+    the pipeline writes text.
 
     ``lac_dir`` is the ``LAC`` package folder (``lac_model/model/word_emb`` and
-    ``lac_model/conf/word.dic``). LAC mixes characters and words in one vocabulary; the
-    model here is character level, so only characters are kept, NFKC-normalized and
-    lowercased like the pipeline's input and Stanza's lookup (first key wins).
+    ``lac_model/conf/word.dic``). LAC mixes characters and words in one vocabulary (its
+    input is text cut by a small dictionary, a word where the dictionary has one, else
+    characters). Keys are NFKC-normalized and lowercased like the pipeline's input and
+    Stanza's lookup (first key wins); keys with whitespace are skipped.
     """
     emb = read_paddle_tensor(lac_dir / "lac_model" / "model" / "word_emb")
     out: dict[str, list[float]] = {}
     for line in _lines(lac_dir / "lac_model" / "conf" / "word.dic"):
         idx, _, word = line.partition("\t")
         key = unicodedata.normalize("NFKC", word).lower()
-        if len(word) == 1 and len(key) == 1 and not key.isspace() and key not in out:
+        if len(word) == length and len(key) == length and not any(c.isspace() for c in key) and key not in out:
             out[key] = [float(x) for x in emb[int(idx)]]
-    logger.info("%d LAC character vectors of %d dimensions", len(out), emb.shape[1])
+    logger.info("%d LAC vectors of %d characters and %d dimensions", len(out), length, emb.shape[1])
     return out
+
+
+def lac_char_vectors(lac_dir: Path) -> dict[str, list[float]]:
+    """The single-character rows of LAC's embedding (the model here is character level)."""
+    return lac_vectors(lac_dir, length=1)
 
 
 def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> dict[str, list[float]]:
@@ -302,13 +310,14 @@ def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> di
 
 def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10,
                   max_sentences: int = 0, bigram_dim: int = 0, max_bigrams: int = 20000,
-                  lac_dir: Path | None = None) -> Path:  # fmt: skip
+                  lac_dir: Path | None = None, lac_bigram_min_count: int = 0) -> Path:  # fmt: skip
     """Train character (and, with ``bigram_dim``, bigram) vectors; save a Stanza pretrain file.
 
     With bigrams each key is a character or a bigram (see :func:`zh_ner_data.bigram_tokens`):
     a bigram's vector is its first character's vector followed by the bigram's own, a
     character's is its vector followed by zeros. Only the ``max_bigrams`` most frequent
-    bigrams get a vector, which keeps the shipped files small.
+    bigrams get a vector, which keeps the shipped files small. With ``lac_dir`` and
+    ``lac_bigram_min_count``, LAC's two-character words are the bigrams (:func:`lac_bigrams`).
     """
     from gensim.models import Word2Vec
     from stanza.models.common.pretrain import Pretrain
@@ -332,6 +341,8 @@ def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13,
         vectors = _with_bigrams(vectors, sents, dim=bigram_dim, seed=seed, epochs=epochs, max_bigrams=max_bigrams)
     if lac_dir is not None:
         vectors = _concat(lac_char_vectors(lac_dir), vectors)
+        if lac_bigram_min_count:
+            vectors = lac_bigrams(vectors, lac_dir, sents, min_count=lac_bigram_min_count)
     vec_path = work / "charvec.txt"
     with vec_path.open("w", encoding="utf-8") as f:
         f.write(f"{len(vectors)} {len(next(iter(vectors.values())))}\n")
@@ -353,12 +364,40 @@ def _with_bigrams(chars: dict[str, list[float]], sents: list[list[str]], *, dim:
         bigram_sents, vector_size=dim, window=5, min_count=2, sg=1, negative=10, epochs=epochs, workers=1, seed=seed,
         max_final_vocab=max_bigrams,
     )  # fmt: skip
-    char_dim = len(next(iter(chars.values())))
-    out = {c: v + [0.0] * dim for c, v in chars.items()}
-    for b in w2v.wv.index_to_key:
-        out[b] = chars.get(b[0], [0.0] * char_dim) + list(w2v.wv[b])
     logger.info("%d bigram vectors of %d dimensions", len(w2v.wv.index_to_key), dim)
+    return bigram_keys(chars, {b: list(w2v.wv[b]) for b in w2v.wv.index_to_key})
+
+
+def bigram_keys(chars: dict[str, list[float]], bigrams: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Vectors keyed as :func:`zh_ner_data.bigram_tokens` spells tokens: a bigram's is its
+    first character's vector followed by the bigram's own, a character's is its vector
+    followed by zeros."""
+    char_dim = len(next(iter(chars.values())))
+    dim = len(next(iter(bigrams.values())))
+    out = {c: v + [0.0] * dim for c, v in chars.items()}
+    for b, v in bigrams.items():
+        out[b] = chars.get(b[0], [0.0] * char_dim) + v
     return out
+
+
+def lac_bigrams(chars: dict[str, list[float]], lac_dir: Path, sents: list[list[str]], *,
+                min_count: int) -> dict[str, list[float]]:  # fmt: skip
+    """``chars`` with LAC's two-character words as bigram keys (experiment N).
+
+    LAC's word rows were trained on far more text than is here, so unlike experiment G's
+    bigram vectors they know words our corpora rarely show. Only words that occur at
+    least ``min_count`` times in ``sents`` are kept, which keeps the shipped files small;
+    the vectors are scaled to a mean norm of 1, like each half of the character vectors.
+    """
+    import numpy as np
+
+    counts = collections.Counter(a + b for s in sents for a, b in itertools.pairwise(s))
+    words = {w: v for w, v in lac_vectors(lac_dir, length=2).items() if counts[w] >= min_count}
+    if not words:
+        raise ValueError(f"no LAC two-character word occurs {min_count} times in the vector text")
+    mean = float(np.mean([np.linalg.norm(v) for v in words.values()])) or 1.0
+    logger.info("%d LAC words occur at least %d times", len(words), min_count)
+    return bigram_keys(chars, {w: [x / mean for x in words[w]] for w in sorted(words)})
 
 
 def bigram_files(work: Path) -> None:
@@ -470,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bigram-dim", type=int, default=0, help="add bigram vectors of this size (0: characters only)")
     p.add_argument("--lac", type=Path, metavar="DIR",
                    help="the LAC package folder: prefix each character vector with LAC's embedding")  # fmt: skip
+    p.add_argument("--lac-bigrams", type=int, default=0, metavar="MIN_COUNT",
+                   help="with --lac: add LAC's two-character words that occur MIN_COUNT times in the vector text "
+                   "as bigram vectors (0: none)")  # fmt: skip
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)
@@ -484,10 +526,12 @@ def main(argv: list[str] | None = None) -> int:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
                 list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver)  # fmt: skip
     if "vectors" in steps:
-        train_vectors(a.data, a.work, bigram_dim=a.bigram_dim, lac_dir=a.lac)
+        if a.lac_bigrams and a.lac is None:
+            p.error("--lac-bigrams needs --lac")
+        train_vectors(a.data, a.work, bigram_dim=a.bigram_dim, lac_dir=a.lac, lac_bigram_min_count=a.lac_bigrams)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
-              eval_interval=a.eval_interval, bigrams=a.bigram_dim > 0)  # fmt: skip
+              eval_interval=a.eval_interval, bigrams=a.bigram_dim > 0 or a.lac_bigrams > 0)  # fmt: skip
     if "install" in steps:
         install(a.work, a.out)
     return 0

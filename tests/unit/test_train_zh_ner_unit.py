@@ -5,7 +5,16 @@ import struct
 import numpy as np
 import pytest
 
-from pipeline.train_zh_ner import _concat, lac_char_vectors, read_paddle_tensor, silver_label_map, with_silver
+from pipeline.train_zh_ner import (
+    _concat,
+    bigram_keys,
+    lac_bigrams,
+    lac_char_vectors,
+    lac_vectors,
+    read_paddle_tensor,
+    silver_label_map,
+    with_silver,
+)
 from pipeline.zh_ner_data import TaggedSentence, spans_from_tags
 
 # 李明 (PER) 在 美国 硅谷公司 (ORG); the corpus tagged 硅谷 as a place inside the company
@@ -65,8 +74,8 @@ def test_read_paddle_tensor_reads_shape_and_values(tmp_path):
         read_paddle_tensor(tmp_path / "i")
 
 
-def test_lac_char_vectors_keeps_characters_normalized_like_the_pipeline(tmp_path):
-    words = [" ", "Ａ", "a", "A", "国", "中国", "OOV"]  # full-width A folds to a, then A is a duplicate
+def _lac_package(tmp_path, words: list[str]) -> None:
+    """A LAC package folder whose embedding row *i* is [2i, 2i + 1]."""
     (tmp_path / "lac_model/model").mkdir(parents=True)
     (tmp_path / "lac_model/conf").mkdir(parents=True)
     m = np.arange(len(words) * 2, dtype=np.float32).reshape(len(words), 2)
@@ -74,8 +83,34 @@ def test_lac_char_vectors_keeps_characters_normalized_like_the_pipeline(tmp_path
     (tmp_path / "lac_model/conf/word.dic").write_text(
         "".join(f"{i}\t{w}\n" for i, w in enumerate(words)), encoding="utf-8"
     )
-    vecs = lac_char_vectors(tmp_path)
-    assert vecs == {"a": [2.0, 3.0], "国": [8.0, 9.0]}
+
+
+def test_lac_char_vectors_keeps_characters_normalized_like_the_pipeline(tmp_path):
+    _lac_package(tmp_path, [" ", "Ａ", "a", "A", "国", "中国", "OOV"])  # full-width A folds to a, then A repeats
+    assert lac_char_vectors(tmp_path) == {"a": [2.0, 3.0], "国": [8.0, 9.0]}
+
+
+def test_lac_vectors_of_two_characters_are_its_words(tmp_path):
+    _lac_package(tmp_path, ["国", "中国", "Ｕｎ", "un", "a b", "中国人", "OOV"])
+    assert lac_vectors(tmp_path, length=2) == {"中国": [2.0, 3.0], "un": [4.0, 5.0]}
+
+
+def test_bigram_keys_spell_a_bigram_as_its_first_character_then_its_own_vector():
+    out = bigram_keys({"中": [1.0], "国": [2.0]}, {"中国": [5.0, 6.0], "美国": [7.0, 8.0]})
+    assert out == {"中": [1.0, 0.0, 0.0], "国": [2.0, 0.0, 0.0], "中国": [1.0, 5.0, 6.0], "美国": [0.0, 7.0, 8.0]}
+
+
+def test_lac_bigrams_keep_the_words_the_text_shows_often_enough(tmp_path):
+    _lac_package(tmp_path, ["中", "国", "中国", "美国", "国中"])  # rows 2, 3, 4: [4, 5], [6, 7], [8, 9]
+    sents = [list("中国美国"), list("中国")]  # 中国 twice, 美国 and 国美 once, 国中 never
+    out = lac_bigrams({"中": [1.0], "国": [2.0]}, tmp_path, sents, min_count=1)
+    assert sorted(out) == ["中", "中国", "国", "美国"]
+    mean = (np.hypot(4, 5) + np.hypot(6, 7)) / 2
+    assert out["中国"] == pytest.approx([1.0, 4 / mean, 5 / mean])
+    assert out["国"] == [2.0, 0.0, 0.0]
+    assert sorted(lac_bigrams({"中": [1.0]}, tmp_path, sents, min_count=2)) == ["中", "中国"]
+    with pytest.raises(ValueError, match="no LAC two-character word"):
+        lac_bigrams({"中": [1.0]}, tmp_path, sents, min_count=3)
 
 
 def test_concat_scales_each_side_and_fills_missing_keys_with_zeros():
