@@ -25,7 +25,6 @@ import itertools
 import json
 import logging
 import random
-import shutil
 import struct
 import time
 import unicodedata
@@ -463,11 +462,60 @@ def set_checkpoint_lr(path: Path, lr: float) -> None:
 
 
 def install(work: Path, out: Path) -> None:
-    """Copy model + pretrain into ``out`` and write a minimal ``resources.json``."""
+    """Put model + pretrain into ``out`` (the learned correction folded into the vectors,
+    see :func:`fold_delta`) and write a minimal ``resources.json``."""
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(work / MODEL_NAME, out / MODEL_NAME)
-    shutil.copyfile(work / PRETRAIN_NAME, out / PRETRAIN_NAME)
+    fold_delta(work / MODEL_NAME, work / PRETRAIN_NAME, out / MODEL_NAME, out / PRETRAIN_NAME)
     write_resources(out.parent)
+
+
+def fold_delta(model: Path, pretrain: Path, out_model: Path, out_pretrain: Path) -> None:
+    """Save the model with its "delta" embedding folded into its pretrained vectors.
+
+    Stanza's tagger reads a token's vector as ``pretrain[w] + delta[w]``: the delta row of
+    a training token; zeros for a token the vectors know and training never showed; the
+    delta UNK row for a token neither knows. The delta matrix is as wide as the vectors
+    and has a row per training token, so with bigram keys it doubles the files. Folding
+    writes ``pretrain[w] + delta[w]`` into the vectors (a training token without a vector
+    becomes a key of its own, ``pretrain[UNK] + delta[w]``; UNK gets ``+ delta[UNK]``)
+    and leaves a delta vocabulary of Stanza's reserved entries with zero rows. Stanza
+    loads the result with its own code and computes the same input for every token.
+    The model's copy of the vector vocabulary is rewritten with the vectors'.
+    """
+    import torch
+    from stanza.models.common.vocab import UNK_ID, VOCAB_PREFIX
+
+    ckpt = torch.load(model, map_location="cpu", weights_only=True)
+    vecs = torch.load(pretrain, map_location="cpu", weights_only=True)
+    if "delta" not in ckpt["vocab"]:
+        torch.save(ckpt, out_model)
+        torch.save(vecs, out_pretrain)
+        return
+    words, delta_vocab = vecs["vocab"], ckpt["vocab"]["delta"]
+    if list(ckpt["vocab"]["word"]["_id2unit"]) != list(words["_id2unit"]):
+        raise ValueError(f"{model} was not trained with the vectors in {pretrain}")
+    emb, delta = vecs["emb"].clone(), ckpt["model"]["delta_emb.weight"]
+    id2unit, unit2id = list(words["_id2unit"]), dict(words["_unit2id"])
+    new_rows = []
+    for i, unit in enumerate(delta_vocab["_id2unit"][len(VOCAB_PREFIX) :], start=len(VOCAB_PREFIX)):
+        if unit in unit2id:
+            emb[unit2id[unit]] += delta[i]
+        else:
+            unit2id[unit] = len(id2unit)
+            id2unit.append(unit)
+            new_rows.append(vecs["emb"][UNK_ID] + delta[i])
+    emb[UNK_ID] += delta[UNK_ID]
+    if new_rows:
+        emb = torch.cat([emb, torch.stack(new_rows)])
+    ckpt["vocab"]["word"] = {**ckpt["vocab"]["word"], "_id2unit": id2unit, "_unit2id": unit2id}
+    ckpt["vocab"]["delta"] = {
+        **delta_vocab,
+        "_id2unit": list(VOCAB_PREFIX),
+        "_unit2id": {u: i for i, u in enumerate(VOCAB_PREFIX)},
+    }
+    ckpt["model"]["delta_emb.weight"] = torch.zeros(len(VOCAB_PREFIX), delta.shape[1], dtype=delta.dtype)
+    torch.save(ckpt, out_model)
+    torch.save({**vecs, "vocab": {**words, "_id2unit": id2unit, "_unit2id": unit2id}, "emb": emb}, out_pretrain)
 
 
 def write_resources(stanza_dir: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from pipeline import train_zh_ner
@@ -24,8 +27,6 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2,
                        bigrams=bigram_dim > 0)  # fmt: skip
     if bigram_dim:  # the bigram files: one token per character, some spelt as bigrams
-        import json
-
         chars = json.loads((work / "train.json").read_text("utf-8"))
         bigrams = json.loads((work / "train_bigrams.json").read_text("utf-8"))
         assert [len(s) for s in chars] == [len(s) for s in bigrams]
@@ -36,8 +37,16 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
         train_zh_ner.train(work, steps=2, finetune=True, lr=0.0005, optim="adam", threads=1, eval_interval=1)
         config = torch.load(work / train_zh_ner.MODEL_NAME, map_location="cpu", weights_only=True)["config"]
         assert config["lr"] == 0.0005
+    _randomize_delta(work / train_zh_ner.MODEL_NAME)  # four steps leave it near zero: make folding show
     train_zh_ner.install(work, out)
     assert (out.parent / "resources.json").exists()
+    # install folds the learned correction into the vectors: the same tags as the work model
+    (work / "resources.json").write_text((out.parent / "resources.json").read_text("utf-8"), "utf-8")
+    sents = [s for name in ("dev", "train") for s in json.loads((work / f"{name}.json").read_text("utf-8"))[:40]]
+    chars = [[t["text"] for t in s] for s in sents] + [list("鑫犇龘囧是未见过的字"), list("ＡＢＣ和abc")]
+    tags = _tags(work, work, chars, bigram_dim)
+    assert len({t for s in tags for t in s}) > 3  # the tags vary with the tokens
+    assert _tags(out.parent, out, chars, bigram_dim) == tags
     if not bigram_dim:  # CLUENER sentences whose places come from the model in the work folder
         counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.0,
                                       kb_path=root / "models/kb/entities.jsonl", max_sentences=20,
@@ -55,9 +64,30 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     assert ann.sentences == [[0, 11]]  # a four-step model finds little, but it loads and runs
 
 
-def test_train_zh_ner_keeps_test_sentences_out_of_training(shared_data, tmp_path, root):
-    import json
+def _randomize_delta(model: Path) -> None:
+    """Large random delta rows and tag weights, so that each token's vector shows in the tags."""
+    import torch
 
+    ckpt = torch.load(model, map_location="cpu", weights_only=True)
+    gen = torch.Generator().manual_seed(0)
+    for key, scale in (("delta_emb.weight", 3.0), ("tag_clfs.0.weight", 30.0)):
+        ckpt["model"][key] = torch.randn(ckpt["model"][key].shape, generator=gen) * scale
+    ckpt["model"]["delta_emb.weight"][0] = 0  # the padding row
+    torch.save(ckpt, model)
+
+
+def _tags(stanza_dir: Path, folder: Path, sents: list[list[str]], bigram_dim: int) -> list[list[str]]:
+    backend = StanzaBackend(NerParams(
+        stanza_dir=str(stanza_dir),
+        stanza_ner_model=str(folder / train_zh_ner.MODEL_NAME),
+        stanza_pretrain=str(folder / train_zh_ner.PRETRAIN_NAME),
+        zh_bigram_tokens=bigram_dim > 0,
+    ))  # fmt: skip
+    doc = backend.nlp([backend.model_tokens(s) for s in sents])
+    return [[t.ner for t in s.tokens] for s in doc.sentences]
+
+
+def test_train_zh_ner_keeps_test_sentences_out_of_training(shared_data, tmp_path, root):
     work = tmp_path / "work"
     train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=True, augment_rate=0.0,
                          kb_path=root / "models/kb/entities.jsonl")  # fmt: skip
