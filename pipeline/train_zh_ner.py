@@ -399,30 +399,36 @@ def lac_bigrams(chars: dict[str, list[float]], lac_dir: Path, sents: list[list[s
     return bigram_keys(chars, {w: [x / mean for x in words[w]] for w in sorted(words)})
 
 
-def bigram_files(work: Path) -> None:
-    """Rewrite the prepared character files with bigram tokens for the pretrain in ``work``."""
+def bigram_files(work: Path) -> bool:
+    """If the pretrain in ``work`` has bigram keys, rewrite the prepared character files
+    with bigram tokens (``*_bigrams.json``) and return True."""
     from stanza.models.common.pretrain import Pretrain
+    from stanza.models.common.vocab import VOCAB_PREFIX
 
     known = Pretrain(str(work / PRETRAIN_NAME)).vocab
+    if all(len(unit) == 1 for unit in known._id2unit[len(VOCAB_PREFIX) :]):
+        return False
     for name in ("train", "dev"):
         doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
         for sent in doc:
             for tok, text in zip(sent, zd.bigram_tokens([t["text"] for t in sent], known), strict=True):
                 tok["text"] = text
         (work / f"{name}_bigrams.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return True
 
 
-def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int, eval_interval: int,
-          bigrams: bool = False) -> None:  # fmt: skip
-    """Run Stanza's NER trainer on the prepared files (resumable with ``finetune``)."""
+def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int,
+          eval_interval: int) -> None:  # fmt: skip
+    """Run Stanza's NER trainer on the prepared files (resumable with ``finetune``).
+
+    With bigram vectors in ``work`` (``--bigram-dim``, ``--lac-bigrams``) it trains on
+    bigram tokens, a continued chunk included.
+    """
     import torch
     from stanza.models import ner_tagger
 
     torch.set_num_threads(threads)
-    suffix = ""
-    if bigrams:
-        bigram_files(work)
-        suffix = "_bigrams"
+    suffix = "_bigrams" if bigram_files(work) else ""
     args = [
         "--train_file", str(work / f"train{suffix}.json"),
         "--eval_file", str(work / f"dev{suffix}.json"),
@@ -579,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         train_vectors(a.data, a.work, bigram_dim=a.bigram_dim, lac_dir=a.lac, lac_bigram_min_count=a.lac_bigrams)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
-              eval_interval=a.eval_interval, bigrams=a.bigram_dim > 0 or a.lac_bigrams > 0)  # fmt: skip
+              eval_interval=a.eval_interval)  # fmt: skip
     if "install" in steps:
         install(a.work, a.out)
     return 0

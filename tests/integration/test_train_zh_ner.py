@@ -24,8 +24,8 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     assert (counts["train_name_lists"] > 0) == (not bigram_dim)
     train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300,
                                bigram_dim=bigram_dim)  # fmt: skip
-    train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2,
-                       bigrams=bigram_dim > 0)  # fmt: skip
+    train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2)
+    assert (work / "train_bigrams.json").exists() == (bigram_dim > 0)  # told by the vectors in the work folder
     if bigram_dim:  # the bigram files: one token per character, some spelt as bigrams
         chars = json.loads((work / "train.json").read_text("utf-8"))
         bigrams = json.loads((work / "train_bigrams.json").read_text("utf-8"))
