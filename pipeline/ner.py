@@ -495,7 +495,7 @@ class StanzaBackend:
         )
         self.max_len = params.zh_max_sentence_chars
         self.known = None
-        if params.zh_bigram_tokens:  # a model trained with bigram vectors (train-zh-ner --bigram-dim)
+        if params.zh_bigram_tokens:  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
             from stanza.models.common.pretrain import Pretrain
 
             self.known = Pretrain(params.stanza_pretrain).vocab

@@ -48,7 +48,7 @@ class NerParams:
     stanza_pretrain: str = "models/stanza/zh/zh_diplograph_charvec.pt"
     stanza_batch_size: int = 64
     zh_max_sentence_chars: int = 150  # longer sentences are cut at commas, then hard
-    zh_bigram_tokens: bool = False  # the model was trained with bigram vectors (train-zh-ner --bigram-dim)
+    zh_bigram_tokens: bool = False  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
     zh_char_tokens: bool = True  # feed characters (our model); false: Stanza's own zh tokenizer (official models)
     opencc_config: str = "t2s"  # traditional → simplified before the Chinese model
 

@@ -132,8 +132,9 @@ def silver_sentences(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Pat
     from pipeline.params import NerParams
 
     backend = StanzaBackend(NerParams(stanza_dir=str(stanza_dir), stanza_ner_model=str(work / MODEL_NAME),
-                                      stanza_pretrain=str(work / PRETRAIN_NAME)))  # fmt: skip
-    tagged = backend.nlp([list(s.tokens) for s in sents]).sentences if sents else []
+                                      stanza_pretrain=str(work / PRETRAIN_NAME),
+                                      zh_bigram_tokens=has_bigram_keys(work / PRETRAIN_NAME)))  # fmt: skip
+    tagged = backend.nlp([backend.model_tokens(list(s.tokens)) for s in sents]).sentences if sents else []
     return [
         with_silver(s, zd.spans_from_tags([t.ner for t in sent.tokens]), complete)
         for s, sent in zip(sents, tagged, strict=True)
@@ -399,15 +400,28 @@ def lac_bigrams(chars: dict[str, list[float]], lac_dir: Path, sents: list[list[s
     return bigram_keys(chars, {w: [x / mean for x in words[w]] for w in sorted(words)})
 
 
+def has_bigram_keys(pretrain: Path) -> bool:
+    """Whether a pretrain file of ours holds bigram keys (its model is fed bigram tokens).
+
+    A character model's shipped vectors may hold a few longer keys too: training tokens
+    that NFKC expanded (… → ...) and that :func:`fold_delta` added; a bigram model's
+    hold thousands of bigrams, so more than 5 % of two-character keys tells them apart.
+    """
+    from stanza.models.common.pretrain import Pretrain
+    from stanza.models.common.vocab import VOCAB_PREFIX
+
+    units = Pretrain(str(pretrain)).vocab._id2unit[len(VOCAB_PREFIX) :]
+    return sum(len(unit) == 2 for unit in units) > 0.05 * len(units)
+
+
 def bigram_files(work: Path) -> bool:
     """If the pretrain in ``work`` has bigram keys, rewrite the prepared character files
     with bigram tokens (``*_bigrams.json``) and return True."""
     from stanza.models.common.pretrain import Pretrain
-    from stanza.models.common.vocab import VOCAB_PREFIX
 
-    known = Pretrain(str(work / PRETRAIN_NAME)).vocab
-    if all(len(unit) == 1 for unit in known._id2unit[len(VOCAB_PREFIX) :]):
+    if not has_bigram_keys(work / PRETRAIN_NAME):
         return False
+    known = Pretrain(str(work / PRETRAIN_NAME)).vocab
     for name in ("train", "dev"):
         doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
         for sent in doc:

@@ -40,6 +40,7 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     _randomize_delta(work / train_zh_ner.MODEL_NAME)  # four steps leave it near zero: make folding show
     train_zh_ner.install(work, out)
     assert (out.parent / "resources.json").exists()
+    assert train_zh_ner.has_bigram_keys(out / train_zh_ner.PRETRAIN_NAME) == (bigram_dim > 0)
     # install folds the learned correction into the vectors: the same tags as the work model
     (work / "resources.json").write_text((out.parent / "resources.json").read_text("utf-8"), "utf-8")
     sents = [s for name in ("dev", "train") for s in json.loads((work / f"{name}.json").read_text("utf-8"))[:40]]
