@@ -10,11 +10,14 @@ Steps (each resumable; the work folder holds checkpoints and lives outside the r
 2. ``vectors``: train 100-d character vectors (gensim word2vec, skip-gram) on the Chinese
    text available here minus the test splits, saved as a Stanza ``Pretrain`` file; with
    ``--lac DIR`` each vector is prefixed with the 128-d character embedding of Baidu's
-   LAC lexical analyser (Apache-2.0, pip/PyPI package ``LAC``), trained on far more text.
-3. ``train``: Stanza's ``stanza.models.ner_tagger`` on the prepared files; ``--finetune``
-   continues from the saved checkpoint, so training runs in chunks.
-4. ``install``: copy the best checkpoint, the pretrain file and a ``resources.json`` into
-   ``--out`` so :class:`stanza.Pipeline` loads it with ``download_method=None``.
+   LAC lexical analyser (Apache-2.0, pip/PyPI package ``LAC``), trained on far more text;
+   ``--lac-bigrams N`` adds LAC's two-character words as bigram keys.
+3. ``train``: Stanza's ``stanza.models.ner_tagger`` on the prepared files (bigram tokens
+   when the vectors have bigram keys); ``--finetune`` continues from the saved
+   checkpoint, so training runs in chunks.
+4. ``install``: write the best checkpoint and the pretrain file, with the learned
+   correction of the vectors folded into them, and a ``resources.json`` into ``--out`` so
+   :class:`stanza.Pipeline` loads it with ``download_method=None``.
 """
 
 from __future__ import annotations
