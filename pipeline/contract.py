@@ -198,12 +198,32 @@ def columns(cls: type) -> list[str]:
     return [f.name for f in fields(cls)]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading it means setting it; read once, at import
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def _temp_beside(path: Path, prefix: str) -> tuple[int, str]:
+    """A temporary file in ``path``'s folder, with the mode a plain ``open`` would give.
+
+    ``mkstemp`` creates files readable by their owner only, and a rename keeps that
+    mode: the tables of a run would be unreadable to the rest of an analysts' group.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    os.fchmod(fd, _FILE_MODE)
+    return fd, tmp
+
+
 @contextmanager
 def _atomic_open(path: Path, mode: str, **kwargs: Any) -> Iterator[IO]:
     """A temporary file beside ``path`` that replaces it when the block ends without an
     exception, and is removed otherwise: readers never see a torn file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(path, f".{path.name}.")
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
@@ -261,7 +281,7 @@ class TableWriter:
     def _spill(self) -> None:
         self._buf.sort(key=_row_key)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.run", suffix=".tmp")
+        fd, tmp = _temp_beside(self.path, f".{self.path.name}.run")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             csv.writer(f, lineterminator="\r\n").writerows(self._buf)
         self._runs.append(tmp)
@@ -307,7 +327,7 @@ class JsonlWriter:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, self._tmp = _temp_beside(self.path, f".{self.path.name}.")
         self._f = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self.records = 0
 

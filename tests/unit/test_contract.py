@@ -163,3 +163,18 @@ def test_contract_render_markdown_lists_every_table():
         assert f"## {name}" in md
         for col in contract.columns(cls):
             assert f"| `{col}` |" in md
+
+
+def test_contract_written_files_have_the_mode_a_plain_open_gives(tmp_path):
+    # mkstemp makes owner-only files and the rename kept that: an analysts' group could
+    # not read a run's tables
+    (tmp_path / "plain.txt").write_text("x")
+    contract.write_table(tmp_path / "m.csv", _meetings(), contract.Meeting)
+    w = contract.TableWriter(tmp_path / "big.csv", contract.Meeting, spill_rows=2)  # spills runs to disk
+    w.add(_meetings() * 3)
+    w.close()
+    contract.write_jsonl(tmp_path / "r.jsonl", [{"a": 1}])
+    contract.atomic_write_text(tmp_path / "t.json", "{}")
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert set(modes) == {"plain.txt", "m.csv", "big.csv", "r.jsonl", "t.json"}
+    assert set(modes.values()) == {modes["plain.txt"]}
