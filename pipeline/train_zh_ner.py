@@ -404,16 +404,19 @@ def lac_bigrams(chars: dict[str, list[float]], lac_dir: Path, sents: list[list[s
 
 
 def has_bigram_keys(pretrain: Path) -> bool:
-    """Whether a pretrain file of ours holds bigram keys (its model is fed bigram tokens).
-
-    A character model's shipped vectors may hold a few longer keys too: training tokens
-    that NFKC expanded (… → ...) and that :func:`fold_delta` added; a bigram model's
-    hold thousands of bigrams, so more than 5 % of two-character keys tells them apart.
-    """
+    """Whether a pretrain file of ours holds bigram keys (its model is fed bigram tokens)."""
     from stanza.models.common.pretrain import Pretrain
+
+    return _bigram_vocab(Pretrain(str(pretrain)).vocab)
+
+
+def _bigram_vocab(vocab) -> bool:
+    """A character model's shipped vectors may hold a few longer keys too: training tokens
+    that NFKC expanded (… → ...) and that :func:`fold_delta` added; a bigram model's
+    hold thousands of bigrams, so more than 5 % of two-character keys tells them apart."""
     from stanza.models.common.vocab import VOCAB_PREFIX
 
-    units = Pretrain(str(pretrain)).vocab._id2unit[len(VOCAB_PREFIX) :]
+    units = vocab._id2unit[len(VOCAB_PREFIX) :]
     return sum(len(unit) == 2 for unit in units) > 0.05 * len(units)
 
 
@@ -422,9 +425,9 @@ def bigram_files(work: Path) -> bool:
     with bigram tokens (``*_bigrams.json``) and return True."""
     from stanza.models.common.pretrain import Pretrain
 
-    if not has_bigram_keys(work / PRETRAIN_NAME):
-        return False
     known = Pretrain(str(work / PRETRAIN_NAME)).vocab
+    if not _bigram_vocab(known):
+        return False
     for name in ("train", "dev"):
         doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
         for sent in doc:
