@@ -297,17 +297,20 @@ def lac_char_vectors(lac_dir: Path) -> dict[str, list[float]]:
     return lac_vectors(lac_dir, length=1)
 
 
-def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> dict[str, list[float]]:
-    """Key-wise concatenation; a key missing on one side gets zeros there. Each side is
-    scaled to a mean norm of 1, so neither dominates the start of training."""
+def _unit_mean(vecs: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The vectors divided by their mean norm, so that no block of a concatenated vector
+    dominates the start of training."""
     import numpy as np
 
-    def scaled(vecs: dict[str, list[float]]) -> tuple[dict[str, list[float]], int]:
-        dim = len(next(iter(vecs.values())))
-        mean = float(np.mean([np.linalg.norm(v) for v in vecs.values()])) or 1.0
-        return {k: [x / mean for x in v] for k, v in vecs.items()}, dim
+    mean = float(np.mean([np.linalg.norm(v) for v in vecs.values()])) or 1.0
+    return {k: [x / mean for x in v] for k, v in vecs.items()}
 
-    (a, da), (b, db) = scaled(first), scaled(second)
+
+def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Key-wise concatenation; a key missing on one side gets zeros there. Each side is
+    scaled to a mean norm of 1 (:func:`_unit_mean`)."""
+    a, b = _unit_mean(first), _unit_mean(second)
+    da, db = len(next(iter(a.values()))), len(next(iter(b.values())))
     return {k: a.get(k, [0.0] * da) + b.get(k, [0.0] * db) for k in sorted(set(a) | set(b))}
 
 
@@ -392,15 +395,12 @@ def lac_bigrams(chars: dict[str, list[float]], lac_dir: Path, sents: list[list[s
     least ``min_count`` times in ``sents`` are kept, which keeps the shipped files small;
     the vectors are scaled to a mean norm of 1, like each half of the character vectors.
     """
-    import numpy as np
-
     counts = collections.Counter(a + b for s in sents for a, b in itertools.pairwise(s))
     words = {w: v for w, v in lac_vectors(lac_dir, length=2).items() if counts[w] >= min_count}
     if not words:
         raise ValueError(f"no LAC two-character word occurs {min_count} times in the vector text")
-    mean = float(np.mean([np.linalg.norm(v) for v in words.values()])) or 1.0
     logger.info("%d LAC words occur at least %d times", len(words), min_count)
-    return bigram_keys(chars, {w: [x / mean for x in words[w]] for w in sorted(words)})
+    return bigram_keys(chars, _unit_mean({w: words[w] for w in sorted(words)}))
 
 
 def has_bigram_keys(pretrain: Path) -> bool:
