@@ -166,7 +166,7 @@ def _stanza_ner(chars: list[list[str]]) -> int:
     from pipeline.params import default_params_path, load_section
 
     backend = ner.StanzaBackend(load_section(default_params_path(), "ner"))
-    return len(backend.nlp([backend.model_tokens(sent) for sent in chars]).sentences)
+    return len(backend.tag_sentences(chars)[0])  # every voting model tags them
 
 
 def measure_bare_stanza(folder: Path, *, n_process: int = 1) -> dict:

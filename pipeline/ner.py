@@ -12,9 +12,11 @@ in the output index the original document text.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import logging
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +24,9 @@ from typing import Protocol
 from pipeline import contract
 from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
+from pipeline.zh_ner_data import MODEL_FILE as STANZA_MODEL_FILE
+from pipeline.zh_ner_data import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
+from pipeline.zh_ner_data import has_bigram_keys
 
 logger = logging.getLogger(__name__)
 
@@ -464,6 +469,41 @@ def split_at_gaps(a: int, b: int, pos: list[int]) -> list[tuple[int, int]]:
     return [(a, b)]
 
 
+def majority_spans(votes: list[list[tuple[int, int, str]]]) -> list[tuple[int, int, str]]:
+    """The spans (start, end, label) that more than half of the models tagged, in order.
+
+    Each model's spans never overlap, so two spans that each have a majority cannot
+    overlap either: a model that tagged one of them did not tag the other.
+    """
+    counts = collections.Counter(span for spans in votes for span in set(spans))
+    return sorted(span for span, n in counts.items() if 2 * n > len(votes))
+
+
+_OPEN_BRACKETS = "([{（【〔〈《「『"
+_BRACKETS = _OPEN_BRACKETS + ")]}）】〕〉》」』"
+
+
+def person_without_notes(chars: Sequence[str], a: int, b: int) -> tuple[int, int] | None:
+    """A person span of character tokens ``a..b-1`` without bracketed notes, or None.
+
+    Official Chinese lists annotate names in brackets: "谢军（女）", "张三（女，回族）". A
+    name has no bracket in it, so a span that starts with a bracketed note loses it, a span
+    is cut at its first bracket, and a span that was only a note ("(女)") is dropped.
+    """
+    if a < b and chars[a] in _OPEN_BRACKETS:
+        close = next((k for k in range(a + 1, b) if chars[k] in _BRACKETS and chars[k] not in _OPEN_BRACKETS), None)
+        a = close + 1 if close is not None else a + 1
+    b = next((k for k in range(a, b) if chars[k] in _BRACKETS), b)
+    return (a, b) if a < b else None
+
+
+def _voter_params(params: NerParams, folder: Path) -> NerParams:
+    """Params for a voting model in ``folder`` (our file names; its token scheme is read off its vectors)."""
+    return dataclasses.replace(params, stanza_ner_model=str(folder / STANZA_MODEL_FILE),
+                               stanza_pretrain=str(folder / STANZA_PRETRAIN_FILE), zh_bigram_tokens=False,
+                               zh_voters=())  # fmt: skip
+
+
 class StanzaBackend:
     """Chinese NER with a Stanza model on character tokens (pretokenized input).
 
@@ -495,18 +535,40 @@ class StanzaBackend:
         )
         self.max_len = params.zh_max_sentence_chars
         self.known = None
-        if params.zh_bigram_tokens:  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
-            from stanza.models.common.pretrain import Pretrain
+        self.lac = None
+        if self.chars:
+            from pipeline.zh_ner_data import is_lac_tag_key
 
-            self.known = Pretrain(params.stanza_pretrain).vocab
+            # the vector vocabulary as the loaded tagger holds it (no second read of the file)
+            vocab = self.nlp.processors["ner"].trainers[0].vocab["word"]
+            if any(is_lac_tag_key(u) for u in vocab._id2unit):  # trained with LAC's tags (--lac-tags)
+                if not params.zh_lac_model:
+                    raise RuntimeError(f"{params.stanza_ner_model} was trained with LAC's tags: set ner.zh_lac_model")
+                from pipeline.lac import LacTagger
 
-    def model_tokens(self, chars: list[str]) -> list[str]:
-        """The tokens the model is fed for a sentence of characters."""
+                self.lac, self.known = LacTagger(params.zh_lac_model), vocab
+            elif params.zh_bigram_tokens or has_bigram_keys(vocab._id2unit):  # --bigram-dim, --lac-bigrams
+                self.known = vocab
+        if params.zh_voters and not self.chars:
+            raise RuntimeError("ner.zh_voters needs character models (ner.zh_char_tokens: true)")
+        # models that vote with this one: a span is kept when most of them tag it
+        self.voters = [StanzaBackend(_voter_params(params, Path(folder))) for folder in params.zh_voters]
+
+    def model_tokens(self, sentences: list[list[str]]) -> list[list[str]]:
+        """The tokens the model is fed for sentences of characters."""
+        from pipeline import zh_ner_data as zd
+
+        if self.lac is not None:
+            tags = self.lac.tag(["".join(chars) for chars in sentences])
+            return [zd.lac_tag_tokens(chars, t, self.known) for chars, t in zip(sentences, tags, strict=True)]
         if self.known is None:
-            return chars
-        from pipeline.zh_ner_data import bigram_tokens
+            return sentences
+        return [zd.bigram_tokens(chars, self.known) for chars in sentences]
 
-        return bigram_tokens(chars, self.known)
+    def tag_sentences(self, sentences: list[list[str]]) -> list[list[list[str]]]:
+        """Each model's tags (this one's first, then its voters') for sentences of characters."""
+        own = [[t.ner for t in s.tokens] for s in self.nlp(self.model_tokens(sentences)).sentences]
+        return [own, *(voter.tag_sentences(sentences)[0] for voter in self.voters)]
 
     def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
         out = [DocAnnotation(p.doc_id) for p in docs]
@@ -523,18 +585,21 @@ class StanzaBackend:
                 pos = [i for i in range(s, e) if not p.model_text[i].isspace()]
                 if pos:
                     jobs.append((di, pos))
-                    batch.append(self.model_tokens([p.model_text[i] for i in pos]))
+                    batch.append([p.model_text[i] for i in pos])
         if not batch:
             return out
-        sdoc = self.nlp(batch)
-        for sent, (di, pos) in zip(sdoc.sentences, jobs, strict=True):
+        tagged = self.tag_sentences(batch)
+        for k, (di, pos) in enumerate(jobs):
             p, ann = docs[di], out[di]
             sid = len(ann.sentences)
             o_s, o_e = p.norm.span_to_original(pos[0], pos[-1] + 1)
             ann.sentences.append([o_s, o_e])
-            tags = [t.ner for t in sent.tokens]
-            for a0, b0, label in tags_to_spans(tags):
-                for a_, b_ in split_at_gaps(a0, b0, pos) if label == "PER" else [(a0, b0)]:
+            chars = batch[k]
+            for a0, b0, label in majority_spans([tags_to_spans(tags[k]) for tags in tagged]):
+                spans = [(a0, b0)]
+                if label == "PER":
+                    spans = [c for a_, b_ in split_at_gaps(a0, b0, pos) if (c := person_without_notes(chars, a_, b_))]
+                for a_, b_ in spans:
                     m = _mention(p, pos[a_], pos[b_ - 1] + 1, label, sid)
                     if m:
                         ann.mentions.append(m)

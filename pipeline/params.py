@@ -49,6 +49,9 @@ class NerParams:
     stanza_batch_size: int = 64
     zh_max_sentence_chars: int = 150  # longer sentences are cut at commas, then hard
     zh_bigram_tokens: bool = False  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
+    # folders of models (our file names) that vote with the main one: a span is kept when most tag it
+    zh_voters: tuple[str, ...] = ("models/stanza/zh/voters/K", "models/stanza/zh/voters/N")
+    zh_lac_model: str = ""  # LAC's converted tagger, for models trained with its tags (train-zh-ner --lac-tags)
     zh_char_tokens: bool = True  # feed characters (our model); false: Stanza's own zh tokenizer (official models)
     opencc_config: str = "t2s"  # traditional → simplified before the Chinese model
 
@@ -94,7 +97,7 @@ SECTIONS: dict[str, type] = {
     "evaluate": EvaluateParams,
 }
 
-_PATH_KEYS = {"stanza_dir", "stanza_ner_model", "stanza_pretrain", "kb", "topics", "gold"}
+_PATH_KEYS = {"stanza_dir", "stanza_ner_model", "stanza_pretrain", "zh_lac_model", "zh_voters", "kb", "topics", "gold"}
 
 
 def _build(cls: type, raw: dict[str, Any] | None, base: Path | None, section: str) -> Any:
@@ -110,12 +113,18 @@ def _build(cls: type, raw: dict[str, Any] | None, base: Path | None, section: st
         for key in _PATH_KEYS & set(known):
             value = raw.get(key, known[key].default)
             if isinstance(value, str) and value:
-                p = Path(value)
-                raw[key] = str(p if p.is_absolute() else (base / p))
+                raw[key] = _resolve(value, base)
+            elif isinstance(value, tuple):
+                raw[key] = tuple(_resolve(v, base) for v in value)
     try:
         return cls(**raw)
     except TypeError as e:
         raise ParamsError(f"params.yaml [{section}]: {e}") from None
+
+
+def _resolve(value: str, base: Path) -> str:
+    p = Path(value)
+    return str(p if p.is_absolute() else (base / p))
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -37,9 +37,10 @@ from pipeline import zh_ner_data as zd
 
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "zh_diplograph_nertagger.pt"
-PRETRAIN_NAME = "zh_diplograph_charvec.pt"
+MODEL_NAME = zd.MODEL_FILE
+PRETRAIN_NAME = zd.PRETRAIN_FILE
 SHORTHAND = "zh_diplograph"
+LAC_FOLDER = "lac"  # LAC's converted tagger, beside a model trained with its tags (--lac-tags)
 
 
 def _lines(path: Path) -> list[str]:
@@ -136,8 +137,9 @@ def silver_sentences(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Pat
 
     backend = StanzaBackend(NerParams(stanza_dir=str(stanza_dir), stanza_ner_model=str(work / MODEL_NAME),
                                       stanza_pretrain=str(work / PRETRAIN_NAME),
-                                      zh_bigram_tokens=has_bigram_keys(work / PRETRAIN_NAME)))  # fmt: skip
-    tagged = backend.nlp([backend.model_tokens(list(s.tokens)) for s in sents]).sentences if sents else []
+                                      zh_bigram_tokens=has_bigram_keys(work / PRETRAIN_NAME),
+                                      zh_lac_model=str(work / LAC_FOLDER), zh_voters=()))  # fmt: skip
+    tagged = backend.nlp(backend.model_tokens([list(s.tokens) for s in sents])).sentences if sents else []
     return [
         with_silver(s, zd.spans_from_tags([t.ner for t in sent.tokens]), complete)
         for s, sent in zip(sents, tagged, strict=True)
@@ -292,6 +294,40 @@ def lac_vectors(lac_dir: Path, *, length: int = 1) -> dict[str, list[float]]:
     return out
 
 
+def convert_lac(lac_dir: Path, out: Path) -> Path:
+    """Write LAC's network (``lac_dir``: the unpacked package's ``LAC`` folder) as the torch
+    file and dictionaries :class:`pipeline.lac.LacTagger` loads, without Paddle.
+
+    Paddle's files name the layers in creation order: per GRU layer, the forward input
+    projection ``fc_{2i}`` and GRU ``gru_{2i}``, then the reverse ones ``fc_{2i+1}`` and
+    ``gru_{2i+1}``; ``fc_4`` gives the emissions and ``crfw`` the CRF. The embedding
+    (58,224 × 128) is stored in float16, which halves the file and leaves every tag
+    unchanged on MSRA test (see the model card).
+    """
+    import shutil
+
+    import torch
+
+    from pipeline.lac import DICTS, WEIGHTS
+
+    src = lac_dir / "lac_model" / "model"
+
+    def read(name: str):
+        return torch.from_numpy(read_paddle_tensor(src / name).copy())
+
+    weights = {"emb": read("word_emb").half(), "out.w": read("fc_4.w_0"), "out.b": read("fc_4.b_0"),
+               "crf": read("crfw")}  # fmt: skip
+    for layer in range(2):
+        for d, k in (("f", 2 * layer), ("r", 2 * layer + 1)):
+            weights |= {f"{layer}{d}.fc.w": read(f"fc_{k}.w_0"), f"{layer}{d}.fc.b": read(f"fc_{k}.b_0"),
+                        f"{layer}{d}.gru.w": read(f"gru_{k}.w_0"), f"{layer}{d}.gru.b": read(f"gru_{k}.b_0")}  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(weights, out / WEIGHTS)
+    for name in DICTS:
+        shutil.copyfile(lac_dir / "lac_model" / "conf" / name, out / name)
+    return out
+
+
 def lac_char_vectors(lac_dir: Path) -> dict[str, list[float]]:
     """The single-character rows of LAC's embedding (the model here is character level)."""
     return lac_vectors(lac_dir, length=1)
@@ -411,13 +447,83 @@ def has_bigram_keys(pretrain: Path) -> bool:
 
 
 def _bigram_vocab(vocab) -> bool:
-    """A character model's shipped vectors may hold a few longer keys too: training tokens
-    that NFKC expanded (… → ...) and that :func:`fold_delta` added; a bigram model's
-    hold thousands of bigrams, so more than 5 % of two-character keys tells them apart."""
-    from stanza.models.common.vocab import VOCAB_PREFIX
+    """See :func:`zh_ner_data.has_bigram_keys`."""
+    return zd.has_bigram_keys(vocab._id2unit)
 
-    units = vocab._id2unit[len(VOCAB_PREFIX) :]
-    return sum(len(unit) == 2 for unit in units) > 0.05 * len(units)
+
+def has_lac_tag_keys(pretrain: Path) -> bool:
+    """Whether a pretrain file of ours holds LAC-tagged keys (its model is fed LAC's tags)."""
+    import torch
+
+    units = torch.load(pretrain, map_location="cpu", weights_only=True)["vocab"]["_id2unit"]
+    return any(zd.is_lac_tag_key(unit) for unit in units)
+
+
+def lac_spell(tagger, doc: list[list[dict[str, str]]], known) -> None:
+    """Spell the tokens of a Stanza-format document with LAC's tags, in place
+    (:func:`zh_ner_data.lac_tag_tokens`)."""
+    sents = [[t["text"] for t in sent] for sent in doc]
+    for sent, toks, tags in zip(doc, sents, tagger.tag(["".join(s) for s in sents]), strict=True):
+        for tok, text in zip(sent, zd.lac_tag_tokens(toks, tags, known), strict=True):
+            tok["text"] = text
+
+
+def lac_tag_vectors(work: Path) -> int:
+    """Experiment Q: LAC's name tags as token features.
+
+    With LAC's tagger in ``work/lac`` (:func:`convert_lac`), extends the vectors in
+    ``work``: every key gets one dimension per tag in :data:`zh_ner_data.LAC_TAG_MARKS`
+    (zeros for plain tokens), and every LAC-tagged token of the prepared training and dev
+    files becomes a key of its own, [the token's vector; the one-hot of its tag]. Returns
+    the number of tagged keys. Later chunks keep these vectors, and a tagged token they do
+    not know falls back to the plain token.
+    """
+    import torch
+    from stanza.models.common.vocab import UNK_ID
+
+    from pipeline.lac import LacTagger
+
+    tagger = LacTagger(work / LAC_FOLDER)
+    keys: set[str] = set()
+    for name in ("train", "dev"):
+        doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
+        lac_spell(tagger, doc, None)
+        keys.update(t["text"].lower() for sent in doc for t in sent if zd.is_lac_tag_key(t["text"]))
+    vecs = torch.load(work / PRETRAIN_NAME, map_location="cpu", weights_only=True)
+    id2unit = list(vecs["vocab"]["_id2unit"])
+    if any(zd.is_lac_tag_key(u) for u in id2unit):
+        raise ValueError(f"{work / PRETRAIN_NAME} already has LAC-tagged keys")
+    unit2id, emb = {u: i for i, u in enumerate(id2unit)}, vecs["emb"]
+    marks = list(zd.LAC_TAG_MARKS.values())
+    rows = [emb, torch.zeros(len(id2unit), len(marks), dtype=emb.dtype)]
+    tagged = []
+    for key in sorted(keys):
+        onehot = torch.zeros(len(marks), dtype=emb.dtype)
+        onehot[marks.index(key[-1])] = 1.0
+        tagged.append(torch.cat([emb[unit2id.get(key[:-1], UNK_ID)], onehot]))
+        id2unit.append(key)
+    emb = torch.cat([torch.cat(rows, 1), torch.stack(tagged)]) if tagged else torch.cat(rows, 1)
+    vocab = {**vecs["vocab"], "_id2unit": id2unit, "_unit2id": {u: i for i, u in enumerate(id2unit)}}
+    torch.save({**vecs, "vocab": vocab, "emb": emb}, work / PRETRAIN_NAME)
+    logger.info("%d LAC-tagged keys added to the vectors (%d keys of %d dimensions)", len(tagged), *emb.shape)
+    return len(tagged)
+
+
+def lac_files(work: Path) -> bool:
+    """If the pretrain in ``work`` has LAC-tagged keys, rewrite the prepared character files
+    with LAC-tagged tokens (``*_lac.json``) and return True."""
+    from stanza.models.common.pretrain import Pretrain
+
+    from pipeline.lac import LacTagger
+
+    if not has_lac_tag_keys(work / PRETRAIN_NAME):
+        return False
+    tagger, known = LacTagger(work / LAC_FOLDER), Pretrain(str(work / PRETRAIN_NAME)).vocab
+    for name in ("train", "dev"):
+        doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
+        lac_spell(tagger, doc, known)
+        (work / f"{name}_lac.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return True
 
 
 def bigram_files(work: Path) -> bool:
@@ -448,7 +554,7 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
     from stanza.models import ner_tagger
 
     torch.set_num_threads(threads)
-    suffix = "_bigrams" if bigram_files(work) else ""
+    suffix = "_lac" if lac_files(work) else "_bigrams" if bigram_files(work) else ""
     args = [
         "--train_file", str(work / f"train{suffix}.json"),
         "--eval_file", str(work / f"dev{suffix}.json"),
@@ -487,11 +593,24 @@ def set_checkpoint_lr(path: Path, lr: float) -> None:
         torch.save(ckpt, path)
 
 
-def install(work: Path, out: Path) -> None:
+def install(work: Path, out: Path, *, half_vectors: bool = False) -> None:
     """Put model + pretrain into ``out`` (the learned correction folded into the vectors,
-    see :func:`fold_delta`) and write a minimal ``resources.json``."""
+    see :func:`fold_delta`; with ``half_vectors`` the vectors are stored in float16, which
+    halves the file: Stanza's tagger reads them as they are) and write a minimal
+    ``resources.json``."""
+    import shutil
+
     out.mkdir(parents=True, exist_ok=True)
     fold_delta(work / MODEL_NAME, work / PRETRAIN_NAME, out / MODEL_NAME, out / PRETRAIN_NAME)
+    if half_vectors:
+        import torch
+
+        vecs = torch.load(out / PRETRAIN_NAME, map_location="cpu", weights_only=True)
+        torch.save({**vecs, "emb": vecs["emb"].half()}, out / PRETRAIN_NAME)
+    if (out / LAC_FOLDER).exists():
+        shutil.rmtree(out / LAC_FOLDER)
+    if has_lac_tag_keys(out / PRETRAIN_NAME):
+        shutil.copytree(work / LAC_FOLDER, out / LAC_FOLDER)
     write_resources(out.parent)
 
 
@@ -586,6 +705,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lac-bigrams", type=int, default=0, metavar="MIN_COUNT",
                    help="with --lac: add LAC's two-character words that occur MIN_COUNT times in the vector text "
                    "as bigram vectors (0: none)")  # fmt: skip
+    p.add_argument("--half-vectors", action="store_true",
+                   help="install the vectors in float16 (half the file; for a voting model, see ner.zh_voters)")  # fmt: skip
+    p.add_argument("--lac-tags", action="store_true",
+                   help="with --lac: feed the model LAC's PER/LOC/ORG tags with each character (ships LAC's tagger)")  # fmt: skip
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)
@@ -602,12 +725,17 @@ def main(argv: list[str] | None = None) -> int:
     if "vectors" in steps:
         if a.lac_bigrams and a.lac is None:
             p.error("--lac-bigrams needs --lac")
+        if a.lac_tags and a.lac is None:
+            p.error("--lac-tags needs --lac")
         train_vectors(a.data, a.work, bigram_dim=a.bigram_dim, lac_dir=a.lac, lac_bigram_min_count=a.lac_bigrams)
+        if a.lac_tags:
+            convert_lac(a.lac, a.work / LAC_FOLDER)
+            lac_tag_vectors(a.work)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
               eval_interval=a.eval_interval)  # fmt: skip
     if "install" in steps:
-        install(a.work, a.out)
+        install(a.work, a.out, half_vectors=a.half_vectors)
     return 0
 
 

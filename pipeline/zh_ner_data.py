@@ -209,6 +209,54 @@ def bigram_tokens(chars: Sequence[str], known: Container[str]) -> list[str]:
     return out
 
 
+#: the file names of our Stanza tagger and its vectors (in models/stanza/zh and in each voter's folder)
+MODEL_FILE = "zh_diplograph_nertagger.pt"
+PRETRAIN_FILE = "zh_diplograph_charvec.pt"
+
+
+def has_bigram_keys(units: Sequence[str]) -> bool:
+    """Whether vector keys are those of a bigram model (fed bigram tokens).
+
+    A character model's vectors may hold a few longer keys too: training tokens that NFKC
+    expanded (… → ...) and that folding the learned correction added; a bigram model's
+    hold thousands of bigrams, so more than 5 % of two-character keys tells them apart.
+    LAC-tagged keys (a character and its tag mark) do not count.
+    """
+    units = [u for u in units if not (u.startswith("<") and u.endswith(">"))]  # Stanza's reserved entries
+    return sum(len(u) == 2 and not is_lac_tag_key(u) for u in units) > 0.05 * max(len(units), 1)
+
+
+#: LAC's name tags and the private-use character a token carries for each (experiment Q)
+LAC_TAG_MARKS = {"PER-B": "\ue001", "PER-I": "\ue002", "LOC-B": "\ue003", "LOC-I": "\ue004",
+                 "ORG-B": "\ue005", "ORG-I": "\ue006"}  # fmt: skip
+
+
+def lac_tag_tokens(tokens: Sequence[str], lac_tags: Sequence[str], known: Container[str] | None) -> list[str]:
+    """Tokens spelt with LAC's name tag: ``习`` tagged ``PER-B`` by LAC becomes ``习\ue001``.
+
+    ``lac_tags`` has one tag per character of ``"".join(tokens)`` (a token that NFKC
+    expanded takes its first character's tag). A model trained with LAC tags has a vector
+    for every tagged key its training text showed: [the character's vector; a one-hot of
+    the tag]. A key without a vector falls back to the plain token (never UNK); with
+    ``known`` None (training files) every tagged key is kept. Lookup is lowercased, as
+    Stanza's is.
+    """
+    out, pos = [], 0
+    for tok in tokens:
+        mark = LAC_TAG_MARKS.get(lac_tags[pos], "") if pos < len(lac_tags) else ""
+        pos += len(tok)
+        out.append(tok + mark if mark and (known is None or (tok + mark).lower() in known) else tok)
+    return out
+
+
+def is_lac_tag_key(unit: str) -> bool:
+    """Whether a vector key is a LAC-tagged token (see :func:`lac_tag_tokens`)."""
+    return len(unit) > 1 and unit[-1] in _LAC_MARK_SET
+
+
+_LAC_MARK_SET = frozenset(LAC_TAG_MARKS.values())
+
+
 def _name_tokens(name: str, label: str) -> tuple[list[str], list[str]]:
     """A name as character tokens (whitespace dropped, as the pipeline drops it) and BIO tags."""
     chars = [c for c in name if not c.isspace()]

@@ -75,6 +75,8 @@ def bad_run(tmp_path_factory, root):
         for key, value in params[section].items():
             if isinstance(value, str) and (value.startswith("models/") or value.startswith("tests/")):
                 params[section][key] = str(root / value)
+            elif isinstance(value, list) and all(str(v).startswith("models/") for v in value):
+                params[section][key] = [str(root / v) for v in value]
     ppath.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     out = tmp_path_factory.mktemp("bad_out")
     run_all(inp, out, ppath, progress=False)

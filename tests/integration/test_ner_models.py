@@ -123,3 +123,19 @@ def test_ner_spacy_replays_the_attribute_rulers_part_of_speech(spacy_backend, ne
     replayed = [rules.get((t.tag_, t.lower_)) or rules.get((t.tag_, ""), "") for t in doc]
     assert replayed == [t.pos_ for t in doc]
     assert "PRON" in replayed[:1]  # "Something"/NN is a pronoun by the ruler's word exceptions
+
+
+def test_ner_stanza_voters_are_shipped_and_vote(stanza_backend):
+    """The shipped ensemble: the main model and its two voters (one of them fed bigram tokens)
+    each tag the sentence, and the mentions are the spans most of them agree on."""
+    from pipeline.ner import majority_spans, tags_to_spans
+
+    assert len(stanza_backend.voters) == 2
+    assert [v.known is not None for v in stanza_backend.voters] == [False, True]  # K: characters; N: bigrams
+    text = "外交部发言人华春莹主持例行记者会，介绍东盟地区论坛外长会的情况。"
+    chars = [c for c in text if not c.isspace()]
+    tagged = stanza_backend.tag_sentences([chars])
+    assert len(tagged) == 3 and all(len(t[0]) == len(chars) for t in tagged)
+    voted = majority_spans([tags_to_spans(t[0]) for t in tagged])
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == voted

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from pipeline import train_zh_ner
+from pipeline import zh_ner_data as zd
 from pipeline.ner import StanzaBackend, prepare_text
 from pipeline.params import NerParams
 
@@ -26,14 +29,13 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
                                bigram_dim=bigram_dim)  # fmt: skip
     train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2)
     assert (work / "train_bigrams.json").exists() == (bigram_dim > 0)  # told by the vectors in the work folder
+    assert not (work / "train_lac.json").exists()
     if bigram_dim:  # the bigram files: one token per character, some spelt as bigrams
         chars = json.loads((work / "train.json").read_text("utf-8"))
         bigrams = json.loads((work / "train_bigrams.json").read_text("utf-8"))
         assert [len(s) for s in chars] == [len(s) for s in bigrams]
         assert any(len(t["text"]) == 2 for s in bigrams for t in s)
     else:  # a continued chunk restarts at the learning rate it is given, not the first run's
-        import torch
-
         train_zh_ner.train(work, steps=2, finetune=True, lr=0.0005, optim="adam", threads=1, eval_interval=1)
         config = torch.load(work / train_zh_ner.MODEL_NAME, map_location="cpu", weights_only=True)["config"]
         assert config["lr"] == 0.0005
@@ -48,6 +50,11 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     tags = _tags(work, work, chars, bigram_dim)
     assert len({t for s in tags for t in s}) > 3  # the tags vary with the tokens
     assert _tags(out.parent, out, chars, bigram_dim) == tags
+    half = tmp_path / "models" / "half"  # float16 vectors load as they are
+    train_zh_ner.install(work, half, half_vectors=True)
+    emb = torch.load(half / train_zh_ner.PRETRAIN_NAME, map_location="cpu", weights_only=True)["emb"]
+    assert emb.dtype == torch.float16
+    assert [len(s) for s in _tags(out.parent, half, chars, bigram_dim)] == [len(s) for s in chars]
     if not bigram_dim:  # CLUENER sentences whose places come from the model in the work folder
         counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.0,
                                       kb_path=root / "models/kb/entities.jsonl", max_sentences=20,
@@ -58,6 +65,7 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
         stanza_ner_model=str(out / train_zh_ner.MODEL_NAME),
         stanza_pretrain=str(out / train_zh_ner.PRETRAIN_NAME),
         zh_bigram_tokens=bigram_dim > 0,
+        zh_voters=(),
     )
     backend = StanzaBackend(params)
     doc = {"doc_id": "t", "text": "习近平会见蒙古国总统。", "body_start": 0, "skip_spans": []}
@@ -83,8 +91,9 @@ def _tags(stanza_dir: Path, folder: Path, sents: list[list[str]], bigram_dim: in
         stanza_ner_model=str(folder / train_zh_ner.MODEL_NAME),
         stanza_pretrain=str(folder / train_zh_ner.PRETRAIN_NAME),
         zh_bigram_tokens=bigram_dim > 0,
+        zh_voters=(),
     ))  # fmt: skip
-    doc = backend.nlp([backend.model_tokens(s) for s in sents])
+    doc = backend.nlp(backend.model_tokens(sents))
     return [[t.ner for t in s.tokens] for s in doc.sentences]
 
 
@@ -108,3 +117,50 @@ def test_train_vectors_rewrites_an_existing_pretrain(shared_data, tmp_path):
     for dim in (8, 12):  # Stanza's Pretrain.load() would keep reading the first file
         path = train_zh_ner.train_vectors(shared_data / "zh-ner", tmp_path, dim=dim, epochs=1, max_sentences=100)
         assert Pretrain(str(path)).emb.shape[1] == dim
+
+
+class _FakeLac:
+    """Stands in for LAC's tagger (pipeline.lac.LacTagger): PER-B, PER-I, then three others."""
+
+    def __init__(self, folder):
+        assert (Path(folder) / "lac.pt").exists()
+
+    def tag(self, texts):
+        return [[("PER-B", "PER-I", "n-B", "v-B", "w-B")[i % 5] for i in range(len(t))] for t in texts]
+
+
+def test_train_zh_ner_with_lac_tags_installs_lac_beside_the_model(shared_data, tmp_path, root, monkeypatch):
+    """``--lac-tags``: the vectors get a key per LAC-tagged training token, training reads
+    tagged tokens, and install ships LAC's tagger beside the model, which the pipeline uses
+    (LAC's network itself is tested in tests/unit/test_lac.py)."""
+    import pipeline.lac
+
+    monkeypatch.setattr(pipeline.lac, "LacTagger", _FakeLac)
+    work, out = tmp_path / "work", tmp_path / "models" / "zh"
+    train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.5,
+                         kb_path=root / "models/kb/entities.jsonl", max_sentences=200)  # fmt: skip
+    train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300)
+    (work / train_zh_ner.LAC_FOLDER).mkdir()
+    (work / train_zh_ner.LAC_FOLDER / "lac.pt").write_bytes(b"weights")
+    assert train_zh_ner.lac_tag_vectors(work) > 20
+    assert train_zh_ner.has_lac_tag_keys(work / train_zh_ner.PRETRAIN_NAME)
+    assert not train_zh_ner.has_bigram_keys(work / train_zh_ner.PRETRAIN_NAME)
+    train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2)
+    lac = json.loads((work / "train_lac.json").read_text("utf-8"))
+    chars = json.loads((work / "train.json").read_text("utf-8"))
+    assert [len(s) for s in lac] == [len(s) for s in chars]
+    assert zd.is_lac_tag_key(lac[0][0]["text"]) and zd.is_lac_tag_key(lac[0][1]["text"])
+    assert not any(zd.is_lac_tag_key(t["text"]) for t in lac[0][2:5])
+    train_zh_ner.install(work, out)
+    assert (out / train_zh_ner.LAC_FOLDER / "lac.pt").read_bytes() == b"weights"
+    params = NerParams(stanza_dir=str(out.parent), stanza_ner_model=str(out / train_zh_ner.MODEL_NAME),
+                       stanza_pretrain=str(out / train_zh_ner.PRETRAIN_NAME), zh_voters=())  # fmt: skip
+    with pytest.raises(RuntimeError, match="zh_lac_model"):
+        StanzaBackend(params)
+    backend = StanzaBackend(dataclasses.replace(params, zh_lac_model=str(out / train_zh_ner.LAC_FOLDER)))
+    text = list("国家主席习近平在北京会见蒙古国总统。")
+    assert backend.model_tokens([text]) == [
+        zd.lac_tag_tokens(text, _FakeLac(out / "lac").tag([text])[0], backend.known)
+    ]
+    doc = {"doc_id": "t", "text": "习近平会见蒙古国总统。", "body_start": 0, "skip_spans": []}
+    assert backend.annotate([prepare_text(doc, simplify="t2s")])[0].sentences == [[0, 11]]

@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ner import _pos_rules, prepare_text, split_at_gaps, split_zh_sentences, tags_to_spans
+from pipeline.ner import (
+    _pos_rules,
+    majority_spans,
+    person_without_notes,
+    prepare_text,
+    split_at_gaps,
+    split_zh_sentences,
+    tags_to_spans,
+)
 
 _PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 
@@ -147,6 +155,24 @@ def test_split_at_gaps_cuts_person_spans_at_whitespace(text, pieces):
     assert ["".join(text[pos[i]] for i in range(a, b)) for a, b in got] == pieces
 
 
+@pytest.mark.parametrize(
+    ("span", "person"),
+    [
+        ("谢军(女)", "谢军"),  # NFKC turned （女） into (女)
+        ("(女)", None),  # a note alone is no person
+        ("(女,回族)张三", "张三"),
+        ("(张三", "张三"),
+        ("张三》", "张三"),
+        ("《张三", "张三"),  # an unclosed bracket is only cut off
+        ("阿沛·阿旺晋美", "阿沛·阿旺晋美"),
+        ("", None),
+    ],
+)
+def test_person_without_notes_drops_bracketed_notes(span, person):
+    got = person_without_notes(list(span), 0, len(span))
+    assert (span[got[0] : got[1]] if got else None) == person
+
+
 def test_ner_pos_rules_replay_tag_map_and_word_exceptions():
     patterns = [
         {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN", "MORPH": "Number=Sing"}},
@@ -170,3 +196,12 @@ def test_ner_pos_rules_replay_tag_map_and_word_exceptions():
 )
 def test_ner_pos_rules_keep_the_ruler_for_rules_of_another_shape(pattern):
     assert _pos_rules([{"patterns": [pattern], "attrs": {"POS": "NOUN"}}]) is None
+
+
+def test_majority_spans_keep_what_most_models_tag():
+    a, b, c = (0, 3, "PER"), (4, 6, "LOC"), (4, 6, "ORG")
+    assert majority_spans([[a, b], [a, c], [b]]) == [a, b]  # a: 2 of 3, b: 2 of 3, c: 1 of 3
+    assert majority_spans([[a], [a, b]]) == [a]  # two models: both must agree
+    assert majority_spans([[a, b]]) == [a, b]  # one model: its own spans
+    assert majority_spans([[a, a], [], []]) == []  # a model votes once per span
+    assert majority_spans([]) == []

@@ -91,6 +91,12 @@ def test_params_relative_paths_resolve_against_the_params_folder(tmp_path):
     assert load_section(path, "extract").topics == str(sub.resolve() / ".." / "t" / "topics.yaml")
 
 
+def test_params_path_lists_resolve_each_path(tmp_path):
+    path = _params(tmp_path, "ner:\n  zh_voters: [voters/K, /abs/N]\n")
+    assert load_section(path, "ner").zh_voters == (str(tmp_path.resolve() / "voters" / "K"), "/abs/N")
+    assert load_section(_params(tmp_path, "ner:\n  zh_voters: []\n"), "ner").zh_voters == ()
+
+
 def test_params_absolute_paths_stay(tmp_path):
     target = tmp_path / "elsewhere" / "entities.jsonl"
     path = _params(tmp_path, f"link:\n  kb: {target}\n")

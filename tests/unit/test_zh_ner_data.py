@@ -241,3 +241,18 @@ def test_augment_name_lists_leaves_sentences_without_the_label():
     assert augment_name_lists([sent], ["乔石", "李鹏"], rate=1.0) == []
     assert augment_name_lists([sent], [], rate=1.0) == []
     assert augment_name_lists([_sent("李鹏", ["B-PER", "I-PER"])], ["乔石", "朱镕基"], rate=0.0) == []
+
+
+def test_lac_tag_tokens_mark_names_and_fall_back_to_the_plain_token():
+    from pipeline.zh_ner_data import LAC_TAG_MARKS, is_lac_tag_key, lac_tag_tokens
+
+    per_b, per_i = LAC_TAG_MARKS["PER-B"], LAC_TAG_MARKS["PER-I"]
+    tags = ["PER-B", "PER-I", "PER-I", "v-B", "LOC-B", "LOC-I"]
+    tokens = [*"习近平会见", "..."]
+    # "..." (NFKC of …) takes its first character's tag; tags past the text are ignored
+    assert lac_tag_tokens(tokens, [*tags, "O", "O"], None)[:4] == ["习" + per_b, "近" + per_i, "平" + per_i, "会"]
+    known = {"习" + per_b, "平" + per_i}
+    assert lac_tag_tokens(list("习近平会"), tags, known) == ["习" + per_b, "近", "平" + per_i, "会"]
+    assert lac_tag_tokens(list("Xi"), ["PER-B", "PER-I"], {"x" + per_b}) == ["X" + per_b, "i"]  # lowercased lookup
+    assert lac_tag_tokens([], [], known) == []
+    assert is_lac_tag_key("习" + per_b) and not is_lac_tag_key(per_b) and not is_lac_tag_key("习近")
