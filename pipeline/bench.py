@@ -161,7 +161,8 @@ def measure_naive_spacy(folder: Path) -> dict:
 
 
 def _stanza_ner(chars: list[list[str]]) -> int:
-    """Load the project's Stanza model and tag ``chars`` (sentences of characters)."""
+    """Load the project's Stanza models (the main one and its voters) and tag ``chars``
+    (sentences of characters) with each."""
     from pipeline import ner
     from pipeline.params import default_params_path, load_section
 

@@ -26,7 +26,7 @@ from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
 from pipeline.zh_ner_data import MODEL_FILE as STANZA_MODEL_FILE
 from pipeline.zh_ner_data import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
-from pipeline.zh_ner_data import has_bigram_keys
+from pipeline.zh_ner_data import is_bigram_vocab
 
 logger = logging.getLogger(__name__)
 
@@ -547,7 +547,7 @@ class StanzaBackend:
                 from pipeline.lac import LacTagger
 
                 self.lac, self.known = LacTagger(params.zh_lac_model), vocab
-            elif params.zh_bigram_tokens or has_bigram_keys(vocab._id2unit):  # --bigram-dim, --lac-bigrams
+            elif params.zh_bigram_tokens or is_bigram_vocab(vocab._id2unit):  # --bigram-dim, --lac-bigrams
                 self.known = vocab
         if params.zh_voters and not self.chars:
             raise RuntimeError("ner.zh_voters needs character models (ner.zh_char_tokens: true)")

@@ -214,7 +214,7 @@ MODEL_FILE = "zh_diplograph_nertagger.pt"
 PRETRAIN_FILE = "zh_diplograph_charvec.pt"
 
 
-def has_bigram_keys(units: Sequence[str]) -> bool:
+def is_bigram_vocab(units: Sequence[str]) -> bool:
     """Whether vector keys are those of a bigram model (fed bigram tokens).
 
     A character model's vectors may hold a few longer keys too: training tokens that NFKC
@@ -222,9 +222,11 @@ def has_bigram_keys(units: Sequence[str]) -> bool:
     hold thousands of bigrams, so more than 5 % of two-character keys tells them apart.
     LAC-tagged keys (a character and its tag mark) do not count.
     """
-    units = [u for u in units if not (u.startswith("<") and u.endswith(">"))]  # Stanza's reserved entries
+    units = [u for u in units if u not in _STANZA_RESERVED]
     return sum(len(u) == 2 and not is_lac_tag_key(u) for u in units) > 0.05 * max(len(units), 1)
 
+
+_STANZA_RESERVED = frozenset({"<PAD>", "<UNK>", "<EMPTY>", "<ROOT>"})  # stanza.models.common.vocab.VOCAB_PREFIX
 
 #: LAC's name tags and the private-use character a token carries for each (experiment Q)
 LAC_TAG_MARKS = {"PER-B": "\ue001", "PER-I": "\ue002", "LOC-B": "\ue003", "LOC-I": "\ue004",

@@ -256,3 +256,13 @@ def test_lac_tag_tokens_mark_names_and_fall_back_to_the_plain_token():
     assert lac_tag_tokens(list("Xi"), ["PER-B", "PER-I"], {"x" + per_b}) == ["X" + per_b, "i"]  # lowercased lookup
     assert lac_tag_tokens([], [], known) == []
     assert is_lac_tag_key("习" + per_b) and not is_lac_tag_key(per_b) and not is_lac_tag_key("习近")
+
+
+def test_is_bigram_vocab_counts_two_character_keys_but_not_tagged_ones():
+    from pipeline.zh_ner_data import LAC_TAG_MARKS, is_bigram_vocab
+
+    chars = ["<PAD>", "<UNK>", "<EMPTY>", "<ROOT>", *"的一是在不了有和人这中大为上个国"]
+    assert not is_bigram_vocab([*chars, "..."])  # a key NFKC expanded
+    assert is_bigram_vocab([*chars, "中国", "国家"])
+    assert not is_bigram_vocab([*chars, "中" + LAC_TAG_MARKS["LOC-B"], "国" + LAC_TAG_MARKS["LOC-I"]])
+    assert not is_bigram_vocab([])
