@@ -99,9 +99,8 @@ class LacTagger:
         the length of each unit."""
         ids, lengths = [], []
         for word in self.cut(text):
-            if word in self.word2id:
-                ids.append(self.word2id[self.q2b.get(word, word)] if self.q2b.get(word, word) in self.word2id
-                           else self.word2id[word])  # fmt: skip
+            if word in self.word2id:  # as LAC's reader: the replacement's id, else OOV
+                ids.append(self.word2id.get(self.q2b.get(word, word), self.oov))
                 lengths.append(len(word))
             else:
                 for c in word:

@@ -137,7 +137,6 @@ def silver_sentences(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Pat
 
     backend = StanzaBackend(NerParams(stanza_dir=str(stanza_dir), stanza_ner_model=str(work / MODEL_NAME),
                                       stanza_pretrain=str(work / PRETRAIN_NAME),
-                                      zh_bigram_tokens=has_bigram_keys(work / PRETRAIN_NAME),
                                       zh_lac_model=str(work / LAC_FOLDER), zh_voters=()))  # fmt: skip
     tagged = backend.nlp(backend.model_tokens([list(s.tokens) for s in sents])).sentences if sents else []
     return [
@@ -439,24 +438,21 @@ def lac_bigrams(chars: dict[str, list[float]], lac_dir: Path, sents: list[list[s
     return bigram_keys(chars, _unit_mean({w: words[w] for w in sorted(words)}))
 
 
+def _vector_units(pretrain: Path) -> list[str]:
+    """The keys of a pretrain file of ours (its vocabulary, Stanza's reserved entries first)."""
+    import torch
+
+    return list(torch.load(pretrain, map_location="cpu", weights_only=True)["vocab"]["_id2unit"])
+
+
 def has_bigram_keys(pretrain: Path) -> bool:
     """Whether a pretrain file of ours holds bigram keys (its model is fed bigram tokens)."""
-    from stanza.models.common.pretrain import Pretrain
-
-    return _bigram_vocab(Pretrain(str(pretrain)).vocab)
-
-
-def _bigram_vocab(vocab) -> bool:
-    """See :func:`zh_ner_data.is_bigram_vocab`."""
-    return zd.is_bigram_vocab(vocab._id2unit)
+    return zd.is_bigram_vocab(_vector_units(pretrain))
 
 
 def has_lac_tag_keys(pretrain: Path) -> bool:
     """Whether a pretrain file of ours holds LAC-tagged keys (its model is fed LAC's tags)."""
-    import torch
-
-    units = torch.load(pretrain, map_location="cpu", weights_only=True)["vocab"]["_id2unit"]
-    return any(zd.is_lac_tag_key(unit) for unit in units)
+    return any(zd.is_lac_tag_key(unit) for unit in _vector_units(pretrain))
 
 
 def lac_spell(tagger, doc: list[list[dict[str, str]]], known) -> None:
@@ -509,38 +505,30 @@ def lac_tag_vectors(work: Path) -> int:
     return len(tagged)
 
 
-def lac_files(work: Path) -> bool:
-    """If the pretrain in ``work`` has LAC-tagged keys, rewrite the prepared character files
-    with LAC-tagged tokens (``*_lac.json``) and return True."""
-    from stanza.models.common.pretrain import Pretrain
+def spelt_files(work: Path) -> str:
+    """Rewrite the prepared character files with the tokens the vectors in ``work`` call
+    for, and return the suffix of the files to train on: ``_lac`` (LAC-tagged keys, see
+    :func:`lac_tag_vectors`), ``_bigrams`` (bigram keys) or ``""`` (characters as they are)."""
+    units = _vector_units(work / PRETRAIN_NAME)
+    known = set(units)
+    if any(zd.is_lac_tag_key(u) for u in units):
+        from pipeline.lac import LacTagger
 
-    from pipeline.lac import LacTagger
-
-    if not has_lac_tag_keys(work / PRETRAIN_NAME):
-        return False
-    tagger, known = LacTagger(work / LAC_FOLDER), Pretrain(str(work / PRETRAIN_NAME)).vocab
+        tagger, suffix = LacTagger(work / LAC_FOLDER), "_lac"
+    elif zd.is_bigram_vocab(units):
+        tagger, suffix = None, "_bigrams"
+    else:
+        return ""
     for name in ("train", "dev"):
         doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
-        lac_spell(tagger, doc, known)
-        (work / f"{name}_lac.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return True
-
-
-def bigram_files(work: Path) -> bool:
-    """If the pretrain in ``work`` has bigram keys, rewrite the prepared character files
-    with bigram tokens (``*_bigrams.json``) and return True."""
-    from stanza.models.common.pretrain import Pretrain
-
-    known = Pretrain(str(work / PRETRAIN_NAME)).vocab
-    if not _bigram_vocab(known):
-        return False
-    for name in ("train", "dev"):
-        doc = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
-        for sent in doc:
-            for tok, text in zip(sent, zd.bigram_tokens([t["text"] for t in sent], known), strict=True):
-                tok["text"] = text
-        (work / f"{name}_bigrams.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return True
+        if tagger is not None:
+            lac_spell(tagger, doc, known)
+        else:
+            for sent in doc:
+                for tok, text in zip(sent, zd.bigram_tokens([t["text"] for t in sent], known), strict=True):
+                    tok["text"] = text
+        (work / f"{name}{suffix}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return suffix
 
 
 def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int,
@@ -548,13 +536,14 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
     """Run Stanza's NER trainer on the prepared files (resumable with ``finetune``).
 
     With bigram vectors in ``work`` (``--bigram-dim``, ``--lac-bigrams``) it trains on
-    bigram tokens, a continued chunk included.
+    bigram tokens, with LAC-tagged vectors (``--lac-tags``) on LAC-tagged tokens, a
+    continued chunk included (:func:`spelt_files`).
     """
     import torch
     from stanza.models import ner_tagger
 
     torch.set_num_threads(threads)
-    suffix = "_lac" if lac_files(work) else "_bigrams" if bigram_files(work) else ""
+    suffix = spelt_files(work)
     args = [
         "--train_file", str(work / f"train{suffix}.json"),
         "--eval_file", str(work / f"dev{suffix}.json"),
