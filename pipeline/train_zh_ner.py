@@ -159,8 +159,14 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
             augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
             max_sentences: int = 0, generated_names: int = 0, list_rate: float = 0.0,
             cluener_names: bool = False, cluener_silver: str = "",
-            stanza_dir: Path = Path("models/stanza")) -> dict:  # fmt: skip
-    """Write train/dev/test files in Stanza's format; return counts."""
+            stanza_dir: Path = Path("models/stanza"), augment_seed: int | None = None) -> dict:  # fmt: skip
+    """Write train/dev/test files in Stanza's format; return counts.
+
+    ``seed`` draws the dev split (and its list copies), ``augment_seed`` (default: ``seed``)
+    the training copies: another ``augment_seed`` gives a model for the vote other data to
+    learn from while every model is picked on the same dev split.
+    """
+    aseed = seed if augment_seed is None else augment_seed
     corpora = load_corpora(data_dir)
     tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
     test_texts = {s.text for v in tests.values() for s in v}
@@ -185,11 +191,11 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     if augment_rate > 0 or list_rate > 0:
         pools = name_pools(base, kb_path, generated_names=generated_names, extra=names_from)
     if augment_rate > 0:
-        aug = zd.augment_mentions(base, pools, rate=augment_rate, seed=seed)
+        aug = zd.augment_mentions(base, pools, rate=augment_rate, seed=aseed)
         train += zd.dedupe(aug, exclude=test_texts | {s.text for s in train})
     if list_rate > 0:
         names = sorted(set(pools["PER"]))
-        lists = zd.augment_name_lists(base, names, rate=list_rate, seed=seed + 1)
+        lists = zd.augment_name_lists(base, names, rate=list_rate, seed=aseed + 1)
         train += zd.dedupe(lists, exclude=test_texts | {s.text for s in train})
         # the dev split picks checkpoints, so it gets lists too: without them it rewards
         # the model that has learnt least (lists are what the pipeline feeds it)
@@ -213,6 +219,7 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         "train_name_lists": sum(s.source.endswith("+list") for s in train),
         "cluener_names": cluener_names,
         "cluener_silver": cluener_silver,
+        "augment_seed": aseed,
     }
     (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
     logger.info("prepared %s", counts)
@@ -532,7 +539,7 @@ def spelt_files(work: Path) -> str:
 
 
 def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, threads: int,
-          eval_interval: int) -> None:  # fmt: skip
+          eval_interval: int, seed: int = 1234) -> None:  # fmt: skip
     """Run Stanza's NER trainer on the prepared files (resumable with ``finetune``).
 
     With bigram vectors in ``work`` (``--bigram-dim``, ``--lac-bigrams``) it trains on
@@ -560,6 +567,7 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
         "--max_steps_no_improve", str(max(steps, 10**6)),
         "--log_step", "100",
         "--batch_size", "32",
+        "--seed", str(seed),
     ]  # fmt: skip
     if finetune:
         # Stanza rebuilds the optimizer from the checkpoint's saved settings, so a
@@ -702,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--eval-interval", type=int, default=500)
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the training copies and of Stanza's initialisation (the dev split stays the same)")  # fmt: skip
     p.add_argument("--only", choices=["prepare", "vectors", "train", "install"], help="run one step only")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -710,7 +720,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = ["train", "install"]
     if "prepare" in steps:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
-                list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver)  # fmt: skip
+                list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver, augment_seed=a.seed)  # fmt: skip
     if "vectors" in steps:
         if a.lac_bigrams and a.lac is None:
             p.error("--lac-bigrams needs --lac")
@@ -722,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
             lac_tag_vectors(a.work)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
-              eval_interval=a.eval_interval)  # fmt: skip
+              eval_interval=a.eval_interval, seed=1234 if a.seed is None else a.seed)  # fmt: skip
     if "install" in steps:
         install(a.work, a.out, half_vectors=a.half_vectors)
     return 0

@@ -97,6 +97,21 @@ def _tags(stanza_dir: Path, folder: Path, sents: list[list[str]], bigram_dim: in
     return [[t.ner for t in s.tokens] for s in doc.sentences]
 
 
+def test_train_zh_ner_seed_draws_other_training_copies_on_the_same_dev_split(shared_data, tmp_path, root):
+    """``--seed`` gives a model for the ensemble other copies to learn from, while every
+    model is still picked on the same dev split."""
+    files = {}
+    for seed in (None, 29):
+        work = tmp_path / f"work{seed}"
+        counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.5,
+                                      kb_path=root / "models/kb/entities.jsonl", max_sentences=200, list_rate=0.5,
+                                      augment_seed=seed)  # fmt: skip
+        assert counts["augment_seed"] == (13 if seed is None else seed)
+        files[seed] = {name: (work / f"{name}.json").read_text("utf-8") for name in ("train", "dev")}
+    assert files[None]["dev"] == files[29]["dev"]
+    assert files[None]["train"] != files[29]["train"]
+
+
 def test_train_zh_ner_keeps_test_sentences_out_of_training(shared_data, tmp_path, root):
     work = tmp_path / "work"
     train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=True, augment_rate=0.0,
