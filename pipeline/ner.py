@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from pipeline import contract
 from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
@@ -479,6 +481,24 @@ def majority_spans(votes: list[list[tuple[int, int, str]]]) -> list[tuple[int, i
     return sorted(span for span, n in counts.items() if 2 * n > len(votes))
 
 
+def summed_tags(scores: Sequence[np.ndarray], transitions: Sequence[np.ndarray], tags: Sequence[str]) -> list[str]:
+    """The tag sequence with the highest score summed over the models (Viterbi).
+
+    ``scores`` holds each model's emission scores for one sentence (tokens × tags),
+    ``transitions`` each model's CRF transition scores (tags × tags), all in the order of
+    ``tags``. A linear-chain CRF gives a tag sequence the log-probability "its score less a
+    constant", so the sum picks the sequence most probable under the product of the
+    models' distributions: a model that is unsure of a span weighs less than one that is
+    sure, where a majority of spans counts each model's best guess alone. With one model
+    it is that model's own decoding.
+    """
+    from stanza.models.common.crf import viterbi_decode
+    from stanza.models.ner.trainer import fix_singleton_tags
+
+    best, _ = viterbi_decode(np.sum(scores, axis=0), np.sum(transitions, axis=0))
+    return fix_singleton_tags([tags[i] for i in best])
+
+
 _OPEN_BRACKETS = "([{（【〔〈《「『"
 _BRACKETS = _OPEN_BRACKETS + ")]}）】〕〉》」』"
 
@@ -553,6 +573,9 @@ class StanzaBackend:
             raise RuntimeError("ner.zh_voters needs character models (ner.zh_char_tokens: true)")
         # models that vote with this one: a span is kept when most of them tag it
         self.voters = [StanzaBackend(_voter_params(params, Path(folder))) for folder in params.zh_voters]
+        if params.zh_ensemble not in ("sum", "vote"):
+            raise RuntimeError(f"ner.zh_ensemble must be sum or vote, not {params.zh_ensemble!r}")
+        self.ensemble = params.zh_ensemble
 
     def model_tokens(self, sentences: list[list[str]]) -> list[list[str]]:
         """The tokens the model is fed for sentences of characters."""
@@ -569,6 +592,61 @@ class StanzaBackend:
         """Each model's tags (this one's first, then its voters') for sentences of characters."""
         own = [[t.ner for t in s.tokens] for s in self.nlp(self.model_tokens(sentences)).sentences]
         return [own, *(voter.tag_sentences(sentences)[0] for voter in self.voters)]
+
+    def tags(self) -> list[str]:
+        """The model's tags, without Stanza's reserved entries (padding, unknown, …)."""
+        from stanza.models.common.vocab import VOCAB_PREFIX_SIZE
+
+        vocab = self.nlp.processors["ner"].trainers[0].vocab["tag"]  # one column: the NER tags
+        return list(vocab.items(0)[VOCAB_PREFIX_SIZE:])
+
+    def crf_scores(self, sentences: list[list[str]], tags: Sequence[str]) -> tuple[list[np.ndarray], np.ndarray]:
+        """The model's emission scores for sentences of characters (one tokens × tags array
+        each) and its transition scores, with the columns in the order of ``tags``.
+
+        Stanza's NER processor runs the same batches and model, then decodes each model on
+        its own; here the scores are kept so that several models can be decoded together.
+        """
+        import torch
+        from stanza.models.common import utils
+        from stanza.models.common.vocab import VOCAB_PREFIX_SIZE
+        from stanza.models.ner.data import DataLoader
+        from stanza.models.ner.trainer import unpack_batch
+
+        proc = self.nlp.processors["ner"]
+        trainer, config = proc.trainers[0], proc.configs[0]
+        own = self.tags()
+        if set(own) != set(tags):
+            raise RuntimeError(f"models in ner.zh_voters must share their tags: {sorted(own)} against {sorted(tags)}")
+        cols = [VOCAB_PREFIX_SIZE + own.index(t) for t in tags]
+        out: list[np.ndarray] = []
+        transitions = np.zeros((len(tags), len(tags)), dtype=np.float32)
+        if not sentences:
+            return out, transitions
+        doc = self.nlp(self.model_tokens(sentences), processors="tokenize")
+        loader = DataLoader(doc, config["batch_size"], config, vocab=trainer.vocab, evaluation=True,
+                            preprocess_tags=False, bert_tokenizer=trainer.model.bert_tokenizer)  # fmt: skip
+        trainer.model.eval()
+        with torch.no_grad():
+            for batch in loader:
+                inputs, orig_idx, word_orig_idx, char_orig_idx, sentlens, wordlens, charlens, charoffsets = (
+                    unpack_batch(batch, "cpu")
+                )
+                word, wordchars, wordchars_mask, chars, gold = inputs
+                _, logits, trans = trainer.model(word, wordchars, wordchars_mask, gold, word_orig_idx, sentlens,
+                                                 wordlens, chars, charoffsets, charlens, char_orig_idx)  # fmt: skip
+                scores = logits[0][:, :, cols].numpy()
+                out += utils.unsort([scores[i, : sentlens[i]] for i in range(len(sentlens))], orig_idx)
+                transitions = trans[0].detach()[cols][:, cols].numpy()
+        return out, transitions
+
+    def summed_tags(self, sentences: list[list[str]]) -> list[list[str]]:
+        """Tags for sentences of characters decoded from the scores of this model and its
+        voters together (see :func:`summed_tags`)."""
+        tags = self.tags()
+        runs = [m.crf_scores(sentences, tags) for m in (self, *self.voters)]
+        transitions = [trans for _, trans in runs]
+        return [summed_tags([scores[k] for scores, _ in runs], transitions, tags) for k in range(len(sentences))]
 
     def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
         out = [DocAnnotation(p.doc_id) for p in docs]
@@ -588,7 +666,10 @@ class StanzaBackend:
                     batch.append([p.model_text[i] for i in pos])
         if not batch:
             return out
-        tagged = self.tag_sentences(batch)
+        if self.ensemble == "sum":
+            tagged = [self.summed_tags(batch)]
+        else:  # "vote": each model decodes on its own, a span needs most of them
+            tagged = self.tag_sentences(batch)
         for k, (di, pos) in enumerate(jobs):
             p, ann = docs[di], out[di]
             sid = len(ann.sentences)

@@ -51,6 +51,9 @@ class NerParams:
     zh_bigram_tokens: bool = False  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
     # folders of models (our file names) that vote with the main one: a span is kept when most tag it
     zh_voters: tuple[str, ...] = ("models/stanza/zh/voters/K", "models/stanza/zh/voters/N")
+    # how the models decide together: "sum" decodes their summed CRF scores, "vote" keeps the
+    # spans that most of them tag
+    zh_ensemble: str = "sum"
     zh_lac_model: str = ""  # LAC's converted tagger, for models trained with its tags (train-zh-ner --lac-tags)
     zh_char_tokens: bool = True  # feed characters (our model); false: Stanza's own zh tokenizer (official models)
     opencc_config: str = "t2s"  # traditional → simplified before the Chinese model

@@ -125,17 +125,54 @@ def test_ner_spacy_replays_the_attribute_rulers_part_of_speech(spacy_backend, ne
     assert "PRON" in replayed[:1]  # "Something"/NN is a pronoun by the ruler's word exceptions
 
 
-def test_ner_stanza_voters_are_shipped_and_vote(stanza_backend):
+def test_ner_stanza_voters_are_shipped_and_decode_together(stanza_backend, ner_params):
     """The shipped ensemble: the main model and its two voters (one of them fed bigram tokens)
-    each tag the sentence, and the mentions are the spans most of them agree on."""
+    score each sentence; the mentions are decoded from the sum of their scores. "vote" keeps
+    the spans that most of the models tag on their own instead."""
+    import dataclasses
+
     from pipeline.ner import majority_spans, tags_to_spans
 
     assert len(stanza_backend.voters) == 2
     assert [v.known is not None for v in stanza_backend.voters] == [False, True]  # K: characters; N: bigrams
+    assert stanza_backend.ensemble == "sum"
     text = "外交部发言人华春莹主持例行记者会，介绍东盟地区论坛外长会的情况。"
     chars = [c for c in text if not c.isspace()]
+    summed = tags_to_spans(stanza_backend.summed_tags([chars])[0])
+    ann = _annotate(stanza_backend, text, simplify="t2s")
+    assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == summed
+    assert ("华春莹", "PER") in {(m["text"], m["ner_label"]) for m in ann.mentions}
+
     tagged = stanza_backend.tag_sentences([chars])
     assert len(tagged) == 3 and all(len(t[0]) == len(chars) for t in tagged)
     voted = majority_spans([tags_to_spans(t[0]) for t in tagged])
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    voting = StanzaBackend(dataclasses.replace(ner_params, zh_ensemble="vote"))
+    ann = _annotate(voting, text, simplify="t2s")
     assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == voted
+
+
+def test_ner_stanza_summed_scores_of_one_model_are_its_own_tags(stanza_backend):
+    """The scores read off the model, decoded alone, give back Stanza's own tags: the same
+    batches, the same columns, the same order of sentences (batches sort them by length)."""
+    sentences = [
+        "国家主席习近平在北京会见蒙古国总统呼日勒苏赫。",
+        "据新华社报道，",
+        "联合国秘书长古特雷斯与欧盟委员会主席冯德莱恩在布鲁塞尔举行会谈，双方讨论了乌克兰局势和气候变化问题。",
+        "中",
+    ]
+    chars = [list(s) for s in sentences]
+    for model in (stanza_backend, *stanza_backend.voters):
+        tags = model.tags()
+        scores, transitions = model.crf_scores(chars, tags)
+        assert [len(s) for s in scores] == [len(c) for c in chars]
+        assert transitions.shape == (len(tags), len(tags))
+        from pipeline.ner import summed_tags
+
+        assert [summed_tags([s], [transitions], tags) for s in scores] == model.tag_sentences(chars)[0]
+
+
+def test_ner_stanza_ensemble_setting_is_checked(ner_params):
+    import dataclasses
+
+    with pytest.raises(RuntimeError, match="zh_ensemble"):
+        StanzaBackend(dataclasses.replace(ner_params, zh_voters=(), zh_ensemble="mean"))

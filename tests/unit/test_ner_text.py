@@ -1,5 +1,6 @@
 """Unit tests for the pure text functions of pipeline.ner (no spaCy or Stanza model is loaded)."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ from pipeline.ner import (
     prepare_text,
     split_at_gaps,
     split_zh_sentences,
+    summed_tags,
     tags_to_spans,
 )
 
@@ -196,6 +198,33 @@ def test_ner_pos_rules_replay_tag_map_and_word_exceptions():
 )
 def test_ner_pos_rules_keep_the_ruler_for_rules_of_another_shape(pattern):
     assert _pos_rules([{"patterns": [pattern], "attrs": {"POS": "NOUN"}}]) is None
+
+
+_TAGS = ["O", "B-PER", "I-PER", "E-PER", "S-PER"]
+_ALLOWED = {("O", "B"), ("O", "S"), ("O", "O"), ("B", "I"), ("B", "E"), ("I", "I"), ("I", "E"), ("E", "O"),
+            ("E", "B"), ("E", "S"), ("S", "O"), ("S", "B"), ("S", "S")}  # fmt: skip
+
+
+def _crf(scores):
+    """A model's scores for one sentence: emission rows over _TAGS, transitions that allow
+    only well-formed BIOES sequences."""
+    trans = np.array([[0.0 if (a[0], b[0]) in _ALLOWED else -100.0 for b in _TAGS] for a in _TAGS])
+    return np.array(scores, dtype=float), trans
+
+
+def test_summed_tags_decode_the_product_of_the_models():
+    unsure_o = _crf([[0.5, 0, 0, 0, 0]] * 3)  # leans to O everywhere, by little
+    sure_name = _crf([[0, 3, 0, 0, 0], [0, 0, 3, 0, 0], [0, 0, 0, 3, 0]])  # a three-character name
+    assert summed_tags([unsure_o[0]], [unsure_o[1]], _TAGS) == ["O"] * 3  # one model: its own best
+    assert summed_tags([sure_name[0]], [sure_name[1]], _TAGS) == ["B-PER", "I-PER", "E-PER"]
+    # two unsure models against one sure one: a majority of spans would keep O, the sum
+    # keeps the name, because the sure model gives O far less than the others give the name
+    scores, trans = zip(unsure_o, unsure_o, sure_name)
+    assert summed_tags(list(scores), list(trans), _TAGS) == ["B-PER", "I-PER", "E-PER"]
+    # the transitions count: an end without a beginning is never decoded, here the
+    # beginning is taken in (0 + 2 + 1 against 1 + 0 + 1 for no name)
+    ends = _crf([[1, 0, 0, 0, 0], [0, 0, 0, 2, 0], [1, 0, 0, 0, 0]])
+    assert summed_tags([ends[0]], [ends[1]], _TAGS) == ["B-PER", "E-PER", "O"]
 
 
 def test_majority_spans_keep_what_most_models_tag():
