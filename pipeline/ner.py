@@ -571,7 +571,7 @@ class StanzaBackend:
                 self.known = vocab
         if params.zh_voters and not self.chars:
             raise RuntimeError("ner.zh_voters needs character models (ner.zh_char_tokens: true)")
-        # models that vote with this one: a span is kept when most of them tag it
+        # models that tag with this one (ner.zh_ensemble says how they decide together)
         self.voters = [StanzaBackend(_voter_params(params, Path(folder))) for folder in params.zh_voters]
         if params.zh_ensemble not in ("sum", "vote"):
             raise RuntimeError(f"ner.zh_ensemble must be sum or vote, not {params.zh_ensemble!r}")
@@ -666,9 +666,9 @@ class StanzaBackend:
                     batch.append([p.model_text[i] for i in pos])
         if not batch:
             return out
-        if self.ensemble == "sum":
+        if self.voters and self.ensemble == "sum":
             tagged = [self.summed_tags(batch)]
-        else:  # "vote": each model decodes on its own, a span needs most of them
+        else:  # one model, or "vote": each model decodes on its own, a span needs most of them
             tagged = self.tag_sentences(batch)
         for k, (di, pos) in enumerate(jobs):
             p, ann = docs[di], out[di]
