@@ -576,6 +576,10 @@ class StanzaBackend:
         if params.zh_ensemble not in ("sum", "vote"):
             raise RuntimeError(f"ner.zh_ensemble must be sum or vote, not {params.zh_ensemble!r}")
         self.ensemble = params.zh_ensemble
+        for voter in self.voters:  # the sum adds scores column by column: every model needs the same tags
+            if self.ensemble == "sum" and set(voter.tags()) != set(self.tags()):
+                raise RuntimeError(f"ner.zh_voters: tags {sorted(voter.tags())} differ from the main model's "
+                                   f"{sorted(self.tags())}; ner.zh_ensemble: vote can combine them")  # fmt: skip
 
     def model_tokens(self, sentences: list[list[str]]) -> list[list[str]]:
         """The tokens the model is fed for sentences of characters."""
@@ -617,7 +621,7 @@ class StanzaBackend:
         trainer, config = proc.trainers[0], proc.configs[0]
         own = self.tags()
         if set(own) != set(tags):
-            raise RuntimeError(f"models in ner.zh_voters must share their tags: {sorted(own)} against {sorted(tags)}")
+            raise RuntimeError(f"the model's tags {sorted(own)} are not {sorted(tags)}")
         cols = [VOCAB_PREFIX_SIZE + own.index(t) for t in tags]
         out: list[np.ndarray] = []
         transitions = np.zeros((len(tags), len(tags)), dtype=np.float32)

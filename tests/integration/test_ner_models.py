@@ -171,8 +171,13 @@ def test_ner_stanza_summed_scores_of_one_model_are_its_own_tags(stanza_backend):
         assert [summed_tags([s], [transitions], tags) for s in scores] == model.tag_sentences(chars)[0]
 
 
-def test_ner_stanza_ensemble_setting_is_checked(ner_params):
+def test_ner_stanza_ensemble_setting_is_checked(ner_params, monkeypatch):
     import dataclasses
 
     with pytest.raises(RuntimeError, match="zh_ensemble"):
         StanzaBackend(dataclasses.replace(ner_params, zh_voters=(), zh_ensemble="mean"))
+    # voters with other tags than the main model's cannot be summed: a clear error at load
+    real = StanzaBackend.tags
+    monkeypatch.setattr(StanzaBackend, "tags", lambda self: real(self) if self.voters else ["O", "B-MISC"])
+    with pytest.raises(RuntimeError, match="differ from the main model"):
+        StanzaBackend(ner_params)
