@@ -619,9 +619,7 @@ class StanzaBackend:
 
         proc = self.nlp.processors["ner"]
         trainer, config = proc.trainers[0], proc.configs[0]
-        own = self.tags()
-        if set(own) != set(tags):
-            raise RuntimeError(f"the model's tags {sorted(own)} are not {sorted(tags)}")
+        own = self.tags()  # the same set as ``tags`` (checked when the voters are loaded)
         cols = [VOCAB_PREFIX_SIZE + own.index(t) for t in tags]
         out: list[np.ndarray] = []
         transitions = np.zeros((len(tags), len(tags)), dtype=np.float32)
@@ -644,7 +642,7 @@ class StanzaBackend:
                 transitions = trans[0].detach()[cols][:, cols].numpy()
         return out, transitions
 
-    def summed_tags(self, sentences: list[list[str]]) -> list[list[str]]:
+    def tag_together(self, sentences: list[list[str]]) -> list[list[str]]:
         """Tags for sentences of characters decoded from the scores of this model and its
         voters together (see :func:`summed_tags`)."""
         tags = self.tags()
@@ -671,7 +669,7 @@ class StanzaBackend:
         if not batch:
             return out
         if self.voters and self.ensemble == "sum":
-            tagged = [self.summed_tags(batch)]
+            tagged = [self.tag_together(batch)]
         else:  # one model, or "vote": each model decodes on its own, a span needs most of them
             tagged = self.tag_sentences(batch)
         for k, (di, pos) in enumerate(jobs):

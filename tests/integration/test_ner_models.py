@@ -138,7 +138,7 @@ def test_ner_stanza_voters_are_shipped_and_decode_together(stanza_backend, ner_p
     assert stanza_backend.ensemble == "sum"
     text = "外交部发言人华春莹主持例行记者会，介绍东盟地区论坛外长会的情况。"
     chars = [c for c in text if not c.isspace()]
-    summed = tags_to_spans(stanza_backend.summed_tags([chars])[0])
+    summed = tags_to_spans(stanza_backend.tag_together([chars])[0])
     ann = _annotate(stanza_backend, text, simplify="t2s")
     assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == summed
     assert ("华春莹", "PER") in {(m["text"], m["ner_label"]) for m in ann.mentions}
@@ -160,14 +160,14 @@ def test_ner_stanza_summed_scores_of_one_model_are_its_own_tags(stanza_backend):
         "联合国秘书长古特雷斯与欧盟委员会主席冯德莱恩在布鲁塞尔举行会谈，双方讨论了乌克兰局势和气候变化问题。",
         "中",
     ]
+    from pipeline.ner import summed_tags
+
     chars = [list(s) for s in sentences]
     for model in (stanza_backend, *stanza_backend.voters):
         tags = model.tags()
         scores, transitions = model.crf_scores(chars, tags)
         assert [len(s) for s in scores] == [len(c) for c in chars]
         assert transitions.shape == (len(tags), len(tags))
-        from pipeline.ner import summed_tags
-
         assert [summed_tags([s], [transitions], tags) for s in scores] == model.tag_sentences(chars)[0]
 
 
