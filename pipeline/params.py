@@ -49,7 +49,7 @@ class NerParams:
     stanza_batch_size: int = 64
     zh_max_sentence_chars: int = 150  # longer sentences are cut at commas, then hard
     zh_bigram_tokens: bool = False  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
-    # folders of models (our file names) that vote with the main one: a span is kept when most tag it
+    # folders of models (our file names) that tag with the main one (zh_ensemble: how they decide)
     zh_voters: tuple[str, ...] = ("models/stanza/zh/voters/K", "models/stanza/zh/voters/N")
     # how the models decide together: "sum" decodes their summed CRF scores, "vote" keeps the
     # spans that most of them tag

@@ -163,8 +163,9 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
     """Write train/dev/test files in Stanza's format; return counts.
 
     ``seed`` draws the dev split (and its list copies), ``augment_seed`` (default: ``seed``)
-    the training copies: another ``augment_seed`` gives a model for the vote other data to
-    learn from while every model is picked on the same dev split.
+    the training copies: another ``augment_seed`` gives a model for the ensemble
+    (``ner.zh_voters``) other data to learn from, while every model is picked on the same
+    dev split.
     """
     aseed = seed if augment_seed is None else augment_seed
     corpora = load_corpora(data_dir)
@@ -720,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         steps = ["train", "install"]
     if "prepare" in steps:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
-                list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver, augment_seed=a.seed)  # fmt: skip
+                list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver,
+                augment_seed=a.seed)  # fmt: skip
     if "vectors" in steps:
         if a.lac_bigrams and a.lac is None:
             p.error("--lac-bigrams needs --lac")
