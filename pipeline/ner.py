@@ -571,11 +571,11 @@ class StanzaBackend:
                 self.known = vocab
         if params.zh_voters and not self.chars:
             raise RuntimeError("ner.zh_voters needs character models (ner.zh_char_tokens: true)")
-        # models that tag with this one (ner.zh_ensemble says how they decide together)
-        self.voters = [StanzaBackend(_voter_params(params, Path(folder))) for folder in params.zh_voters]
-        if params.zh_ensemble not in ("sum", "vote"):
+        if params.zh_ensemble not in ("sum", "vote"):  # checked before two more models load
             raise RuntimeError(f"ner.zh_ensemble must be sum or vote, not {params.zh_ensemble!r}")
         self.ensemble = params.zh_ensemble
+        # models that tag with this one (ner.zh_ensemble says how they decide together)
+        self.voters = [StanzaBackend(_voter_params(params, Path(folder))) for folder in params.zh_voters]
         for voter in self.voters:  # the sum adds scores column by column: every model needs the same tags
             if self.ensemble == "sum" and set(voter.tags()) != set(self.tags()):
                 raise RuntimeError(f"ner.zh_voters: tags {sorted(voter.tags())} differ from the main model's "
