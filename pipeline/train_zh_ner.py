@@ -47,6 +47,9 @@ def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
+TRAINING_CORPORA = ("msra_train", "pd_dev", "pd_test", "cluener_train")
+
+
 def load_corpora(data_dir: Path) -> dict[str, list[zd.TaggedSentence]]:
     """Read every corpus of ``data_dir`` into normalized tagged sentences."""
     corpora = {
@@ -159,15 +162,26 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
             augment_rate: float = 0.0, kb_path: Path = Path("models/kb/entities.jsonl"),
             max_sentences: int = 0, generated_names: int = 0, list_rate: float = 0.0,
             cluener_names: bool = False, cluener_silver: str = "",
-            stanza_dir: Path = Path("models/stanza"), augment_seed: int | None = None) -> dict:  # fmt: skip
+            stanza_dir: Path = Path("models/stanza"), augment_seed: int | None = None,
+            sources: tuple[str, ...] = ()) -> dict:  # fmt: skip
     """Write train/dev/test files in Stanza's format; return counts.
 
     ``seed`` draws the dev split (and its list copies), ``augment_seed`` (default: ``seed``)
     the training copies: another ``augment_seed`` gives a model for the ensemble
     (``ner.zh_voters``) other data to learn from, while every model is picked on the same
     dev split.
+
+    ``sources`` (corpus names such as ``msra_train``) keeps, once everything is drawn,
+    only the train and dev sentences of those corpora and their copies: the splits,
+    name pools and copies are the ones drawn without it, so a model continued on them
+    (``--finetune``) sees a subset of what it was trained on, never a dev sentence.
     """
     aseed = seed if augment_seed is None else augment_seed
+    unknown = set(sources) - set(TRAINING_CORPORA)
+    if unknown:
+        raise ValueError(
+            f"unknown training corpus: {', '.join(sorted(unknown))} (known: {', '.join(TRAINING_CORPORA)})"
+        )
     corpora = load_corpora(data_dir)
     tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
     test_texts = {s.text for v in tests.values() for s in v}
@@ -203,6 +217,8 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         dev += zd.dedupe(zd.augment_name_lists(dev, names, rate=list_rate, seed=seed + 2),
                          exclude=test_texts | {s.text for s in train} | {s.text for s in dev})  # fmt: skip
     before = sum(len(corpora[k]) for k in ("msra_train", "pd_dev", "pd_test")) + len(extra)
+    if sources:
+        train, dev = ([s for s in sents if s.source.split("+")[0] in sources] for sents in (train, dev))
     work.mkdir(parents=True, exist_ok=True)
     for name, sents in [("train", train), ("dev", dev), *tests.items()]:
         (work / f"{name}.json").write_text(json.dumps(zd.to_stanza_doc(sents), ensure_ascii=False), encoding="utf-8")
@@ -221,6 +237,7 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
         "cluener_names": cluener_names,
         "cluener_silver": cluener_silver,
         "augment_seed": aseed,
+        "sources": list(sources),
     }
     (work / "prepare.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
     logger.info("prepared %s", counts)
@@ -713,6 +730,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval-interval", type=int, default=500)
     p.add_argument("--seed", type=int, default=None,
                    help="seed of the training copies and of Stanza's initialisation (the dev split stays the same)")  # fmt: skip
+    p.add_argument("--sources", default="",
+                   help="keep only the train and dev sentences of these corpora (comma-separated, e.g. msra_train) "
+                        "and their copies, drawn as without it: for a model continued on one corpus")  # fmt: skip
     p.add_argument("--only", choices=["prepare", "vectors", "train", "install"], help="run one step only")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -722,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     if "prepare" in steps:
         prepare(a.data, a.work, use_cluener=a.cluener, augment_rate=a.augment, generated_names=a.generated_names,
                 list_rate=a.name_lists, cluener_names=a.cluener_names, cluener_silver=a.cluener_silver,
-                augment_seed=a.seed)  # fmt: skip
+                augment_seed=a.seed, sources=tuple(x.strip() for x in a.sources.split(",") if x.strip()))  # fmt: skip
     if "vectors" in steps:
         if a.lac_bigrams and a.lac is None:
             p.error("--lac-bigrams needs --lac")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,34 @@ def test_train_zh_ner_seed_draws_other_training_copies_on_the_same_dev_split(sha
         files[seed] = {name: (work / f"{name}.json").read_text("utf-8") for name in ("train", "dev")}
     assert files[None]["dev"] == files[29]["dev"]
     assert files[None]["train"] != files[29]["train"]
+
+
+def test_train_zh_ner_sources_keep_one_corpus_and_its_copies_as_drawn_without_it(shared_data, tmp_path, root):
+    """``--sources msra_train`` keeps the MSRA sentences of the splits drawn from every
+    corpus (and their copies), so a model continued on them never meets its dev sentences."""
+    import unicodedata
+
+    def docs(sources):
+        work = tmp_path / ("work" + "_".join(sources))
+        counts = train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.5,
+                                      kb_path=root / "models/kb/entities.jsonl", list_rate=0.5, max_sentences=400, sources=sources)  # fmt: skip
+        assert counts["sources"] == list(sources)
+        return {name: json.loads((work / f"{name}.json").read_text("utf-8")) for name in ("train", "dev")}
+
+    def key(sent):  # the sentence outside its entities: a copy keeps its original's
+        return re.sub("_+", "_", "".join(t["text"] if t["ner"] == "O" else "_" for t in sent))
+
+    msra = {"".join(unicodedata.normalize("NFKC", c) for c in line.split())
+            for line in (shared_data / "zh-ner/msra_val_sent.txt").read_text("utf-8").splitlines()}  # fmt: skip
+    every, only = docs(()), docs(("msra_train",))
+    for name in ("train", "dev"):
+        texts = ["".join(t["text"] for t in s) for s in only[name]]
+        originals = {key(s) for s, text in zip(only[name], texts, strict=True) if text in msra}
+        assert originals and all(key(s) in originals for s in only[name])  # originals and their copies only
+        assert {json.dumps(s) for s in only[name]} <= {json.dumps(s) for s in every[name]}  # as drawn without it
+        assert len(only[name]) < len(every[name])
+    with pytest.raises(ValueError, match="unknown training corpus: msra_test"):
+        train_zh_ner.prepare(shared_data / "zh-ner", tmp_path / "x", use_cluener=False, sources=("msra_test",))
 
 
 def test_train_zh_ner_keeps_test_sentences_out_of_training(shared_data, tmp_path, root):
