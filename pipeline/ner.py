@@ -481,7 +481,8 @@ def majority_spans(votes: list[list[tuple[int, int, str]]]) -> list[tuple[int, i
     return sorted(span for span, n in counts.items() if 2 * n > len(votes))
 
 
-def summed_tags(scores: Sequence[np.ndarray], transitions: Sequence[np.ndarray], tags: Sequence[str]) -> list[str]:
+def summed_tags(scores: Sequence[np.ndarray], transitions: Sequence[np.ndarray], tags: Sequence[str],
+                chars: Sequence[str] | None = None) -> list[str]:  # fmt: skip
     """The tag sequence with the highest score summed over the models (Viterbi).
 
     ``scores`` holds each model's emission scores for one sentence (tokens × tags),
@@ -491,16 +492,51 @@ def summed_tags(scores: Sequence[np.ndarray], transitions: Sequence[np.ndarray],
     models' distributions: a model that is unsure of a span weighs less than one that is
     sure, where a majority of spans counts each model's best guess alone. With one model
     it is that model's own decoding.
+
+    With the sentence's ``chars``, the best sequence whose names hold no half of a bracket
+    or quote pair (:func:`unmatched_brackets`): such a mark is held outside any name and
+    the sentence decoded again, until no name holds one.
     """
     from stanza.models.common.crf import viterbi_decode
     from stanza.models.ner.trainer import fix_singleton_tags
 
-    best, _ = viterbi_decode(np.sum(scores, axis=0), np.sum(transitions, axis=0))
-    return fix_singleton_tags([tags[i] for i in best])
+    total, trans = np.sum(scores, axis=0), np.sum(transitions, axis=0)
+    while True:
+        best, _ = viterbi_decode(total, trans)
+        out = fix_singleton_tags([tags[i] for i in best])
+        marks = [] if chars is None else [i for a, b, _ in tags_to_spans(out) for i in unmatched_brackets(chars, a, b)]
+        if not marks:
+            return out
+        # a mark held outside can never be inside a name again: one more pass at most per mark
+        total = total.copy()
+        for i in marks:
+            total[i, [k for k, t in enumerate(tags) if t != "O"]] = -1e4
 
 
 _OPEN_BRACKETS = "([{（【〔〈《「『"
 _BRACKETS = _OPEN_BRACKETS + ")]}）】〕〉》」』"
+_PAIRS = dict(zip(_OPEN_BRACKETS + "“", ")]}）】〕〉》」』" + "”", strict=True))
+_CLOSING = {close: open_ for open_, close in _PAIRS.items()}
+
+
+def unmatched_brackets(chars: Sequence[str], a: int, b: int) -> list[int]:
+    """Positions in ``a..b-1`` of bracket and quote marks whose partner is not in that span.
+
+    A name may hold a whole pair ("中国《人民日报》社", "“希望工程”基金会") but never half
+    of one: "台湾《联合报" joins a place to the newspaper after it.
+    """
+    opened: list[int] = []
+    lone: list[int] = []
+    for i in range(a, b):
+        c = chars[i]
+        if c in _PAIRS:
+            opened.append(i)
+        elif c in _CLOSING:
+            if opened and chars[opened[-1]] == _CLOSING[c]:
+                opened.pop()
+            else:
+                lone.append(i)
+    return sorted(lone + opened)
 
 
 def person_without_notes(chars: Sequence[str], a: int, b: int) -> tuple[int, int] | None:
@@ -554,6 +590,7 @@ class StanzaBackend:
             **kwargs,
         )
         self.max_len = params.zh_max_sentence_chars
+        self.balanced = params.zh_balanced_brackets
         self.known = None
         self.lac = None
         if self.chars:
@@ -648,7 +685,28 @@ class StanzaBackend:
         tags = self.tags()
         runs = [m.crf_scores(sentences, tags) for m in (self, *self.voters)]
         transitions = [trans for _, trans in runs]
-        return [summed_tags([scores[k] for scores, _ in runs], transitions, tags) for k in range(len(sentences))]
+        return [
+            summed_tags([scores[k] for scores, _ in runs], transitions, tags, sentences[k] if self.balanced else None)
+            for k in range(len(sentences))
+        ]
+
+    def tag_balanced(self, sentences: list[list[str]]) -> list[list[list[str]]]:
+        """Each model's own tags (:meth:`tag_sentences`), with the sentences where a name
+        holds half of a bracket pair decoded again from that model's scores (see
+        :func:`summed_tags`); the others keep Stanza's decoding, which is the same."""
+        tagged = self.tag_sentences(sentences)
+        for model, own in zip((self, *self.voters), tagged, strict=True):
+            redo = [
+                k
+                for k, t in enumerate(own)
+                if any(unmatched_brackets(sentences[k], a, b) for a, b, _ in tags_to_spans(t))
+            ]
+            if redo:
+                tags = model.tags()
+                scores, transitions = model.crf_scores([sentences[k] for k in redo], tags)
+                for k, sc in zip(redo, scores, strict=True):
+                    own[k] = summed_tags([sc], [transitions], tags, sentences[k])
+        return tagged
 
     def annotate(self, docs: list[PreparedDoc]) -> list[DocAnnotation]:
         out = [DocAnnotation(p.doc_id) for p in docs]
@@ -671,7 +729,7 @@ class StanzaBackend:
         if self.voters and self.ensemble == "sum":
             tagged = [self.tag_together(batch)]
         else:  # one model, or "vote": each model decodes on its own, a span needs most of them
-            tagged = self.tag_sentences(batch)
+            tagged = self.tag_balanced(batch) if self.balanced else self.tag_sentences(batch)
         for k, (di, pos) in enumerate(jobs):
             p, ann = docs[di], out[di]
             sid = len(ann.sentences)

@@ -54,6 +54,9 @@ class NerParams:
     # how the models decide together: "sum" decodes their summed CRF scores, "vote" keeps the
     # spans that most of them tag
     zh_ensemble: str = "sum"
+    # a name never holds half of a bracket or quote pair: where a decoded span would, the
+    # unmatched mark is decoded again as outside any name (character models)
+    zh_balanced_brackets: bool = True
     zh_lac_model: str = ""  # LAC's converted tagger, for models trained with its tags (train-zh-ner --lac-tags)
     zh_char_tokens: bool = True  # feed characters (our model); false: Stanza's own zh tokenizer (official models)
     opencc_config: str = "t2s"  # traditional → simplified before the Chinese model

@@ -143,7 +143,7 @@ def test_ner_stanza_voters_are_shipped_and_decode_together(stanza_backend, ner_p
     assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == summed
     assert ("华春莹", "PER") in {(m["text"], m["ner_label"]) for m in ann.mentions}
 
-    tagged = stanza_backend.tag_sentences([chars])
+    tagged = stanza_backend.tag_balanced([chars])
     assert len(tagged) == 3 and all(len(t[0]) == len(chars) for t in tagged)
     voted = majority_spans([tags_to_spans(t[0]) for t in tagged])
     voting = StanzaBackend(dataclasses.replace(ner_params, zh_ensemble="vote"))
@@ -181,3 +181,27 @@ def test_ner_stanza_ensemble_setting_is_checked(ner_params, monkeypatch):
     monkeypatch.setattr(StanzaBackend, "tags", lambda self: real(self) if self.voters else ["O", "B-MISC"])
     with pytest.raises(RuntimeError, match="differ from the main model"):
         StanzaBackend(ner_params)
+
+
+def test_ner_stanza_names_never_hold_half_a_bracket_pair(stanza_backend, ner_params):
+    """Book-title marks and quotes are everywhere in Chinese news; a name may hold a whole
+    pair but never half of one. Without the rule the models join 台湾 to the newspaper."""
+    import dataclasses
+
+    from pipeline.ner import unmatched_brackets
+
+    text = "据台湾《联合报》报导，国民党主席朱立伦今天在台北表示，两岸应恢复对话。美国《纽约时报》报道，白宫表示欢迎。"
+
+    def mentions(backend):
+        return {(m["text"], m["ner_label"]) for m in _annotate(backend, text, simplify="t2s").mentions}
+
+    loose = mentions(StanzaBackend(dataclasses.replace(ner_params, zh_balanced_brackets=False)))
+    assert any(unmatched_brackets(t, 0, len(t)) for t, _ in loose)  # what the rule is for
+    one_model = StanzaBackend(dataclasses.replace(ner_params, zh_voters=()))
+    voting = StanzaBackend(dataclasses.replace(ner_params, zh_ensemble="vote"))
+    for backend in (stanza_backend, one_model, voting):
+        found = mentions(backend)
+        assert not [t for t, _ in found if unmatched_brackets(t, 0, len(t))]
+        assert ("朱立伦", "PER") in found
+    found = mentions(stanza_backend)
+    assert ("联合报", "ORG") in found and ("纽约时报", "ORG") in found

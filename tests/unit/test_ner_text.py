@@ -14,6 +14,7 @@ from pipeline.ner import (
     split_zh_sentences,
     summed_tags,
     tags_to_spans,
+    unmatched_brackets,
 )
 
 _PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
@@ -225,6 +226,38 @@ def test_summed_tags_decode_the_product_of_the_models():
     # beginning is taken in (0 + 2 + 1 against 1 + 0 + 1 for no name)
     ends = _crf([[1, 0, 0, 0, 0], [0, 0, 0, 2, 0], [1, 0, 0, 0, 0]])
     assert summed_tags([ends[0]], [ends[1]], _TAGS) == ["B-PER", "E-PER", "O"]
+
+
+@pytest.mark.parametrize(
+    ("span", "lone"),
+    [
+        ("台湾《联合报", ["《"]),
+        ("两岸关系》杂志", ["》"]),
+        ("“律政司", ["“"]),
+        ("阿木冬·尼牙孜(维吾尔", ["("]),
+        ("中国《人民日报》社", []),
+        ("“希望工程”基金会", []),
+        ("a)b(c", [")", "("]),
+        ("《a“b》”", ["《", "》"]),  # crossed pairs: the inner one closes, the outer does not
+        ("习近平", []),
+    ],
+)
+def test_unmatched_brackets_finds_half_pairs(span, lone):
+    assert [span[i] for i in unmatched_brackets(list(span), 0, len(span))] == lone
+
+
+def test_summed_tags_keep_names_off_half_bracket_pairs():
+    # "X《YZ": the model would take it as one name, B I I E
+    crossing = _crf([[0, 3, 0, 0, 2], [0, 0, 3, 0, 0], [0, 1, 3, 0, 0], [0, 0, 0, 3, 0]])
+    assert summed_tags([crossing[0]], [crossing[1]], _TAGS) == ["B-PER", "I-PER", "I-PER", "E-PER"]
+    # with the characters, 《 is held outside: the next best names on either side of it
+    got = summed_tags([crossing[0]], [crossing[1]], _TAGS, list("X《YZ"))
+    assert got == ["S-PER", "O", "B-PER", "E-PER"]
+    # a whole pair inside a name stays: "《YZ》"
+    whole = _crf([[0, 3, 0, 0, 0], [0, 0, 3, 0, 0], [0, 0, 3, 0, 0], [0, 0, 0, 3, 0]])
+    assert summed_tags([whole[0]], [whole[1]], _TAGS, list("《YZ》")) == ["B-PER", "I-PER", "I-PER", "E-PER"]
+    # marks outside any name are left as the model decoded them
+    assert summed_tags([whole[0]], [whole[1]], _TAGS, list("YZ《》")) == ["B-PER", "I-PER", "I-PER", "E-PER"]
 
 
 def test_majority_spans_keep_what_most_models_tag():
