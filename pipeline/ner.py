@@ -501,16 +501,16 @@ def summed_tags(scores: Sequence[np.ndarray], transitions: Sequence[np.ndarray],
     from stanza.models.ner.trainer import fix_singleton_tags
 
     total, trans = np.sum(scores, axis=0), np.sum(transitions, axis=0)
+    names = [k for k, t in enumerate(tags) if t != "O"]
     while True:
         best, _ = viterbi_decode(total, trans)
         out = fix_singleton_tags([tags[i] for i in best])
-        marks = [] if chars is None else [i for a, b, _ in tags_to_spans(out) for i in unmatched_brackets(chars, a, b)]
+        marks = [] if chars is None else lone_marks(chars, out)
         if not marks:
             return out
         # a mark held outside can never be inside a name again: one more pass at most per mark
         total = total.copy()
-        for i in marks:
-            total[i, [k for k, t in enumerate(tags) if t != "O"]] = -1e4
+        total[np.ix_(marks, names)] = -1e4
 
 
 _OPEN_BRACKETS = "([{（【〔〈《「『"
@@ -537,6 +537,11 @@ def unmatched_brackets(chars: Sequence[str], a: int, b: int) -> list[int]:
             else:
                 lone.append(i)
     return sorted(lone + opened)
+
+
+def lone_marks(chars: Sequence[str], tags: Sequence[str]) -> list[int]:
+    """Positions of the bracket and quote marks that the names of ``tags`` hold half of."""
+    return [i for a, b, _ in tags_to_spans(list(tags)) for i in unmatched_brackets(chars, a, b)]
 
 
 def person_without_notes(chars: Sequence[str], a: int, b: int) -> tuple[int, int] | None:
@@ -696,11 +701,7 @@ class StanzaBackend:
         :func:`summed_tags`); the others keep Stanza's decoding, which is the same."""
         tagged = self.tag_sentences(sentences)
         for model, own in zip((self, *self.voters), tagged, strict=True):
-            redo = [
-                k
-                for k, t in enumerate(own)
-                if any(unmatched_brackets(sentences[k], a, b) for a, b, _ in tags_to_spans(t))
-            ]
+            redo = [k for k, t in enumerate(own) if lone_marks(sentences[k], t)]
             if redo:
                 tags = model.tags()
                 scores, transitions = model.crf_scores([sentences[k] for k in redo], tags)

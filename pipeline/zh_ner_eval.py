@@ -57,12 +57,16 @@ def make_documents(sentences: list[zd.TaggedSentence], *, per_doc: int, prefix: 
     return docs, gold
 
 
+def _documents(gold: dict[str, list[tuple]], pred: dict[str, list[tuple]], labels: tuple[str, ...]):
+    """Each gold document's gold and predicted spans of ``labels``, as sets, in id order."""
+    for doc_id in sorted(gold):
+        yield ({x for x in gold[doc_id] if x[2] in labels}, {x for x in pred.get(doc_id, []) if x[2] in labels})
+
+
 def score_spans(gold: dict[str, list[tuple]], pred: dict[str, list[tuple]], labels: tuple[str, ...]) -> dict:
     """Entity-level P/R/F1 (exact span and type), per type and micro overall."""
     tp, fp, fn = Counter(), Counter(), Counter()
-    for doc_id in gold:
-        g = {x for x in gold[doc_id] if x[2] in labels}
-        p = {x for x in pred.get(doc_id, []) if x[2] in labels}
+    for g, p in _documents(gold, pred, labels):
         for x in g & p:
             tp[x[2]] += 1
         for x in p - g:
@@ -88,11 +92,7 @@ def bootstrap_f1(gold: dict[str, list[tuple]], pred: dict[str, list[tuple]], lab
     Documents, not sentences, are drawn: a name tends to recur within one article, so
     its sentences do not count as independent evidence. Seeded, hence deterministic.
     """
-    counts = []
-    for doc_id in sorted(gold):
-        g = {x for x in gold[doc_id] if x[2] in labels}
-        p = {x for x in pred.get(doc_id, []) if x[2] in labels}
-        counts.append((len(g & p), len(p - g), len(g - p)))
+    counts = [(len(g & p), len(p - g), len(g - p)) for g, p in _documents(gold, pred, labels)]
     if not counts:
         return [0.0, 0.0]
     rng = random.Random(seed)
