@@ -514,8 +514,9 @@ def summed_tags(scores: Sequence[np.ndarray], transitions: Sequence[np.ndarray],
 
 
 _OPEN_BRACKETS = "([{（【〔〈《「『"
-_BRACKETS = _OPEN_BRACKETS + ")]}）】〕〉》」』"
-_PAIRS = dict(zip(_OPEN_BRACKETS + "“", ")]}）】〕〉》」』" + "”", strict=True))
+_CLOSE_BRACKETS = ")]}）】〕〉》」』"  # in the order of their opening marks
+_BRACKETS = _OPEN_BRACKETS + _CLOSE_BRACKETS
+_PAIRS = dict(zip(_OPEN_BRACKETS + "“", _CLOSE_BRACKETS + "”", strict=True))
 _CLOSING = {close: open_ for open_, close in _PAIRS.items()}
 
 
