@@ -85,8 +85,10 @@ def version_key(params: dict[str, Any]) -> str:
     parts["code"] = {m: _file_digest(here / f"{m}.py") for m in PER_DOCUMENT_MODULES}
     parts["params"] = {s: asdict(params[s]) for s in PER_DOC_STAGES}
     ner, link, extract = params["ner"], params["link"], params["extract"]
-    files = {"stanza_ner_model": ner.stanza_ner_model, "stanza_pretrain": ner.stanza_pretrain, "kb": link.kb,
-             "topics": extract.topics}  # fmt: skip
+    files = {"stanza_ner_model": ner.stanza_ner_model, "stanza_pretrain": ner.stanza_pretrain,
+             "stanza_forward_charlm": ner.stanza_forward_charlm, "stanza_backward_charlm": ner.stanza_backward_charlm,
+             "kb": link.kb, "topics": extract.topics}  # fmt: skip
+    files.update({f"zh_voter {folder}": folder for folder in ner.zh_voters})  # their files decide tags too
     parts["files"] = {name: _file_digest(path) for name, path in files.items() if path}
     parts["libraries"] = {d: _version(d) for d in (*LIBRARIES, ner.spacy_model)}
     blob = json.dumps(parts, sort_keys=True, default=str).encode()

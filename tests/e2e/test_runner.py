@@ -75,6 +75,18 @@ def test_a_change_of_settings_invalidates_the_cache(params):
     assert runner.version_key(dict(params)) == runner.version_key(params)
 
 
+def test_a_change_in_a_voters_files_invalidates_the_cache(params, tmp_path):
+    from dataclasses import replace
+
+    voter = tmp_path / "voter"
+    voter.mkdir()
+    (voter / "zh_diplograph_nertagger.pt").write_bytes(b"one")
+    with_voter = dict(params, ner=replace(params["ner"], zh_voters=(str(voter),)))
+    before = runner.version_key(with_voter)
+    (voter / "zh_diplograph_nertagger.pt").write_bytes(b"two")  # retrained in place, same path
+    assert runner.version_key(with_voter) != before
+
+
 def test_worker_processes_give_the_serial_tables(seed_run, root, params, tmp_path):
     counts = runner.run_corpus(root / "seeds", tmp_path, params, workers=2, batch_size=2, progress=False)
     assert counts["computed"] == 5
