@@ -26,6 +26,7 @@ import numpy as np
 from pipeline import contract
 from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
+from pipeline.zh_ner_data import CHARLM_FILES as STANZA_CHARLM_FILES
 from pipeline.zh_ner_data import MODEL_FILE as STANZA_MODEL_FILE
 from pipeline.zh_ner_data import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
 from pipeline.zh_ner_data import is_bigram_vocab
@@ -560,10 +561,23 @@ def person_without_notes(chars: Sequence[str], a: int, b: int) -> tuple[int, int
 
 
 def _voter_params(params: NerParams, folder: Path) -> NerParams:
-    """Params for a voting model in ``folder`` (our file names; its token scheme is read off its vectors)."""
+    """Params for a voting model in ``folder`` (our file names; its token scheme is read off its
+    vectors, and its character language models, if it has them, lie beside it)."""
     return dataclasses.replace(params, stanza_ner_model=str(folder / STANZA_MODEL_FILE),
                                stanza_pretrain=str(folder / STANZA_PRETRAIN_FILE), zh_bigram_tokens=False,
-                               zh_voters=())  # fmt: skip
+                               stanza_forward_charlm="", stanza_backward_charlm="", zh_voters=())  # fmt: skip
+
+
+def charlm_paths(params: NerParams) -> tuple[str, str]:
+    """The forward and backward character language models of the Chinese model: as
+    params.yaml names them, else ours beside the model if they are there, else none."""
+    if params.stanza_forward_charlm or params.stanza_backward_charlm:
+        return params.stanza_forward_charlm, params.stanza_backward_charlm
+    folder = Path(params.stanza_ner_model).parent
+    beside = [folder / STANZA_CHARLM_FILES[d] for d in ("forward", "backward")]
+    if params.stanza_ner_model and all(p.exists() for p in beside):
+        return str(beside[0]), str(beside[1])
+    return "", ""
 
 
 class StanzaBackend:
@@ -577,12 +591,17 @@ class StanzaBackend:
     def __init__(self, params: NerParams) -> None:
         import stanza
 
-        for path in (params.stanza_ner_model, params.stanza_pretrain):
-            if path and not Path(path).exists():
+        forward, backward = charlm_paths(params)
+        paths = {
+            "ner_model_path": params.stanza_ner_model,
+            "ner_pretrain_path": params.stanza_pretrain,
+            "ner_forward_charlm_path": forward,
+            "ner_backward_charlm_path": backward,
+        }
+        kwargs = {key: path for key, path in paths.items() if path}
+        for path in kwargs.values():
+            if not Path(path).exists():
                 raise RuntimeError(f"Stanza model file not found: {path} (see ner.stanza_* in params.yaml)")
-        kwargs = {"ner_model_path": params.stanza_ner_model}
-        if params.stanza_pretrain:
-            kwargs["ner_pretrain_path"] = params.stanza_pretrain
         self.chars = params.zh_char_tokens
         self.nlp = stanza.Pipeline(
             lang="zh",

@@ -46,6 +46,9 @@ class NerParams:
     stanza_dir: str = "models/stanza"  # folder with resources.json
     stanza_ner_model: str = "models/stanza/zh/zh_diplograph_nertagger.pt"
     stanza_pretrain: str = "models/stanza/zh/zh_diplograph_charvec.pt"
+    # Stanza character language models, for a NER model trained with them ("" when it was not)
+    stanza_forward_charlm: str = ""
+    stanza_backward_charlm: str = ""
     stanza_batch_size: int = 64
     zh_max_sentence_chars: int = 150  # longer sentences are cut at commas, then hard
     zh_bigram_tokens: bool = False  # trained with bigram vectors (train-zh-ner --bigram-dim, --lac-bigrams)
@@ -103,7 +106,18 @@ SECTIONS: dict[str, type] = {
     "evaluate": EvaluateParams,
 }
 
-_PATH_KEYS = {"stanza_dir", "stanza_ner_model", "stanza_pretrain", "zh_lac_model", "zh_voters", "kb", "topics", "gold"}
+_PATH_KEYS = {
+    "stanza_dir",
+    "stanza_ner_model",
+    "stanza_pretrain",
+    "stanza_forward_charlm",
+    "stanza_backward_charlm",
+    "zh_lac_model",
+    "zh_voters",
+    "kb",
+    "topics",
+    "gold",
+}
 
 
 def _build(cls: type, raw: dict[str, Any] | None, base: Path | None, section: str) -> Any:

@@ -374,6 +374,65 @@ def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> di
     return {k: a.get(k, [0.0] * da) + b.get(k, [0.0] * db) for k in sorted(set(a) | set(b))}
 
 
+def unlabelled_texts(data_dir: Path) -> list[str]:
+    """The Chinese text here that vectors and language models learn from: the training
+    corpora and UD Chinese, NFKC-normalized, de-duplicated, never a held-out test sentence."""
+    from pipeline.textnorm import nfkc_with_offsets
+
+    corpora = load_corpora(data_dir)
+    test_texts = {s.text for k in ("msra_test", "cluener_dev") for s in corpora[k]}
+    texts = [s.text for k in ("msra_train", "pd_dev", "pd_test", "cluener_train") for s in corpora[k]]
+    texts += [nfkc_with_offsets(t).text for t in ud_texts(data_dir.parent / "zh-ud")]
+    return [t for t in dict.fromkeys(texts) if t not in test_texts]
+
+
+def charlm_text(texts: list[str]) -> str:
+    """Text for a character language model that a NER model of character tokens reads:
+    Stanza's tagger feeds its language models each sentence as a line start followed by
+    every token and a space, so the text is written the same way, a sentence a line."""
+    return "".join("".join(c + " " for c in t if not c.isspace()) + "\n" for t in texts)
+
+
+def train_charlm(data_dir: Path, work: Path, *, dim: int, epochs: int, threads: int, dev_fraction: float = 0.02,
+                 seed: int = 13, max_sentences: int = 0) -> None:  # fmt: skip
+    """Train Stanza's forward and backward character language models (``dim`` hidden
+    units) on :func:`unlabelled_texts`; a NER model trained in ``work`` then reads them
+    (``--charlm``). Resumable: Stanza keeps a checkpoint per epoch, and a rerun with more
+    ``epochs`` goes on from it. A fixed ``dev_fraction`` of the sentences picks the best
+    epoch (and lowers the learning rate when it stops improving)."""
+    import torch
+    from stanza.models import charlm
+
+    torch.set_num_threads(threads)
+    texts = unlabelled_texts(data_dir)
+    random.Random(seed).shuffle(texts)
+    if max_sentences:
+        texts = texts[:max_sentences]
+    n_dev = max(1, int(len(texts) * dev_fraction))
+    (work / "charlm_text").mkdir(parents=True, exist_ok=True)
+    (work / "charlm_text" / "train.txt").write_text(charlm_text(texts[n_dev:]), encoding="utf-8")
+    (work / "charlm_dev.txt").write_text(charlm_text(texts[:n_dev]), encoding="utf-8")
+    for direction, name in zd.CHARLM_FILES.items():
+        t0 = time.time()
+        charlm.main([
+            "--train_dir", str(work / "charlm_text"), "--eval_file", str(work / "charlm_dev.txt"),
+            "--direction", direction, "--shorthand", SHORTHAND, "--char_hidden_dim", str(dim),
+            "--cutoff", "2", "--epochs", str(epochs), "--eval_steps", "-1", "--report_steps", "100",
+            # Stanza's defaults (batch 100, 250 characters) suit large corpora; on 0.9 M characters
+            # they make 72 updates an epoch: short batches learn far more per epoch here
+            "--batch_size", "25", "--bptt_size", "100",
+            "--save_dir", str(work), "--save_name", name, "--vocab_save_name", "zh_diplograph_charlm_vocab.pt",
+            "--checkpoint_save_name", f"{direction}_charlm_checkpoint.pt", "--seed", str(seed),
+        ])  # fmt: skip
+        logger.info("%s character language model: %d epochs in %.0f s", direction, epochs, time.time() - t0)
+
+
+def charlm_files(folder: Path) -> dict[str, Path] | None:
+    """The character language models in ``folder``, or None when it has none."""
+    files = {d: folder / name for d, name in zd.CHARLM_FILES.items()}
+    return files if all(f.exists() for f in files.values()) else None
+
+
 def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10,
                   max_sentences: int = 0, bigram_dim: int = 0, max_bigrams: int = 20000,
                   lac_dir: Path | None = None, lac_bigram_min_count: int = 0) -> Path:  # fmt: skip
@@ -388,14 +447,8 @@ def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13,
     from gensim.models import Word2Vec
     from stanza.models.common.pretrain import Pretrain
 
-    from pipeline.textnorm import nfkc_with_offsets
-
-    corpora = load_corpora(data_dir)
-    test_texts = {s.text for k in ("msra_test", "cluener_dev") for s in corpora[k]}
-    texts = [s.text for k in ("msra_train", "pd_dev", "pd_test", "cluener_train") for s in corpora[k]]
-    texts += [nfkc_with_offsets(t).text for t in ud_texts(data_dir.parent / "zh-ud")]
     # lowercased: Stanza looks vectors up lowercased, so a cased key would never be used
-    sents = [[c for c in t.lower() if not c.isspace()] for t in dict.fromkeys(texts) if t not in test_texts]
+    sents = [[c for c in t.lower() if not c.isspace()] for t in unlabelled_texts(data_dir)]
     if max_sentences:
         sents = sents[:max_sentences]
     logger.info("training %d-d char vectors on %d sentences", dim, len(sents))
@@ -577,7 +630,6 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
         "--save_name", MODEL_NAME,
         "--shorthand", SHORTHAND,
         "--scheme", "bioes",
-        "--no_char",
         "--optim", optim,
         "--lr", str(lr),
         "--max_steps", str(steps),
@@ -587,6 +639,19 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
         "--batch_size", "32",
         "--seed", str(seed),
     ]  # fmt: skip
+    lms = charlm_files(work)  # --charlm-dim: contextual character features; else none (a token is one character)
+    if lms:
+        args += [
+            "--charlm",
+            "--charlm_shorthand",  # Stanza requires it, though the two files are named
+            SHORTHAND,
+            "--charlm_forward_file",
+            str(lms["forward"]),
+            "--charlm_backward_file",
+            str(lms["backward"]),
+        ]
+    else:
+        args.append("--no_char")
     if finetune:
         # Stanza rebuilds the optimizer from the checkpoint's saved settings, so a
         # continued run would restart at the first run's learning rate: write ours in
@@ -622,6 +687,11 @@ def install(work: Path, out: Path, *, half_vectors: bool = False) -> None:
 
         vecs = torch.load(out / PRETRAIN_NAME, map_location="cpu", weights_only=True)
         torch.save({**vecs, "emb": vecs["emb"].half()}, out / PRETRAIN_NAME)
+    lms = charlm_files(work)
+    for direction, name in zd.CHARLM_FILES.items():  # the tagger reads them (none, stale ones removed)
+        (out / name).unlink(missing_ok=True)
+        if lms:
+            shutil.copy(lms[direction], out / name)
     if (out / LAC_FOLDER).exists():
         shutil.rmtree(out / LAC_FOLDER)
     if has_lac_tag_keys(out / PRETRAIN_NAME):
@@ -724,6 +794,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="install the vectors in float16 (half the file; for a voting model, see ner.zh_voters)")  # fmt: skip
     p.add_argument("--lac-tags", action="store_true",
                    help="with --lac: feed the model LAC's PER/LOC/ORG tags with each character (ships LAC's tagger)")  # fmt: skip
+    p.add_argument("--charlm-dim", type=int, default=0, metavar="HIDDEN",
+                   help="train forward and backward character language models of this size, which the NER "
+                   "model then reads (step charlm; 0: none)")  # fmt: skip
+    p.add_argument("--charlm-epochs", type=int, default=12, help="epochs of the character language models")
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)
@@ -733,10 +807,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sources", default="",
                    help="keep only the train and dev sentences of these corpora (comma-separated, e.g. msra_train) "
                         "and their copies, drawn as without it: for a model continued on one corpus")  # fmt: skip
-    p.add_argument("--only", choices=["prepare", "vectors", "train", "install"], help="run one step only")
+    p.add_argument("--only", choices=["prepare", "vectors", "charlm", "train", "install"], help="run one step only")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    steps = [a.only] if a.only else ["prepare", "vectors", "train", "install"]
+    steps = [a.only] if a.only else ["prepare", "vectors", "charlm", "train", "install"]
     if a.finetune and not a.only:
         steps = ["train", "install"]
     if "prepare" in steps:
@@ -752,6 +826,10 @@ def main(argv: list[str] | None = None) -> int:
         if a.lac_tags:
             convert_lac(a.lac, a.work / LAC_FOLDER)
             lac_tag_vectors(a.work)
+    if "charlm" in steps and (a.charlm_dim or a.only == "charlm"):
+        if not a.charlm_dim:
+            p.error("--only charlm needs --charlm-dim")
+        train_charlm(a.data, a.work, dim=a.charlm_dim, epochs=a.charlm_epochs, threads=a.threads)
     if "train" in steps:
         train(a.work, steps=a.steps, finetune=a.finetune, lr=a.lr, optim=a.optim, threads=a.threads,
               eval_interval=a.eval_interval, seed=1234 if a.seed is None else a.seed)  # fmt: skip

@@ -212,6 +212,8 @@ def bigram_tokens(chars: Sequence[str], known: Container[str]) -> list[str]:
 #: the file names of our Stanza tagger and its vectors (in models/stanza/zh and in each voter's folder)
 MODEL_FILE = "zh_diplograph_nertagger.pt"
 PRETRAIN_FILE = "zh_diplograph_charvec.pt"
+# Stanza character language models (train-zh-ner --charlm-dim), beside a model that reads them
+CHARLM_FILES = {"forward": "zh_diplograph_forward_charlm.pt", "backward": "zh_diplograph_backward_charlm.pt"}
 
 
 def is_bigram_vocab(units: Sequence[str]) -> bool:

@@ -208,3 +208,37 @@ def test_train_zh_ner_with_lac_tags_installs_lac_beside_the_model(shared_data, t
     ]
     doc = {"doc_id": "t", "text": "习近平会见蒙古国总统。", "body_start": 0, "skip_spans": []}
     assert backend.annotate([prepare_text(doc, simplify="t2s")])[0].sentences == [[0, 11]]
+
+
+def test_train_zh_ner_with_character_language_models(shared_data, tmp_path, root):
+    """``--charlm-dim``: language models trained here, a tagger that reads them, both
+    installed side by side and loaded by Stanza's own code, as the main model or a voter."""
+    work, out = tmp_path / "work", tmp_path / "models" / "zh"
+    train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.0,
+                         kb_path=root / "models/kb/entities.jsonl", max_sentences=100)  # fmt: skip
+    train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300)
+    train_zh_ner.train_charlm(shared_data / "zh-ner", work, dim=8, epochs=1, threads=1, max_sentences=300)
+    lms = train_zh_ner.charlm_files(work)
+    assert lms is not None
+    dev = (work / "charlm_dev.txt").read_text("utf-8").splitlines()
+    assert dev and all(line.endswith(" ") and line[1::2].strip() == "" for line in dev)  # a character, a space
+    train_zh_ner.train(work, steps=4, finetune=False, lr=0.002, optim="adam", threads=1, eval_interval=2)
+    config = torch.load(work / train_zh_ner.MODEL_NAME, map_location="cpu", weights_only=True)["config"]
+    assert config["charlm"] and config["char"]
+    train_zh_ner.install(work, out)
+    assert train_zh_ner.charlm_files(out) == {d: out / f.name for d, f in lms.items()}
+    params = NerParams(stanza_dir=str(out.parent), stanza_ner_model=str(out / train_zh_ner.MODEL_NAME),
+                       stanza_pretrain=str(out / train_zh_ner.PRETRAIN_NAME), zh_voters=())  # fmt: skip
+    chars = [list("国家主席习近平在北京会见蒙古国总统。"), list("双方交换了意见")]
+    own = StanzaBackend(params).tag_sentences(chars)[0]  # its language models are found beside it
+    assert [len(t) for t in own] == [len(c) for c in chars]
+    named = dataclasses.replace(params, stanza_forward_charlm=str(lms["forward"]),
+                                stanza_backward_charlm=str(lms["backward"]))  # fmt: skip
+    assert StanzaBackend(named).tag_sentences(chars)[0] == own  # or named in params (the work folder's copies)
+    # as a voter (its folder holds its language models), summed with itself: its own tags
+    pair = StanzaBackend(dataclasses.replace(params, stanza_ner_model=str(work / train_zh_ner.MODEL_NAME),
+                                             stanza_pretrain=str(work / train_zh_ner.PRETRAIN_NAME),
+                                             stanza_forward_charlm=str(lms["forward"]),
+                                             stanza_backward_charlm=str(lms["backward"]),
+                                             zh_voters=(str(out),), zh_balanced_brackets=False))  # fmt: skip
+    assert pair.tag_together(chars) == own

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from pipeline.ner import (
     _pos_rules,
+    _voter_params,
+    charlm_paths,
     majority_spans,
     person_without_notes,
     prepare_text,
@@ -16,6 +18,7 @@ from pipeline.ner import (
     tags_to_spans,
     unmatched_brackets,
 )
+from pipeline.params import NerParams
 
 _PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 
@@ -267,3 +270,18 @@ def test_majority_spans_keep_what_most_models_tag():
     assert majority_spans([[a, b]]) == [a, b]  # one model: its own spans
     assert majority_spans([[a, a], [], []]) == []  # a model votes once per span
     assert majority_spans([]) == []
+
+
+def test_character_language_models_are_named_in_params_or_found_beside_the_model(tmp_path):
+    plain, with_lm = tmp_path / "K", tmp_path / "C"
+    plain.mkdir()
+    for name in ("zh_diplograph_forward_charlm.pt", "zh_diplograph_backward_charlm.pt"):
+        (with_lm / name).parent.mkdir(exist_ok=True)
+        (with_lm / name).write_bytes(b"")
+    named = NerParams(stanza_forward_charlm="/lm/forward.pt", stanza_backward_charlm="/lm/backward.pt")
+    assert charlm_paths(named) == ("/lm/forward.pt", "/lm/backward.pt")  # e.g. Stanza's official ones
+    k, c = _voter_params(named, plain), _voter_params(named, with_lm)  # a voter: its own folder, not the main's
+    assert k.stanza_ner_model == str(plain / "zh_diplograph_nertagger.pt") and k.zh_voters == ()
+    assert charlm_paths(k) == ("", "")
+    assert charlm_paths(c) == (str(with_lm / "zh_diplograph_forward_charlm.pt"),
+                               str(with_lm / "zh_diplograph_backward_charlm.pt"))  # fmt: skip

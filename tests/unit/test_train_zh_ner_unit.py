@@ -8,6 +8,8 @@ import pytest
 from pipeline.train_zh_ner import (
     _concat,
     bigram_keys,
+    charlm_files,
+    charlm_text,
     lac_bigrams,
     lac_char_vectors,
     lac_vectors,
@@ -120,3 +122,19 @@ def test_concat_scales_each_side_and_fills_missing_keys_with_zeros():
     assert list(out) == list(expected)
     for key, vec in expected.items():
         assert out[key] == pytest.approx(vec)
+
+
+def test_charlm_text_spells_each_character_as_the_tagger_feeds_its_language_models():
+    # Stanza's tagger gives a character language model a line start, then each token and a space
+    assert charlm_text(["习近平 会见", "AB。"]) == "习 近 平 会 见 \nA B 。 \n"
+
+
+def test_charlm_files_are_both_directions_or_none(tmp_path):
+    assert charlm_files(tmp_path) is None
+    (tmp_path / "zh_diplograph_forward_charlm.pt").write_bytes(b"")
+    assert charlm_files(tmp_path) is None  # one direction alone is not a usable pair
+    (tmp_path / "zh_diplograph_backward_charlm.pt").write_bytes(b"")
+    assert charlm_files(tmp_path) == {
+        "forward": tmp_path / "zh_diplograph_forward_charlm.pt",
+        "backward": tmp_path / "zh_diplograph_backward_charlm.pt",
+    }
