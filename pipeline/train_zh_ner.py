@@ -12,12 +12,15 @@ Steps (each resumable; the work folder holds checkpoints and lives outside the r
    ``--lac DIR`` each vector is prefixed with the 128-d character embedding of Baidu's
    LAC lexical analyser (Apache-2.0, pip/PyPI package ``LAC``), trained on far more text;
    ``--lac-bigrams N`` adds LAC's two-character words as bigram keys.
-3. ``train``: Stanza's ``stanza.models.ner_tagger`` on the prepared files (bigram tokens
+3. ``charlm`` (with ``--charlm-dim``): Stanza's forward and backward character language
+   models on the same text; a tagger trained in a work folder that holds them reads them.
+4. ``train``: Stanza's ``stanza.models.ner_tagger`` on the prepared files (bigram tokens
    when the vectors have bigram keys); ``--finetune`` continues from the saved
    checkpoint, so training runs in chunks.
-4. ``install``: write the best checkpoint and the pretrain file, with the learned
-   correction of the vectors folded into them, and a ``resources.json`` into ``--out`` so
-   :class:`stanza.Pipeline` loads it with ``download_method=None``.
+5. ``install``: write the best checkpoint and the pretrain file, with the learned
+   correction of the vectors folded into them (and the language models, if any), and a
+   ``resources.json`` into ``--out`` so :class:`stanza.Pipeline` loads it with
+   ``download_method=None``.
 """
 
 from __future__ import annotations
