@@ -26,10 +26,9 @@ import numpy as np
 from pipeline import contract
 from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
-from pipeline.zh_ner_data import CHARLM_FILES as STANZA_CHARLM_FILES
 from pipeline.zh_ner_data import MODEL_FILE as STANZA_MODEL_FILE
 from pipeline.zh_ner_data import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
-from pipeline.zh_ner_data import is_bigram_vocab
+from pipeline.zh_ner_data import charlm_files, is_bigram_vocab
 
 logger = logging.getLogger(__name__)
 
@@ -573,11 +572,8 @@ def charlm_paths(params: NerParams) -> tuple[str, str]:
     params.yaml names them, else ours beside the model if they are there, else none."""
     if params.stanza_forward_charlm or params.stanza_backward_charlm:
         return params.stanza_forward_charlm, params.stanza_backward_charlm
-    folder = Path(params.stanza_ner_model).parent
-    beside = [folder / STANZA_CHARLM_FILES[d] for d in ("forward", "backward")]
-    if params.stanza_ner_model and all(p.exists() for p in beside):
-        return str(beside[0]), str(beside[1])
-    return "", ""
+    beside = charlm_files(Path(params.stanza_ner_model).parent) if params.stanza_ner_model else None
+    return (str(beside["forward"]), str(beside["backward"])) if beside else ("", "")
 
 
 class StanzaBackend:

@@ -401,8 +401,8 @@ def train_charlm(data_dir: Path, work: Path, *, dim: int, epochs: int, threads: 
     """Train Stanza's forward and backward character language models (``dim`` hidden
     units) on :func:`unlabelled_texts`; a NER model trained in ``work`` then reads them
     (``--charlm``). Resumable: Stanza keeps a checkpoint per epoch, and a rerun with more
-    ``epochs`` goes on from it. A fixed ``dev_fraction`` of the sentences picks the best
-    epoch (and lowers the learning rate when it stops improving)."""
+    ``epochs`` goes on from it. A fixed ``dev_fraction`` of the sentences (drawn with
+    ``seed``) picks the best epoch and lowers the learning rate when it stops improving."""
     import torch
     from stanza.models import charlm
 
@@ -425,15 +425,9 @@ def train_charlm(data_dir: Path, work: Path, *, dim: int, epochs: int, threads: 
             # they make 72 updates an epoch: short batches learn far more per epoch here
             "--batch_size", "25", "--bptt_size", "100",
             "--save_dir", str(work), "--save_name", name, "--vocab_save_name", "zh_diplograph_charlm_vocab.pt",
-            "--checkpoint_save_name", f"{direction}_charlm_checkpoint.pt", "--seed", str(seed),
+            "--checkpoint_save_name", f"{direction}_charlm_checkpoint.pt",
         ])  # fmt: skip
         logger.info("%s character language model: %d epochs in %.0f s", direction, epochs, time.time() - t0)
-
-
-def charlm_files(folder: Path) -> dict[str, Path] | None:
-    """The character language models in ``folder``, or None when it has none."""
-    files = {d: folder / name for d, name in zd.CHARLM_FILES.items()}
-    return files if all(f.exists() for f in files.values()) else None
 
 
 def train_vectors(data_dir: Path, work: Path, *, dim: int = 100, seed: int = 13, epochs: int = 10,
@@ -642,7 +636,7 @@ def train(work: Path, *, steps: int, finetune: bool, lr: float, optim: str, thre
         "--batch_size", "32",
         "--seed", str(seed),
     ]  # fmt: skip
-    lms = charlm_files(work)  # --charlm-dim: contextual character features; else none (a token is one character)
+    lms = zd.charlm_files(work)  # --charlm-dim: contextual character features; else none (a token is one character)
     if lms:
         args += [
             "--charlm",
@@ -690,7 +684,7 @@ def install(work: Path, out: Path, *, half_vectors: bool = False) -> None:
 
         vecs = torch.load(out / PRETRAIN_NAME, map_location="cpu", weights_only=True)
         torch.save({**vecs, "emb": vecs["emb"].half()}, out / PRETRAIN_NAME)
-    lms = charlm_files(work)
+    lms = zd.charlm_files(work)
     for direction, name in zd.CHARLM_FILES.items():  # the tagger reads them (none, stale ones removed)
         (out / name).unlink(missing_ok=True)
         if lms:
@@ -800,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--charlm-dim", type=int, default=0, metavar="HIDDEN",
                    help="train forward and backward character language models of this size, which the NER "
                    "model then reads (step charlm; 0: none)")  # fmt: skip
-    p.add_argument("--charlm-epochs", type=int, default=12, help="epochs of the character language models")
+    p.add_argument("--charlm-epochs", type=int, default=10, help="epochs of the character language models")
     p.add_argument("--optim", default="adam")
     p.add_argument("--lr", type=float, default=0.002, help="learning rate (with --finetune: the one it restarts at)")
     p.add_argument("--threads", type=int, default=2)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.textnorm import nfkc_with_offsets
 
@@ -214,6 +215,12 @@ MODEL_FILE = "zh_diplograph_nertagger.pt"
 PRETRAIN_FILE = "zh_diplograph_charvec.pt"
 # Stanza character language models (train-zh-ner --charlm-dim), beside a model that reads them
 CHARLM_FILES = {"forward": "zh_diplograph_forward_charlm.pt", "backward": "zh_diplograph_backward_charlm.pt"}
+
+
+def charlm_files(folder: Path) -> dict[str, Path] | None:
+    """Our character language models in ``folder`` (by direction), or None unless both are there."""
+    files = {d: folder / name for d, name in CHARLM_FILES.items()}
+    return files if all(f.exists() for f in files.values()) else None
 
 
 def is_bigram_vocab(units: Sequence[str]) -> bool:

@@ -218,7 +218,7 @@ def test_train_zh_ner_with_character_language_models(shared_data, tmp_path, root
                          kb_path=root / "models/kb/entities.jsonl", max_sentences=100)  # fmt: skip
     train_zh_ner.train_vectors(shared_data / "zh-ner", work, dim=16, epochs=1, max_sentences=300)
     train_zh_ner.train_charlm(shared_data / "zh-ner", work, dim=8, epochs=1, threads=1, max_sentences=300)
-    lms = train_zh_ner.charlm_files(work)
+    lms = zd.charlm_files(work)
     assert lms is not None
     dev = (work / "charlm_dev.txt").read_text("utf-8").splitlines()
     assert dev and all(line.endswith(" ") and line[1::2].strip() == "" for line in dev)  # a character, a space
@@ -226,7 +226,7 @@ def test_train_zh_ner_with_character_language_models(shared_data, tmp_path, root
     config = torch.load(work / train_zh_ner.MODEL_NAME, map_location="cpu", weights_only=True)["config"]
     assert config["charlm"] and config["char"]
     train_zh_ner.install(work, out)
-    assert train_zh_ner.charlm_files(out) == {d: out / f.name for d, f in lms.items()}
+    assert zd.charlm_files(out) == {d: out / f.name for d, f in lms.items()}
     params = NerParams(stanza_dir=str(out.parent), stanza_ner_model=str(out / train_zh_ner.MODEL_NAME),
                        stanza_pretrain=str(out / train_zh_ner.PRETRAIN_NAME), zh_voters=())  # fmt: skip
     chars = [list("国家主席习近平在北京会见蒙古国总统。"), list("双方交换了意见")]

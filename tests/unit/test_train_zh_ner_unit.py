@@ -8,7 +8,6 @@ import pytest
 from pipeline.train_zh_ner import (
     _concat,
     bigram_keys,
-    charlm_files,
     charlm_text,
     lac_bigrams,
     lac_char_vectors,
@@ -17,7 +16,7 @@ from pipeline.train_zh_ner import (
     silver_label_map,
     with_silver,
 )
-from pipeline.zh_ner_data import TaggedSentence, spans_from_tags
+from pipeline.zh_ner_data import TaggedSentence, charlm_files, spans_from_tags
 
 # 李明 (PER) 在 美国 硅谷公司 (ORG); the corpus tagged 硅谷 as a place inside the company
 TOKENS = tuple("李明在美国硅谷公司")
