@@ -51,6 +51,7 @@ def _lines(path: Path) -> list[str]:
 
 
 TRAINING_CORPORA = ("msra_train", "pd_dev", "pd_test", "cluener_train")
+HELD_OUT_CORPORA = ("msra_test", "cluener_dev")  # never trained on, nor in the unlabelled text
 
 
 def load_corpora(data_dir: Path) -> dict[str, list[zd.TaggedSentence]]:
@@ -186,7 +187,7 @@ def prepare(data_dir: Path, work: Path, *, use_cluener: bool, dev_fraction: floa
             f"unknown training corpus: {', '.join(sorted(unknown))} (known: {', '.join(TRAINING_CORPORA)})"
         )
     corpora = load_corpora(data_dir)
-    tests = {"msra_test": corpora["msra_test"], "cluener_dev": corpora["cluener_dev"]}
+    tests = {k: corpora[k] for k in HELD_OUT_CORPORA}
     test_texts = {s.text for v in tests.values() for s in v}
     news = zd.dedupe(corpora["msra_train"] + corpora["pd_dev"] + corpora["pd_test"], exclude=test_texts)
     news.sort(key=lambda s: s.text)
@@ -383,8 +384,8 @@ def unlabelled_texts(data_dir: Path) -> list[str]:
     from pipeline.textnorm import nfkc_with_offsets
 
     corpora = load_corpora(data_dir)
-    test_texts = {s.text for k in ("msra_test", "cluener_dev") for s in corpora[k]}
-    texts = [s.text for k in ("msra_train", "pd_dev", "pd_test", "cluener_train") for s in corpora[k]]
+    test_texts = {s.text for k in HELD_OUT_CORPORA for s in corpora[k]}
+    texts = [s.text for k in TRAINING_CORPORA for s in corpora[k]]
     texts += [nfkc_with_offsets(t).text for t in ud_texts(data_dir.parent / "zh-ud")]
     return [t for t in dict.fromkeys(texts) if t not in test_texts]
 
