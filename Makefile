@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-browser lint bench clean-venv
+.PHONY: run test test-browser lint bench eval-dev clean-venv
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,17 @@ test: $(STAMP)
 # graph.html in headless Chromium (Debian: apt-get install chromium); skipped without it
 test-browser: $(STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest -m browser tests/browser
+
+# The development set (real news, ../shared/dev): run the pipeline on it, then score the run.
+# Writes outputs/dev/: scores.json (committed, a DVC metric: `dvc metrics diff`), scores.md
+# (committed), errors.md and errors.csv (every error with its evidence), run/ (the tables).
+DEV ?= ../shared/dev
+eval-dev: $(STAMP)
+	@test -d $(DEV)/docs || { echo "eval-dev: $(DEV)/docs not found (set DEV=path/to/dev)"; exit 2; }
+	PATH="$(BIN):$$PATH" diplograph run --input $(DEV)/docs --output outputs/dev/run --no-progress
+	PATH="$(BIN):$$PATH" diplograph evaluate --tables outputs/dev/run --gold $(DEV)/gold.json --docs $(DEV)/docs \
+		--output outputs/dev/scores.json --markdown outputs/dev/scores.md --errors outputs/dev/errors.md \
+		--title "Development set"
 
 # A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 25 minutes: the throughput pairs run 3 rounds).
 bench: $(STAMP)

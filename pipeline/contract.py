@@ -452,8 +452,12 @@ def render_markdown() -> str:
         "",
         "## metrics.json",
         "",
-        "Written by `diplograph evaluate`: precision/recall/F1 per entity type, meeting pairs,",
-        "date and place accuracy, topics, against `tests/gold/seeds.json`.",
+        "Written by `diplograph evaluate` (the seed run against `tests/gold/seeds.json`; the",
+        "development set's scores, by `make eval-dev`, are `outputs/dev/scores.json`): under",
+        "`overall`, `by_lang` (`en`, `zh`) and `by_script` (`latin`, `simplified`, `traditional`),",
+        "entity precision/recall/F1 per type, one id per person across documents and languages,",
+        "meeting pairs (one to one) with date and place accuracy and gold non-meetings fired,",
+        "topics and affiliations. How each is counted: the docstring of `pipeline/evaluate.py`.",
         "",
     ]
     return "\n".join(out)

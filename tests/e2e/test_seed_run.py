@@ -60,14 +60,18 @@ def test_seed_run_ids_are_unique_and_linked(seed_run):
 def test_seed_run_scores_against_gold(seed_run, root):
     gold = json.loads((root / "tests/gold/seeds.json").read_text(encoding="utf-8"))
     r = evaluate(seed_run, gold)
-    assert r["entities"]["persons"]["f1"] >= 0.9
-    assert r["entities"]["countries"]["f1"] >= 0.95
-    assert r["entities"]["organizations"]["f1"] >= 0.8
-    assert r["entities"]["place_typed_as_country"] == 0
-    assert r["entities"]["persons_split_across_ids"] == 0
-    assert r["meetings"]["f1"] >= 0.9
-    assert r["meetings"]["date_accuracy"] >= 0.9
-    assert r["topics"]["f1"] >= 0.85
+    o = r["overall"]
+    assert o["entities"]["persons"]["f1"] >= 0.9
+    assert o["entities"]["countries"]["f1"] >= 0.95
+    assert o["entities"]["organizations"]["f1"] >= 0.8
+    assert r["place_typed_as_country"] == 0
+    assert r["persons_split_across_ids"] == 0
+    assert o["persons_one_id"]["rate"] == 1.0
+    assert o["meetings"]["f1"] >= 0.9
+    assert o["meetings"]["date_accuracy"] >= 0.9
+    assert o["meetings"]["negatives_fired"] == 0
+    assert o["topics"]["f1"] >= 0.85
+    assert r["by_lang"]["en"]["documents"] + r["by_lang"]["zh"]["documents"] == o["documents"] == 5
 
 
 def test_seed_run_one_id_per_person_across_languages(seed_run, root):
