@@ -123,7 +123,7 @@ def measure_pipeline(folder: Path, out: Path, *, workers: int = 1, scheduler: st
     return {"seconds": time.perf_counter() - t, "stage_seconds": counts["stage_seconds"], "counts": counts}
 
 
-def _model_texts(folder: Path, *, simplify: str | None = None) -> list[str]:
+def _model_texts(folder: Path, *, chinese: bool = False) -> list[str]:
     """The texts exactly as the pipeline hands them to its model (normalized, NFKC,
     boilerplate blanked, simplified script for Chinese): the bare runs get the same input."""
     from pipeline import ner, normalize
@@ -131,7 +131,7 @@ def _model_texts(folder: Path, *, simplify: str | None = None) -> list[str]:
 
     params = load_section(default_params_path(), "normalize")
     docs = [normalize.normalize_document(r, params) for r in normalize.iter_inputs(folder)]
-    return [ner.prepare_text(d, simplify=simplify).model_text for d in docs if d["status"] == "ok"]
+    return [ner.prepare_text(d, chinese=chinese).model_text for d in docs if d["status"] == "ok"]
 
 
 def measure_bare_spacy(folder: Path, *, n_process: int = 1) -> dict:
@@ -179,7 +179,7 @@ def measure_bare_stanza(folder: Path, *, n_process: int = 1) -> dict:
 
     params = load_section(default_params_path(), "ner")
     chars = []
-    for model_text in _model_texts(folder, simplify=params.opencc_config):
+    for model_text in _model_texts(folder, chinese=True):
         for s, e in ner.split_zh_sentences(model_text, max_len=params.zh_max_sentence_chars):
             sent = [c for c in model_text[s:e] if not c.isspace()]
             if sent:

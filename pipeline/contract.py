@@ -84,7 +84,7 @@ class Mention:
     sentence_id: int = _col("0-based sentence index within the document")
     start: int = _col("start offset into the original document text (characters)")
     end: int = _col("end offset (exclusive); `text == original[start:end]`")
-    text: str = _col("surface form, exactly as in the original text")
+    text: str = _col("surface form, exactly as in the original text (traditional script stays traditional)")
     ner_label: str = _col("label from the model (spaCy: PERSON, GPE, ORG…; Stanza: PER, LOC, ORG)")
     entity_id: str = _col("entity this mention refers to (entities.csv); empty when not linked")
 
@@ -115,7 +115,7 @@ class Meeting:
     place: str = _col("stated place, as written")
     place_entity_id: str = _col("entity of the place, when linked")
     kind: str = _col("`main` (the article's own event) or `reported` (an earlier meeting mentioned)")
-    trigger: str = _col("the word that signals the meeting (`met`, `talks`, `会见`…)")
+    trigger: str = _col("the word that signals the meeting (`met`, `talks`, `会见`…; Chinese in simplified script)")
     evidence: str = _col("the sentence that states the meeting")
     start: int = _col("evidence start offset into the original text")
     end: int = _col("evidence end offset (exclusive)")
@@ -128,7 +128,7 @@ class MeetingParticipant:
 
     meeting_id: str = _col("meeting")
     entity_id: str = _col("participant (a person, or an organization/country for delegations)")
-    role: str = _col("title in which they took part when stated (`Premier`, `总统`…)")
+    role: str = _col("title in which they took part when stated (`Premier`, `总统`…; Chinese in simplified script)")
 
 
 @dataclass
@@ -137,7 +137,7 @@ class Affiliation:
 
     person_id: str = _col("person entity")
     org_or_country_id: str = _col("country or organization entity")
-    title: str = _col("title as written (`Premier`, `general secretary`, `主席`)")
+    title: str = _col("title as stated (`Premier`, `general secretary`, `主席`; Chinese in simplified script)")
     doc_id: str = _col("document that states it")
     evidence: str = _col("the phrase or sentence that states it")
 

@@ -25,6 +25,7 @@ from pipeline import contract
 from pipeline.dates import find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
 from pipeline.params import ExtractParams, load_section, stage_parser
+from pipeline.textnorm import view_of
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ EN_REPORTED = re.compile(
 EN_PRONOUN_START = re.compile(r"^\s*(?:He|She)\b")
 ZH_TRIGGER = re.compile(r"会见|会谈|会晤|见面|接见|举行会谈|共同会见")
 ZH_NEGATIVE = re.compile(
-    r"通电话|通话|视频会|视频连线|致电|致信|贺电|贺信|复信|口信|书面|邀请[^，。]{0,20}(?:访|会见)|"
+    r"通电话|通话|视频会|视频连线|视讯|视像|线上(?:会|举行|对话|交流)|致电|致信|贺电|贺信|复信|口信|书面|邀请[^，。]{0,20}(?:访|会见)|"
     r"(?:将|拟|计划|预计|准备)[^，。]{0,10}(?:会见|会谈|会晤|访问|举行|同)"
 )
 ZH_SEPARATELY = re.compile(r"分别")
@@ -163,7 +164,7 @@ def lang_at(rec: dict, pos: int) -> str:
 
 def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     """Meetings stated in one linked document."""
-    text, doc_id = rec["text"], rec["doc_id"]
+    text, doc_id = view_of(rec), rec["doc_id"]
     ref = parse_iso(rec.get("date"))
     ents = rec["entities"]
     dl_place, dl_entity, dl_end = _dateline(rec)
@@ -224,7 +225,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     date=date.iso if date else "", date_precision=date.precision if date else "",
                     date_end=getattr(date, "end_iso", "") if date else "",
                     place=place, place_entity_id=place_eid, kind="main", trigger=trig.group(),
-                    evidence=" ".join(sent.split()), start=s, end=e, confidence=conf,
+                    evidence=" ".join(rec["text"][s:e].split()), start=s, end=e, confidence=conf,
                     extra={"reported_cue": bool(EN_REPORTED.search(sent)) if lang != "zh" else False},
                 ))  # fmt: skip
         if dates:
@@ -295,7 +296,7 @@ EN_APPOSITION = re.compile(
 
 def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
     """Person → country/organization with the title, from titles and appositions."""
-    text = rec["text"]
+    text, original = view_of(rec), rec["text"]
     mentions = [m for m in rec["mentions"] if m.get("entity_id")]
     out: dict[tuple, contract.Affiliation] = {}
     for i, m in enumerate(mentions):
@@ -314,7 +315,7 @@ def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
                 if len(between.strip()) <= len(title) + 3:
                     key = (m["entity_id"], org["entity_id"])
                     out.setdefault(key, contract.Affiliation(m["entity_id"], org["entity_id"], title, rec["doc_id"],
-                                                             text[org["start"] : m["end"]]))  # fmt: skip
+                                                             original[org["start"] : m["end"]]))  # fmt: skip
         if lang != "zh":
             # "Yangug Sodbaatar, general secretary of the Mongolian People's Party"
             for nxt in mentions[i + 1 : i + 4]:
@@ -324,7 +325,7 @@ def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
                 if am:
                     key = (m["entity_id"], nxt["entity_id"])
                     out.setdefault(key, contract.Affiliation(m["entity_id"], nxt["entity_id"], am.group(1).strip(),
-                                                             rec["doc_id"], text[m["start"] : nxt["end"]]))  # fmt: skip
+                                                             rec["doc_id"], original[m["start"] : nxt["end"]]))  # fmt: skip
                     break
     return list(out.values())
 
@@ -386,7 +387,7 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
     name ("Taiwan", "SCO"), and neither does a cue inside a topic's exclusions
     ("Belt and Road" is not road building).
     """
-    text = rec["text"]
+    text, original = view_of(rec), rec["text"]
     names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
     by_lang: dict[str, list[list[int]]] = {}
     for span in spans:
@@ -425,8 +426,8 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
                         best = (w, m.group(), s, e, m.start(), m.end())
             score += sent_best
         if score >= params.topic_min_score and best:
-            _, cue, s, e, cs, ce = best
-            rows.append(TopicHit(tid, round(score, 2), " ".join(text[s:e].split())[:500], cue, cs, ce))
+            _, _, s, e, cs, ce = best
+            rows.append(TopicHit(tid, round(score, 2), " ".join(original[s:e].split())[:500], original[cs:ce], cs, ce))
     return rows
 
 

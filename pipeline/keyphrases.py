@@ -15,7 +15,7 @@ import re
 from collections import Counter
 
 from pipeline import contract
-from pipeline.textnorm import to_simplified
+from pipeline.textnorm import simplified_view, view_of
 
 __all__ = ["chinese_keyphrases", "english_keyphrases", "keyphrases"]
 
@@ -90,14 +90,15 @@ def _tfidf():
 
 
 def chinese_keyphrases(
-    doc_id: str, text: str, names: list[tuple[int, int]], *, top_k: int
+    doc_id: str, text: str, names: list[tuple[int, int]], *, top_k: int, view: str = ""
 ) -> list[contract.DocKeyphrase]:
-    """Top words of a Chinese document by jieba's TF-IDF (offsets into the original text)."""
+    """Top words of a Chinese document by jieba's TF-IDF over its simplified ``view`` (made
+    here when not given); the phrases are quoted from the original text, at the same offsets."""
     import jieba
     import jieba.analyse
 
     jieba.setLogLevel(logging.WARNING)
-    simple = to_simplified(text)  # same length: offsets stay valid
+    simple = view or simplified_view(text)  # same length: offsets stay valid
     name_words = {simple[s:e] for s, e in names}
     tags = _tfidf().extract_tags(simple, topK=top_k * 3, withWeight=True, allowPOS=_ZH_POS)
     out = []
@@ -118,6 +119,6 @@ def keyphrases(rec: dict, phrases: list[list[int]], *, top_k: int) -> list[contr
     """Keyphrases of one linked document record."""
     names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
     if rec["lang"] == "zh":
-        return chinese_keyphrases(rec["doc_id"], rec["text"], names, top_k=top_k)
+        return chinese_keyphrases(rec["doc_id"], rec["text"], names, top_k=top_k, view=view_of(rec))
     persons = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type") == "person"]
     return english_keyphrases(rec["doc_id"], rec["text"], phrases, names, top_k=top_k, persons=persons)

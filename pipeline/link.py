@@ -34,7 +34,7 @@ from pathlib import Path
 from pipeline import contract
 from pipeline.kb import KbEntity, KnowledgeBase, slug
 from pipeline.params import LinkParams, load_section, stage_parser
-from pipeline.textnorm import is_cjk
+from pipeline.textnorm import is_cjk, view_of
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ EN_TITLES = re.compile(
     r"(?:President|Premier|Prime Minister|Chairman|Chairwoman|Chancellor|Minister|Foreign Minister|Secretary of State|Secretary|"
     r"General Secretary|Secretary-General|Speaker|King|Queen|Emperor|Crown Prince|Prince|Princess|Sheikh|"
     r"Ambassador|Governor|Mayor|Senator|Representative|Gen\.|General|Adm\.|Admiral|Dr\.|Mr\.|Mrs\.|Ms\.|Madam|"
-    r"Sir|Lord|Comrade|Commissioner|Director|Spokesperson|Spokesman|Spokeswoman)\s+(?=[A-Z])"
+    r"Sir|Lord|Comrade|Commissioner|Director|Spokesperson|Spokesman|Spokeswoman|Président|Presidente)\s+(?=[A-Z])"
 )
 ZH_TITLE_SUFFIX = re.compile(
     r"(?:国家主席|主席|总统|总理|副总理|委员长|总书记|书记|部长|外长|大使|秘书长|议长|首相|国王|总督|省长|市长|先生|女士|同志|阁下)$"
@@ -250,8 +250,86 @@ def _clean_surface(m: dict) -> None:
         m["end"] = m["start"] + cut
         text = text[:cut].rstrip()
         m["end"] = m["start"] + len(text)
+    # a Chinese name never holds a digit: the model ran into a date (朴振4日 → 朴振)
+    digits = re.search(r"[0-9０-９]+$", text) if text and is_cjk(text[0]) else None
+    if digits and digits.start() >= 2:
+        text = text[: digits.start()]
+        m["end"] = m["start"] + len(text)
     m["text"] = text
     m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
+
+
+# words that start right after a Chinese name: where the model's span ends inside one of
+# them (科克众|议员, 拜登通|话, 奥巴马明|日, 丁林 |摄), the span ran over and is cut back
+ZH_AFTER_NAME = (
+    "通电话", "通话", "表示", "指出", "强调", "说", "摄", "众议员", "参议员", "议员", "总统", "总理", "主席",
+    "部长", "外长", "首相", "大使", "夫妇", "夫人", "明日", "明天", "今日", "今天", "昨日", "昨天", "会见",
+    "会晤", "会谈", "等人",
+)  # fmt: skip
+# honorifics before Malaysian and Brunei names (拿督斯里安华): a title, not part of the name
+ZH_HONORIFICS = re.compile(r"(?:拿督斯里|丹斯里|拿督|敦|斯里)(?=[\u4e00-\u9fff]{2})")
+
+
+def trim_zh_person(m: dict, text: str, kb: KnowledgeBase) -> None:
+    """Cut a Chinese person span back to the name: past a word that follows names
+    (:data:`ZH_AFTER_NAME`), a leading honorific, or to the knowledge-base name it holds
+    with a character or two of the context on one side (祝特朗普, 安华香)."""
+    s, e, surface = m["start"], m["end"], m["text"]
+    for k in (1, 2, 3):  # the span ends inside such a word, or with the whole of it
+        if len(surface) - k >= 2 and any(text.startswith(w, e - k) and len(w) >= k for w in ZH_AFTER_NAME):
+            e -= k
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            break
+    h = ZH_HONORIFICS.match(text, s, e)
+    if h is not None:
+        s = h.end()
+    if kb.lookup(text[s:e]) is None:
+        for a, b in ((s + 1, e), (s, e - 1), (s + 2, e), (s, e - 2)):
+            if b - a >= 2 and kb.lookup(text[a:b], types=("person",)) is not None:
+                s, e = a, b
+                break
+    if (s, e) != (m["start"], m["end"]):
+        m.update(start=s, end=e, text=text[s:e], mention_id=f"{m['doc_id']}:{s}-{e}")
+
+
+# Chinese text glosses a foreign name in Latin script in brackets right after it:
+# 布林肯(Antony Blinken)、魯拉（Luiz Inácio Lula da Silva，左）、川普（Donald Trump，又譯…）
+_NAME_WORD = r"[^\W\d_][^\W\d_'’.\-]*\.?(?:[-'’][^\W\d_]+)*"
+_GLOSS = re.compile(
+    rf"[ \t]*[(（][ \t]*(?P<name>(?=[A-Z]){_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}})[ \t]*(?=[)）,，;；、]|$)"
+)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
+def gloss_mentions(text: str, mentions: list[dict]) -> tuple[list[dict], dict[int, int]]:
+    """Latin-script glosses of Chinese names: ``([m, ...], {gloss index: name index})``.
+
+    The mentions the model found inside a gloss (it tags "Donald" and "Trump" apart, or
+    not at all) are replaced by one mention of the whole bracketed name, with the label of
+    the Chinese name it glosses; the map pairs each gloss with that name so that both
+    take one entity (the English spelling is the better id of a transliterated name).
+    """
+    out = list(mentions)
+    pairs: dict[int, int] = {}
+    for m in mentions:
+        if not m["text"] or not is_cjk(m["text"][-1]) or m["ner_label"] not in TYPE_BY_LABEL:
+            continue
+        g = _GLOSS.match(text, m["end"])
+        if g is None:
+            continue
+        s, e = g.span("name")
+        name, cut = strip_title(g.group("name"))
+        s += cut
+        if " " not in name.strip() and _CAMEL.search(name):
+            name = _CAMEL.sub(" ", name)  # "AntonyBlinken"
+        inside = [x for x in out if x["start"] < e and s < x["end"] and x is not m]
+        for x in inside:
+            out.remove(x)
+        gm = {**m, "mention_id": f"{m['doc_id']}:{s}-{e}", "start": s, "end": e, "text": name, "gloss": True}
+        out.append(gm)
+        pairs[id(gm)] = id(m)
+    return out, pairs
 
 
 _ACRONYM = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z&.\-]{1,11})\s*[)）]")
@@ -264,19 +342,31 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     plus ``type``; ``entity_id`` filled in), and ``entities``: the document's entities as
     ``{entity_id: {type, name, name_en, name_zh, kb_id, country, aliases}}``.
     """
-    text = doc["text"]
+    # every rule and look-up reads the simplified view of Chinese text (same offsets); the
+    # mentions get their original surface back at the end
+    text = view_of(doc)
+    view_doc = {**doc, "text": text}
     sentences = ann.get("sentences", [])
-    mentions = [dict(m) for m in ann.get("mentions", [])]
+    mentions = [{**m, "text": text[m["start"] : m["end"]]} for m in ann.get("mentions", [])]
     mentions = _split_country_abbreviations(mentions, kb)
+    mentions, glosses = gloss_mentions(text, mentions)
+    # a Latin word the Chinese model called a person ("Donald" of an English phrase) is
+    # not one, unless it glosses a name or the knowledge base knows it
+    mentions = [m for m in mentions if m.get("gloss") or m["ner_label"] != "PER" or _has_cjk(m["text"])
+                or kb.lookup(m["text"]) is not None]  # fmt: skip
     if params.gazetteer:
-        mentions += gazetteer_mentions(doc, sentences, mentions, kb)
+        mentions += gazetteer_mentions(view_doc, sentences, mentions, kb)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
     entities: dict[str, dict] = {}
     acronyms: dict[str, str] = {}
     persons_full: list[tuple[int, str, list[str]]] = []  # (start, entity_id, name tokens)
 
+    from_kb: set[str] = set()
+
     def register(eid: str, typ: str, surface: str, kbe: KbEntity | None = None, name: str = "",
                  name_en: str = "", name_zh: str = "") -> str:  # fmt: skip
+        if kbe is not None:
+            from_kb.add(eid)
         rec = entities.setdefault(eid, {
             "type": typ,
             "name": (kbe.en if kbe else "") or name or surface,
@@ -295,6 +385,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     for m in mentions:
         label = m["ner_label"]
         _clean_surface(m)
+        if label == "PER" and m["text"] and is_cjk(m["text"][0]):
+            trim_zh_person(m, text, kb)
         surface, cut = strip_title(m["text"])
         if cut:
             m["start"] += cut
@@ -372,13 +464,59 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             acronyms[acr.group(1)] = eid
     # pass 3: role nouns ("the Chinese premier") → the person the text gave that title
     if doc["lang"] == "en":
-        for m in role_noun_mentions(doc, sentences, mentions, kb):
+        for m in role_noun_mentions(view_doc, sentences, mentions, kb):
             rec = entities[m["entity_id"]]
             register(m["entity_id"], rec["type"], m["text"])
             mentions.append(m)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
-    return {**{k: doc.get(k) for k in ("doc_id", "lang", "date", "title", "text", "body_start", "dateline", "segments")},
-            "sentences": sentences, "mentions": mentions, "entities": entities}  # fmt: skip
+    _join_glosses(mentions, glosses, entities, from_kb)
+    _restore_surfaces(doc["text"], mentions, entities)
+    keys = ("doc_id", "lang", "date", "title", "text", "simplified", "body_start", "dateline", "segments")
+    return {**{k: doc.get(k) for k in keys}, "sentences": sentences, "mentions": mentions, "entities": entities}
+
+
+def _has_cjk(text: str) -> bool:
+    return any(is_cjk(ch) for ch in text)
+
+
+def _join_glosses(mentions: list[dict], glosses: dict[int, int], entities: dict[str, dict], from_kb: set[str]) -> None:
+    """A name and its Latin gloss are one entity: a knowledge-base entity when either side
+    is one, else the one the gloss names (布林肯 (Antony Blinken) → person:antony-blinken,
+    the id an English article gives him). Every mention of the replaced entity follows."""
+    by_id = {id(m): m for m in mentions}
+    remap: dict[str, str] = {}
+    for g_id, n_id in glosses.items():
+        g, n = by_id.get(g_id), by_id.get(n_id)
+        if g is None or n is None or not g.get("entity_id") or not n.get("entity_id"):
+            continue
+        ge, ne = remap.get(g["entity_id"], g["entity_id"]), remap.get(n["entity_id"], n["entity_id"])
+        if ge == ne or entities[ge]["type"] != entities[ne]["type"] or (ge in from_kb and ne in from_kb):
+            continue  # two known entities are never merged
+        keep, drop = (ne, ge) if ne in from_kb else (ge, ne)
+        remap[drop] = keep
+        for k, v in remap.items():
+            if v == drop:
+                remap[k] = keep
+        entities[keep]["name_zh"] = entities[keep]["name_zh"] or entities[drop]["name_zh"]
+    for m in mentions:
+        if m.get("entity_id") in remap:
+            m["entity_id"] = remap[m["entity_id"]]
+    for eid in remap:
+        entities.pop(eid, None)
+
+
+def _restore_surfaces(original: str, mentions: list[dict], entities: dict[str, dict]) -> None:
+    """Mentions and entity aliases as written in the original text (linking read the
+    simplified view: 習近平 was looked up as 习近平, and is listed as 習近平)."""
+    seen: dict[str, list[str]] = {}
+    for m in mentions:
+        m["text"] = original[m["start"] : m["end"]]
+        if m.get("entity_id"):
+            names = seen.setdefault(m["entity_id"], [])
+            if m["text"] not in names:
+                names.append(m["text"])
+    for eid, names in seen.items():
+        entities[eid]["aliases"] = names
 
 
 _TITLES = r"(?:Vice |Deputy )?(?:President|Premier|Prime Minister|Foreign Minister|Defense Minister|Chancellor|King|Queen|Emir|Speaker)"

@@ -25,7 +25,7 @@ import numpy as np
 
 from pipeline import contract
 from pipeline.params import NerParams, load_section, stage_parser
-from pipeline.textnorm import Normalized, nfkc_with_offsets, to_simplified
+from pipeline.textnorm import Normalized, nfkc_with_offsets, simplified_view
 from pipeline.zh_ner_data import MODEL_FILE as STANZA_MODEL_FILE
 from pipeline.zh_ner_data import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
 from pipeline.zh_ner_data import charlm_files, is_bigram_vocab
@@ -72,26 +72,25 @@ class PreparedDoc:
     model_text: str  # same length as norm.text
 
 
-def prepare_text(doc: dict, *, simplify: str | None = None, blank: list | None = None) -> PreparedDoc:
+def prepare_text(doc: dict, *, chinese: bool = False, blank: list | None = None) -> PreparedDoc:
     """Normalize a document's text for a model, keeping the offset map.
 
     Boilerplate spans and a leading date line are replaced by spaces (same length), so
     the model never sees them and offsets stay aligned; so are the ``blank`` spans (the
     paragraphs of a mixed-language document that belong to the other backend).
-    ``simplify`` is an OpenCC config (``"t2s"``) for Chinese; conversion keeps the length.
+    ``chinese``: the model reads the document's simplified view (``simplified``, made by
+    the normalize stage; made here for a record without one), which keeps the length.
     """
     original = doc["text"]
-    norm = nfkc_with_offsets(original)
+    base = (doc.get("simplified") or simplified_view(original)) if chinese else original
+    norm = nfkc_with_offsets(base)
     chars = list(norm.text)
     blank = [[0, doc.get("body_start", 0)], *doc.get("skip_spans", []), *(blank or [])]
     # original offsets → normalized indices: offsets are non-decreasing
     for s, e in blank:
         i0, i1 = bisect_left(norm.offsets, s, hi=len(chars)), bisect_left(norm.offsets, e, hi=len(chars))
         chars[i0:i1] = " " * (i1 - i0)
-    model_text = "".join(chars)
-    if simplify:
-        model_text = to_simplified(model_text, config=simplify)
-    return PreparedDoc(doc["doc_id"], original, norm, model_text)
+    return PreparedDoc(doc["doc_id"], original, norm, "".join(chars))
 
 
 def _mention(p: PreparedDoc, start: int, end: int, label: str, sentence_id: int) -> dict | None:
@@ -803,8 +802,7 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
         backend = loaded[lang]
         group = work[lang]
         for i in range(0, len(group), chunk):
-            prepared = [prepare_text(d, simplify=params.opencc_config if lang == "zh" else None, blank=blank)
-                        for d, blank in group[i : i + chunk]]  # fmt: skip
+            prepared = [prepare_text(d, chinese=lang == "zh", blank=blank) for d, blank in group[i : i + chunk]]
             try:
                 anns = backend.annotate(prepared)
             except Exception:

@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline import contract
 from pipeline.dates import find_publication_date
 from pipeline.params import NormalizeParams, load_section, stage_parser
-from pipeline.textnorm import CJK_RANGES, is_cjk, to_simplified
+from pipeline.textnorm import CJK_RANGES, is_cjk, simplified_view, to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +305,7 @@ def detect_script(text: str, *, opencc_config: str = "t2s") -> str:
 
 DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
 BOILERPLATE = re.compile(
-    r"^\s*(?:\((?:Web )?editors?:.*\)|(?:Web )?editors?:.*|Reference\(s\):.*|\(责任编辑[:：].*\)|责任编辑[:：].*"
+    r"^\s*(?:\((?:Web )?editors?:.*\)|(?:Web )?editors?:.*|Reference\(s\):.*|[(（]责任编辑[:：].*[)）]|责任编辑[:：].*"
     r"|【纠错】.*|Source:.*|Related:?|Share:?|Copyright.*|版权所有.*)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -363,7 +363,7 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     """
     rec = contract.Document(doc_id=raw.doc_id, source=raw.source, lang="", script="", date="",
                             title="", n_chars=0, status="ok", error="")  # fmt: skip
-    out = {"text": "", "body_start": 0, "skip_spans": [], "dateline": None, "segments": []}
+    out = {"text": "", "simplified": "", "body_start": 0, "skip_spans": [], "dateline": None, "segments": []}
     if raw.error:
         rec.status, rec.error = "error", raw.error
         return {**asdict(rec), **out}
@@ -398,16 +398,23 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     rec.lang = lang if lang in ("en", "zh") else "other"
     rec.script = detect_script(text) if rec.lang == "zh" else ("latin" if rec.lang == "en" else "")
     rec.title = " ".join(str(meta_title).split()) or guess_title(text, body_start)
+    if rec.lang in ("en", "zh"):
+        out["segments"] = language_segments(text, body_start, rec.lang)
+    # Chinese text: every rule below and in the later stages reads the simplified view
+    has_zh = rec.lang == "zh" or any(seg[2] == "zh" for seg in out["segments"])
+    view = simplified_view(text, tuple(params.opencc_configs)) if has_zh else text
+    out["simplified"] = view if has_zh else ""
     if m:
         rec.date = m.group(1)
     elif raw.meta.get("date"):
         rec.date = str(raw.meta["date"])[:10]
     else:
-        rec.date = find_publication_date(text[body_start : body_start + 600]) or ""
-    out["skip_spans"] = find_boilerplate(text)
-    out["dateline"] = find_dateline(text, body_start)
-    if rec.lang in ("en", "zh"):
-        out["segments"] = language_segments(text, body_start, rec.lang)
+        rec.date = find_publication_date(view[body_start : body_start + 600]) or ""
+    out["skip_spans"] = find_boilerplate(view)
+    dateline = find_dateline(view, body_start)
+    if dateline:  # the place as written in the original
+        dateline["place"] = text[dateline["place_start"] : dateline["place_end"]]
+    out["dateline"] = dateline
     if rec.lang not in params.languages:
         rec.status, rec.error = (
             "skipped",

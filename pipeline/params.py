@@ -37,6 +37,9 @@ class NormalizeParams:
     languages: tuple[str, ...] = ("en", "zh")  # languages the pipeline processes; others are skipped
     min_chars: int = 20  # shorter texts are skipped as empty
     max_chars: int = 2_000_000  # longer texts are cut with a note in `error` (status stays ok)
+    # OpenCC configurations, in turn, that make the simplified view of Chinese text (the view
+    # every Chinese rule, look-up and the model read; same length as the text)
+    opencc_configs: tuple[str, ...] = ("tw2s", "hk2s")
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,6 @@ class NerParams:
     zh_balanced_brackets: bool = True
     zh_lac_model: str = ""  # LAC's converted tagger, for models trained with its tags (train-zh-ner --lac-tags)
     zh_char_tokens: bool = True  # feed characters (our model); false: Stanza's own zh tokenizer (official models)
-    opencc_config: str = "t2s"  # traditional → simplified before the Chinese model
 
 
 @dataclass(frozen=True)

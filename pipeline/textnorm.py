@@ -11,11 +11,21 @@ document text: ``offsets[i]`` is the original index of normalized character ``i`
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["CJK_RANGES", "Normalized", "is_cjk", "nfkc_with_offsets", "to_simplified"]
+__all__ = [
+    "CJK_RANGES",
+    "INTERPUNCTS",
+    "VIEW_CONFIGS",
+    "Normalized",
+    "is_cjk",
+    "nfkc_with_offsets",
+    "simplified_view",
+    "to_simplified",
+]
 
 CJK_RANGES = (
     (0x3400, 0x4DBF),
@@ -97,8 +107,9 @@ def _nfkc_by_cluster(text: str) -> Normalized:
     return Normalized("".join(out), tuple(offsets))
 
 
-@lru_cache(maxsize=4)
-def _opencc(config: str):
+@lru_cache(maxsize=8)
+def opencc_converter(config: str):
+    """One OpenCC converter per configuration name (``t2s``, ``s2twp``…), made once."""
     import opencc  # local import: only Chinese input needs it
 
     return opencc.OpenCC(config)
@@ -118,7 +129,7 @@ def to_simplified(text: str, *, config: str = "t2s") -> str:
     Returns:
         Simplified text with ``len(result) == len(text)``.
     """
-    cc = _opencc(config)
+    cc = opencc_converter(config)
     converted = cc.convert(text)
     if len(converted) == len(text):
         return converted
@@ -127,3 +138,37 @@ def to_simplified(text: str, *, config: str = "t2s") -> str:
         c = cc.convert(ch)
         chars.append(c if len(c) == 1 else ch)
     return "".join(chars)
+
+
+# Middle dots that join the parts of a transliterated name (伊利哈姆·阿利耶夫): the ASCII-range
+# U+00B7 of mainland text, and the variants other outlets and input methods produce.
+INTERPUNCTS = "·•‧・･∙⋅"
+_JOINED_DOT = re.compile(rf"(?<=\S)[{INTERPUNCTS[1:]}](?=\S)")
+# traditional → simplified: OpenCC's Taiwan configuration first (it also folds Taiwan's
+# variant characters: 著 → 着 in 隨著), then Hong Kong's (its variant characters)
+VIEW_CONFIGS = ("tw2s", "hk2s")
+
+
+def simplified_view(text: str, configs: tuple[str, ...] = VIEW_CONFIGS) -> str:
+    """The simplified view of a Chinese text: what every Chinese rule, look-up and model reads.
+
+    Same length as ``text``, character for character, so an offset into the view is an
+    offset into the original: traditional characters become simplified (each OpenCC
+    configuration in turn, see :func:`to_simplified`), and an interpunct variant between
+    two characters (安娜•贝格, 安娜‧貝格) becomes ``·``. Made once per document by the
+    normalize stage and carried in its record.
+    """
+    for config in configs:
+        text = to_simplified(text, config=config)
+    return _JOINED_DOT.sub("·", text)
+
+
+def view_of(rec: dict) -> str:
+    """The text every rule reads for a document record: its simplified view (``simplified``,
+    made once by the normalize stage) when it has Chinese in it, else its text. A record
+    with Chinese in it but no view (one built by hand) gets the view made now."""
+    if rec.get("simplified"):
+        return rec["simplified"]
+    if rec.get("lang") == "zh" or any(seg[2] == "zh" for seg in rec.get("segments") or ()):
+        return simplified_view(rec["text"])
+    return rec["text"]

@@ -25,14 +25,14 @@ def spacy_backend(ner_params):
     return SpacyBackend(ner_params)
 
 
-def _annotate(backend, text, *, simplify=None):
+def _annotate(backend, text, *, chinese=False):
     doc = {"doc_id": "t", "text": text, "body_start": 0, "skip_spans": []}
-    return backend.annotate([prepare_text(doc, simplify=simplify)])[0]
+    return backend.annotate([prepare_text(doc, chinese=chinese)])[0]
 
 
 def test_ner_stanza_model_finds_leader_country_and_organization(stanza_backend):
     text = "国家主席习近平在北京会见蒙古国总统，双方同意加强在上海合作组织框架内的合作。"
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    ann = _annotate(stanza_backend, text, chinese=True)
     found = {(m["text"], m["ner_label"]) for m in ann.mentions}
     assert ("习近平", "PER") in found
     assert ("蒙古国", "LOC") in found
@@ -43,7 +43,7 @@ def test_ner_stanza_model_finds_leader_country_and_organization(stanza_backend):
 
 def test_ner_stanza_traditional_script_offsets_point_into_original(stanza_backend):
     text = "中國國家主席習近平在北京會見蒙古國總統，雙方同意加強上海合作組織框架內的合作。"
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    ann = _annotate(stanza_backend, text, chinese=True)
     surfaces = {m["text"] for m in ann.mentions}
     assert "習近平" in surfaces  # the traditional surface, not the simplified one the model saw
     for m in ann.mentions:
@@ -52,7 +52,7 @@ def test_ner_stanza_traditional_script_offsets_point_into_original(stanza_backen
 
 def test_ner_stanza_full_width_input_maps_back(stanza_backend):
     text = "　　新华社北京１１月２８日电　国家主席习近平２８日在人民大会堂会见蒙古国总统。"
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    ann = _annotate(stanza_backend, text, chinese=True)
     assert ann.mentions, "no mention found"
     for m in ann.mentions:
         assert text[m["start"] : m["end"]] == m["text"]
@@ -62,14 +62,14 @@ def test_ner_stanza_full_width_input_maps_back(stanza_backend):
 
 def test_ner_stanza_long_unpunctuated_line_is_capped(stanza_backend, ner_params):
     text = "习近平会见蒙古国总统" * 60  # 600 characters, no punctuation
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    ann = _annotate(stanza_backend, text, chinese=True)
     assert all(e - s <= ner_params.zh_max_sentence_chars for s, e in ann.sentences)
     assert any(m["text"] == "习近平" for m in ann.mentions)
 
 
 def test_ner_stanza_names_listed_with_spaces_are_separate_persons(stanza_backend):
     text = "出席会议的有李鹏　乔石　朱镕基　李瑞环等。"
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    ann = _annotate(stanza_backend, text, chinese=True)
     persons = [m["text"] for m in ann.mentions if m["ner_label"] == "PER"]
     assert {"李鹏", "乔石", "朱镕基", "李瑞环"} <= set(persons)
     assert all("　" not in p for p in persons)
@@ -139,7 +139,7 @@ def test_ner_stanza_voters_are_shipped_and_decode_together(stanza_backend, ner_p
     text = "外交部发言人华春莹主持例行记者会，介绍东盟地区论坛外长会的情况。"
     chars = [c for c in text if not c.isspace()]
     summed = tags_to_spans(stanza_backend.tag_together([chars])[0])
-    ann = _annotate(stanza_backend, text, simplify="t2s")
+    ann = _annotate(stanza_backend, text, chinese=True)
     assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == summed
     assert ("华春莹", "PER") in {(m["text"], m["ner_label"]) for m in ann.mentions}
 
@@ -147,7 +147,7 @@ def test_ner_stanza_voters_are_shipped_and_decode_together(stanza_backend, ner_p
     assert len(tagged) == 3 and all(len(t[0]) == len(chars) for t in tagged)
     voted = majority_spans([tags_to_spans(t[0]) for t in tagged])
     voting = StanzaBackend(dataclasses.replace(ner_params, zh_ensemble="vote"))
-    ann = _annotate(voting, text, simplify="t2s")
+    ann = _annotate(voting, text, chinese=True)
     assert sorted((m["start"], m["end"], m["ner_label"]) for m in ann.mentions) == voted
 
 
@@ -193,7 +193,7 @@ def test_ner_stanza_names_never_hold_half_a_bracket_pair(stanza_backend, ner_par
     text = "据台湾《联合报》报导，国民党主席朱立伦今天在台北表示，两岸应恢复对话。美国《纽约时报》报道，白宫表示欢迎。"
 
     def mentions(backend):
-        return {(m["text"], m["ner_label"]) for m in _annotate(backend, text, simplify="t2s").mentions}
+        return {(m["text"], m["ner_label"]) for m in _annotate(backend, text, chinese=True).mentions}
 
     loose = mentions(StanzaBackend(dataclasses.replace(ner_params, zh_balanced_brackets=False)))
     assert any(unmatched_brackets(t, 0, len(t)) for t, _ in loose)  # what the rule is for

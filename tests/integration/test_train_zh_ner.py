@@ -70,7 +70,7 @@ def test_train_zh_ner_few_steps_produce_a_loadable_model(shared_data, tmp_path, 
     )
     backend = StanzaBackend(params)
     doc = {"doc_id": "t", "text": "习近平会见蒙古国总统。", "body_start": 0, "skip_spans": []}
-    ann = backend.annotate([prepare_text(doc, simplify="t2s")])[0]
+    ann = backend.annotate([prepare_text(doc, chinese=True)])[0]
     assert ann.sentences == [[0, 11]]  # a four-step model finds little, but it loads and runs
 
 
@@ -207,7 +207,7 @@ def test_train_zh_ner_with_lac_tags_installs_lac_beside_the_model(shared_data, t
         zd.lac_tag_tokens(text, _FakeLac(out / "lac").tag([text])[0], backend.known)
     ]
     doc = {"doc_id": "t", "text": "习近平会见蒙古国总统。", "body_start": 0, "skip_spans": []}
-    assert backend.annotate([prepare_text(doc, simplify="t2s")])[0].sentences == [[0, 11]]
+    assert backend.annotate([prepare_text(doc, chinese=True)])[0].sentences == [[0, 11]]
 
 
 def test_train_zh_ner_with_character_language_models(shared_data, tmp_path, root):

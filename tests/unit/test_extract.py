@@ -344,3 +344,53 @@ def test_extract_meeting_topics_follow_the_meeting_passage():
     topics_modi = {h.topic_id for h in score_topics(rec, passages[modi.meeting_id], TOPICS, PARAMS)}
     assert {"trade", "energy"} <= topics_putin and "tourism" not in topics_putin
     assert topics_modi == {"tourism"}
+
+
+# --------------------------------------------------------------------------- traditional script
+
+
+def test_extract_traditional_meeting_reads_the_view_and_quotes_the_original():
+    text = "11月28日，國家主席習近平在人民大會堂會見蒙古國總統呼日勒蘇赫。"
+    rec = _linked(text, [("習近平", "PER"), ("人民大會堂", "LOC"), ("蒙古國", "LOC"), ("呼日勒蘇赫", "PER")],
+                  lang="zh", date="2022-11-28")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.participants == ["person:xi-jinping", "person:ukhnaa-khurelsukh"]
+    assert (m.date, m.place, m.place_entity_id) == ("2022-11-28", "人民大會堂", "location:great-hall-of-the-people")
+    assert m.roles == {"person:xi-jinping": "国家主席", "person:ukhnaa-khurelsukh": "总统"}  # titles: the view's
+    assert (m.trigger, m.evidence) == ("会见", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "習近平同呼日勒蘇赫通電話。",
+        "習近平將會見呼日勒蘇赫。",
+        "習近平同呼日勒蘇赫舉行視訊會晤。",  # Taiwan's word for a video call
+        "習近平同呼日勒蘇赫舉行視像會晤。",  # Hong Kong's
+        "習近平與呼日勒蘇赫線上會晤。",
+    ],
+)
+def test_extract_traditional_no_meeting(text):
+    spans = sorted([("習近平", "PER"), ("呼日勒蘇赫", "PER")], key=lambda s: text.index(s[0]))
+    rec = _linked(text, spans, lang="zh", date="2022-11-28")
+    assert extract_meetings(rec, PARAMS) == []
+
+
+def test_extract_traditional_separately_gives_one_meeting_per_host():
+    text = "李克強、栗戰書分別同呼日勒蘇赫總統會見。"
+    rec = _linked(text, [("李克強", "PER"), ("栗戰書", "PER"), ("呼日勒蘇赫", "PER")], lang="zh", date="2022-11-28")
+    assert _pairs(extract_meetings(rec, PARAMS)) == [
+        ("person:li-keqiang", "person:ukhnaa-khurelsukh"),
+        ("person:li-zhanshu", "person:ukhnaa-khurelsukh"),
+    ]
+
+
+def test_extract_traditional_affiliation_and_topics():
+    text = "中華人民共和國主席習近平表示，雙方將加強氣候變化和經貿合作。"
+    rec = _linked(text, [("中華人民共和國", "LOC"), ("習近平", "PER")], lang="zh")
+    (a,) = extract_affiliations(rec)
+    assert (a.person_id, a.org_or_country_id, a.title, a.evidence) == (
+        "person:xi-jinping", "country:china", "主席", "中華人民共和國主席習近平")  # fmt: skip
+    topics = {t.topic_id: t for t in tag_topics(rec, TOPICS, PARAMS)}
+    assert {"climate_environment", "trade"} <= set(topics)
+    assert topics["climate_environment"].cue == "氣候變化"  # quoted as written

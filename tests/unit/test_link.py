@@ -270,3 +270,85 @@ def test_link_aggregate_entities_counts_mentions_and_docs():
     assert (rows["person:xi-jinping"].n_mentions, rows["person:xi-jinping"].n_docs) == (2, 2)
     assert rows["person:li-qiang"].aliases == '["Li", "Li Qiang", "李强"]'
     assert rows["person:li-qiang"].name == "Li Qiang"
+
+
+# --------------------------------------------------------------------------- traditional script
+
+
+def test_link_traditional_names_take_the_simplified_ids_and_keep_their_surface():
+    text = "國家主席習近平會見蒙古國總統呼日勒蘇赫。"
+    rec = _link(text, [("習近平", "PER"), ("蒙古國", "LOC"), ("呼日勒蘇赫", "PER")], lang="zh")
+    assert _ids(rec) == [("習近平", "person:xi-jinping"), ("蒙古國", "country:mongolia"),
+                         ("呼日勒蘇赫", "person:ukhnaa-khurelsukh")]  # fmt: skip
+    assert rec["entities"]["person:xi-jinping"]["aliases"] == ["習近平"]
+
+
+def test_link_traditional_unknown_person_gets_the_id_of_its_simplified_twin():
+    simplified = _link("王建華表示。", [("王建華", "PER")], lang="zh")
+    traditional = _link("王建華表示。", [("王建華", "PER")], lang="zh")
+    assert _ids(simplified)[0][1] == _ids(traditional)[0][1] == "person:wang-jianhua"
+    assert traditional["entities"]["person:wang-jianhua"]["name_zh"] == "王建华"
+
+
+@pytest.mark.parametrize(
+    ("surface", "entity_id"),
+    [
+        ("川普", "person:donald-trump"),  # Taiwan's name of the same person (curated)
+        ("普丁", "person:vladimir-putin"),
+        ("紐西蘭", "country:new-zealand"),  # CLDR's Taiwan name, looked up through its view
+        ("沙地阿拉伯", "country:saudi-arabia"),  # CLDR's Hong Kong name
+        ("義大利", "country:italy"),
+    ],
+)
+def test_link_regional_names_are_aliases(surface, entity_id):
+    rec = _link(f"{surface}發表聲明。", [(surface, "PER" if entity_id.startswith("person") else "LOC")], lang="zh")
+    assert _ids(rec) == [(surface, entity_id)]
+
+
+@pytest.mark.parametrize("dot", ["·", "•", "‧", "・", "･"])
+def test_link_interpunct_variants_are_one_name(dot):
+    rec = _link(f"弗拉基米尔{dot}普京表示。", [(f"弗拉基米尔{dot}普京", "PER")], lang="zh")
+    assert _ids(rec)[0][1] == "person:vladimir-putin"
+
+
+def test_link_latin_gloss_joins_a_transliteration_to_its_english_name():
+    text = "美國國務卿布林肯(Antony Blinken)抵達首爾。布林肯說。"
+    rec = _link(text, [("布林肯", "PER"), ("Antony", "PER"), ("Blinken", "PER"), ("布林肯", "PER")], lang="zh")
+    persons = [(t, eid) for t, eid in _ids(rec) if eid.startswith("person:")]
+    assert persons == [("布林肯", "person:antony-blinken"), ("Antony Blinken", "person:antony-blinken"),
+                       ("布林肯", "person:antony-blinken")]  # fmt: skip
+    ent = rec["entities"]["person:antony-blinken"]
+    assert (ent["name"], ent["name_zh"]) == ("Antony Blinken", "布林肯")
+
+
+def test_link_latin_gloss_of_a_known_person_takes_the_known_entity():
+    text = "美國總統川普（Donald Trump，又譯特朗普）表示。"
+    rec = _link(text, [("川普", "PER"), ("Donald", "PER"), ("Trump", "PER")], lang="zh")
+    assert {eid for _, eid in _ids(rec) if eid.startswith("person:")} == {"person:donald-trump"}
+    assert ("Donald Trump", "person:donald-trump") in _ids(rec)
+
+
+def test_link_glued_latin_gloss_is_split():
+    rec = _link("國務卿布林肯(AntonyBlinken)今天表示。", [("布林肯", "PER")], lang="zh")
+    assert ("AntonyBlinken", "person:antony-blinken") in _ids(rec)
+
+
+def test_link_latin_word_is_no_person_in_chinese_text():
+    rec = _link("他說:「Historic visits」,Twitter上。", [("Historic", "PER"), ("Twitter", "PER")], lang="zh")
+    assert _ids(rec) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "name"),
+    [
+        ("科克眾議員說。", "科克眾", "科克"),  # the model ran into 众议员
+        ("朴振4日上午會見。", "朴振4", "朴振"),  # into the date
+        ("拜登通話。", "拜登通", "拜登"),
+        ("新華社記者丁林 攝", "丁林 攝", "丁林"),
+        ("首相拿督斯里安華抵達。", "拿督斯里安華", "安華"),  # an honorific
+        ("祝特朗普夫婦訪問愉快。", "祝特朗普", "特朗普"),  # the knowledge base's name inside
+    ],
+)
+def test_link_chinese_person_span_is_cut_back_to_the_name(text, span, name):
+    rec = _link(text, [(span, "PER")], lang="zh")
+    assert [t for t, eid in _ids(rec) if eid.startswith("person:")] == [name]

@@ -113,13 +113,13 @@ def test_ner_text_prepare_text_full_width_keeps_offsets():
 def test_ner_text_prepare_text_simplifies_keeping_length():
     text = "date 2022-11-28\n習近平會見蒙古國總統。(責任編輯：王)"
     s = text.index("(責任")
-    p = prepare_text(_doc(text, body_start=16, skip_spans=[(s, len(text))]), simplify="t2s")
+    p = prepare_text(_doc(text, body_start=16, skip_spans=[(s, len(text))]), chinese=True)
     assert p.model_text == " " * 16 + "习近平会见蒙古国总统。" + " " * (len(text) - s)
     assert len(p.model_text) == len(text)
     assert p.original == text  # the original is never changed
 
 
-def test_ner_text_prepare_text_without_simplify_keeps_traditional():
+def test_ner_text_prepare_text_not_chinese_keeps_traditional():
     text = "習近平會見蒙古國總統。"
     assert prepare_text(_doc(text)).model_text == text
 

@@ -389,3 +389,19 @@ def test_normalize_find_dateline(text, place, story_start):
     assert dl["place"] == place
     assert text[dl["place_start"] : dl["place_end"]] == place
     assert text[dl["end"] :].lstrip().startswith(story_start)
+
+
+def test_normalize_document_traditional_record_carries_its_simplified_view():
+    text = "新華社北京5月14日電 國家主席習近平14日在人民大會堂會見蒙古國總統。\n（責任編輯：王）\n"
+    rec = normalize_document(RawDoc("t", "t.txt", text.encode()), PARAMS)
+    assert rec["script"] == "traditional"
+    assert rec["simplified"].startswith("新华社北京5月14日电 国家主席习近平") and len(rec["simplified"]) == len(text)
+    # the dateline and the credit line are found on the view; the place is quoted as written
+    assert rec["dateline"]["place"] == "北京" and rec["dateline"]["date_text"] == "5月14日"
+    s, e = rec["skip_spans"][0]
+    assert text[s:e].strip() == "（責任編輯：王）"
+
+
+def test_normalize_document_english_record_has_no_view():
+    rec = normalize_document(RawDoc("d1", "d1.txt", EN.encode()), PARAMS)
+    assert rec["simplified"] == ""

@@ -19,8 +19,8 @@ ALPHABET = st.sampled_from(
 @given(st.lists(ALPHABET, min_size=1, max_size=60).map("".join), st.data())
 def test_offsets_property_mention_slices_give_back_the_surface(text, data):
     doc = {"doc_id": "d", "text": text, "body_start": 0, "skip_spans": []}
-    for simplify in (None, "t2s"):
-        p = prepare_text(doc, simplify=simplify)
+    for chinese in (False, True):
+        p = prepare_text(doc, chinese=chinese)
         n = len(p.norm.text)
         a = data.draw(st.integers(0, n))
         b = data.draw(st.integers(a, n))

@@ -104,9 +104,9 @@ def test_params_absolute_paths_stay(tmp_path):
 
 
 def test_params_non_path_strings_are_not_resolved(tmp_path):
-    path = _params(tmp_path, "ner:\n  spacy_model: en_core_web_sm\n  opencc_config: hk2s\n")
-    ner = load_section(path, "ner")
-    assert (ner.spacy_model, ner.opencc_config) == ("en_core_web_sm", "hk2s")
+    path = _params(tmp_path, "ner:\n  spacy_model: en_core_web_sm\nnormalize:\n  opencc_configs: [hk2s]\n")
+    assert load_section(path, "ner").spacy_model == "en_core_web_sm"
+    assert load_section(path, "normalize").opencc_configs == ("hk2s",)
 
 
 def test_params_relative_paths_in_the_project_file_point_into_the_project():

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.textnorm import is_cjk, nfkc_with_offsets, to_simplified
+from pipeline.textnorm import is_cjk, nfkc_with_offsets, simplified_view, to_simplified, view_of
 
 _PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 
@@ -140,3 +140,30 @@ def test_textnorm_to_simplified(traditional, simplified):
 )
 def test_textnorm_is_cjk(ch, expected):
     assert is_cjk(ch) is expected
+
+
+# --------------------------------------------------------------------------- the simplified view
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        ("習近平會見蒙古國總統", "习近平会见蒙古国总统"),
+        ("隨著兩國關係發展", "随着两国关系发展"),  # Taiwan's variant 著 folds to 着
+        ("伊利哈姆•阿利耶夫", "伊利哈姆·阿利耶夫"),  # any interpunct between two characters
+        ("安娜‧貝格與安娜・貝格", "安娜·贝格与安娜·贝格"),
+        ("• 第一條", "• 第一条"),  # a bullet stays a bullet
+        ("Xi Jinping met Biden.", "Xi Jinping met Biden."),
+    ],
+)
+def test_textnorm_simplified_view_keeps_every_offset(text, view):
+    assert simplified_view(text) == view
+    assert len(simplified_view(text)) == len(text)
+
+
+def test_textnorm_view_of_a_record():
+    assert view_of({"text": "習近平", "simplified": "习近平", "lang": "zh"}) == "习近平"
+    assert view_of({"text": "習近平", "lang": "zh"}) == "习近平"  # made now for a record without one
+    assert view_of({"text": "習近平 met Biden", "lang": "en"}) == "習近平 met Biden"
+    mixed = {"text": "Biden\n拜登會見", "lang": "en", "segments": [[0, 6, "en"], [6, 10, "zh"]]}
+    assert view_of(mixed) == "Biden\n拜登会见"
