@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.textnorm import INTERPUNCTS, is_cjk, opencc_converter, simplified_view
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["KbEntity", "KnowledgeBase", "build", "name_key", "slug"]
@@ -40,7 +42,7 @@ def name_key(name: str) -> str:
     s = unicodedata.normalize("NFKC", name).casefold().strip()
     s = re.sub(r"^the\s+", "", s)
     s = re.sub(r"['’]s$", "", s)
-    s = re.sub(r"[\s\u00b7\u30fb·]+", " ", s)
+    s = re.sub(rf"[\s{INTERPUNCTS}]+", " ", s)
     return s.strip(" .,;:")
 
 
@@ -64,7 +66,7 @@ def _countries(curated: dict) -> list[KbEntity]:
     import pycountry
     from babel import Locale
 
-    en, zh, zht = (Locale.parse(x).territories for x in ("en", "zh", "zh_Hant"))
+    en, zh, zht, zhhk = (Locale.parse(x).territories for x in ("en", "zh", "zh_Hant", "zh_Hant_HK"))
     not_countries = set(curated.get("not_countries", []))
     qids = curated.get("country_kb_ids", {})
     out = []
@@ -76,7 +78,8 @@ def _countries(curated: dict) -> list[KbEntity]:
             c.name,
             getattr(c, "common_name", "") or "",
             getattr(c, "official_name", "") or "",
-            zht.get(code, ""),
+            zht.get(code, ""),  # Taiwan's name (紐西蘭, 沙烏地阿拉伯)
+            zhhk.get(code, ""),  # Hong Kong's (沙地阿拉伯, 老撾)
         }
         typ = "location" if code in not_countries else "country"
         name_zh = zh.get(code, "")
@@ -126,12 +129,27 @@ def build(curated_path: Path) -> list[dict]:
             m.kb_id = m.kb_id or r.kb_id
         else:
             merged[r.entity_id] = r
+    for r in merged.values():
+        r.aliases = sorted(set(r.aliases) | (regional_forms([r.zh, *r.aliases]) - {r.zh, r.en}))
     out = [vars(r) for r in sorted(merged.values(), key=lambda r: r.entity_id)]
     meta = {
         "demonyms": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("demonyms", {}).items()},
         "zh_abbreviations": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("zh_abbreviations", {}).items()},
     }
     return [{"_meta": meta}, *out]
+
+
+def regional_forms(names: list[str]) -> set[str]:
+    """The forms under which the pipeline may meet a Chinese name: OpenCC's Taiwan and
+    Hong Kong spellings (奥巴马 → 歐巴馬, 新西兰 → 紐西蘭) and, for each, the simplified
+    view that look-ups compare (歐巴馬 → 欧巴马, 紐西蘭 → 纽西兰)."""
+    out = set()
+    for name in names:
+        if not name or not any(is_cjk(ch) for ch in name):
+            continue
+        for form in {name, *(opencc_converter(c).convert(name) for c in ("s2twp", "s2hk"))}:
+            out |= {form, simplified_view(form)}
+    return out
 
 
 class KnowledgeBase:
