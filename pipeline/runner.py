@@ -44,7 +44,7 @@ __all__ = ["DocCache", "process_batch", "run_corpus", "version_key"]
 
 CACHE_FORMAT = "1"
 # the modules whose code decides a document's rows (graph, views, bench… do not)
-PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "keyphrases", "dates", "textnorm",
+PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "keyphrases", "dates", "textnorm", "rules",
                         "contract", "params", "zh_ner_data", "runner")  # fmt: skip
 LIBRARIES = ("spacy", "stanza", "torch", "jieba", "opencc", "langdetect", "charset-normalizer", "pypinyin")
 
@@ -87,7 +87,8 @@ def version_key(params: dict[str, Any]) -> str:
     ner, link, extract = params["ner"], params["link"], params["extract"]
     files = {"stanza_ner_model": ner.stanza_ner_model, "stanza_pretrain": ner.stanza_pretrain,
              "stanza_forward_charlm": ner.stanza_forward_charlm, "stanza_backward_charlm": ner.stanza_backward_charlm,
-             "kb": link.kb, "topics": extract.topics}  # fmt: skip
+             "kb": link.kb, "topics": extract.topics, "link rules": link.rules,
+             "extract rules": extract.rules}  # fmt: skip
     files.update({f"zh_voter {folder}": folder for folder in ner.zh_voters})  # their files decide tags too
     parts["files"] = {name: _file_digest(path) for name, path in files.items() if path}
     parts["libraries"] = {d: _version(d) for d in (*LIBRARIES, ner.spacy_model)}

@@ -1,0 +1,252 @@
+"""Who met whom in an English sentence, from spaCy's dependency parse.
+
+A trigger (a verb of ``trigger_lemmas`` — meet, receive, host —, or a noun of
+``trigger_nouns`` — meeting, talks —, both in ``models/rules/meetings.yaml``) states an
+event. Its participants come from its arguments:
+
+- the subject side: the verb's subject (``nsubj``; the ``by`` agent of a passive), or,
+  for a verb without one ("… before meeting X", "… and later met Y"), the subject of the
+  verb it hangs from; a noun's possessor ("Modi's meeting with …") or the subject of the
+  verb the noun hangs from ("held talks with …", "In a meeting with X, Y said …");
+- the object side: the verb's object, and the ``with`` / ``between`` phrase of the verb or
+  of the noun;
+- coordination on either side ("A and B", "X, Y and Z") adds each conjunct; possessors,
+  relative clauses and modifying clauses inside an argument do not ("Raul Castro's special
+  envoy Salvador Valdes Mesa" names the envoy, who was there, not Castro).
+
+Each trigger is its own event, so "held talks with Li before meeting Xi" gives two. The
+subject side met each object: one row per object ("separate meetings with A, B and C"),
+all together when the sentence says so ("trilateral", "jointly"). An event whose predicate
+is under a modal ("will meet"), a verb of plans or refusals ("expected to meet",
+"cancelled the meeting"), a negation or a condition is ``planned``, never a met row.
+
+Pure functions over a parsed sentence (:func:`sentence_events`); the parser is loaded by
+:func:`load_parser` once per process and only for sentences that hold a trigger word.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Event", "load_parser", "sentence_events"]
+
+# argument children whose subtree names someone else than the participant
+_SKIP = frozenset({"poss", "relcl", "acl", "advcl", "parataxis", "ccomp", "xcomp", "prep", "npadvmod", "punct"})
+_SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+_OBJECTS = ("dobj", "obj", "dative", "attr")
+_MODALS = frozenset({"will", "would", "shall", "may", "might", "can", "should", "must", "'ll", "wo", "ca"})
+_UP = ("conj", "xcomp", "advcl", "pcomp", "ccomp", "acl", "relcl", "prep", "pobj", "dobj", "nsubj", "nsubjpass")
+_JOINT = re.compile(r"\b(?:trilateral|three-way|quadrilateral|jointly|joint (?:meeting|talks)|together)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One meeting a sentence states: its participants (entity ids, the subject side
+    first), the trigger word and its offset in the sentence, and its modality (``""`` for
+    a meeting that happened, else ``planned``)."""
+
+    participants: tuple[str, ...]
+    trigger: str
+    trigger_start: int
+    modality: str = ""
+
+
+@lru_cache(maxsize=2)
+def load_parser(model: str):
+    """spaCy's pipeline ``model`` with its parser and lemmatizer (no NER: the mentions are
+    known); ``None`` when it cannot be loaded (extraction then falls back to word rules)."""
+    try:
+        import spacy
+
+        return spacy.load(model, exclude=["ner"])
+    except (OSError, ImportError) as e:
+        logger.warning("English parser %r not available (%s): meetings from word rules only", model, e)
+        return None
+
+
+def _arg_tokens(tok) -> list:
+    """The tokens of an argument: ``tok`` and its subtree, except the parts that name
+    someone else (possessors, clauses, prepositional phrases but ``of``)."""
+    out, stack = [], [tok]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        for c in t.children:
+            if c.dep_ == "acl" and c.lemma_ in ("lead", "head"):  # a delegation led by X: X was there
+                stack += [g for a in c.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
+                continue
+            if c.dep_ in _SKIP and not (c.dep_ == "prep" and c.lower_ == "of"):
+                continue
+            stack.append(c)
+    return out
+
+
+def _persons(tokens, person_at: dict[int, str]) -> list[str]:
+    seen: list[str] = []
+    for t in sorted(tokens, key=lambda t: t.i):
+        eid = person_at.get(t.i)
+        if eid and eid not in seen:
+            seen.append(eid)
+    return seen
+
+
+def _subjects(verb) -> list:
+    subs = [c for c in verb.children if c.dep_ in _SUBJECTS]
+    for c in verb.children:  # the agent of a passive: "X was received by Y"
+        if c.dep_ == "agent":
+            subs += [g for g in c.children if g.dep_ == "pobj"]
+    return subs
+
+
+def _inherited_subjects(tok, depth: int = 4) -> list:
+    """The subjects of the nearest verb above ``tok`` that has one."""
+    t = tok
+    for _ in range(depth):
+        if t.head is t:
+            return []
+        t = t.head
+        if t.pos_ in ("VERB", "AUX"):
+            subs = _subjects(t)
+            if subs:
+                return subs
+    return []
+
+
+def _with_objects(tok) -> list:
+    """The objects of ``tok``'s with / between phrases."""
+    out = []
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in ("with", "between", "among"):
+            out += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]  # pcomp: "with visiting X"
+    return out
+
+
+def _verb_objects(tok) -> list:
+    """The object and ``to`` phrase of the verb a trigger noun's phrase hangs from."""
+    t = tok
+    for _ in range(3):
+        if t.head is t:
+            return []
+        t = t.head
+        if t.pos_ == "VERB":
+            out = [c for c in t.children if c.dep_ in ("dobj", "dative")]
+            return out + [g for c in t.children if c.dep_ == "prep" and c.lower_ == "to" for g in c.children
+                          if g.dep_ == "pobj"]  # fmt: skip
+    return []
+
+
+def _modality(tok, rules) -> str:
+    """``planned`` when the event at ``tok`` is not stated as a fact; else ``""``."""
+    modal_lemmas = rules.modal_lemmas
+    t = tok
+    for _ in range(5):
+        for c in t.children:
+            if c.dep_ == "aux" and (c.lower_ in _MODALS or c.tag_ == "MD"):
+                return "planned"
+            if c.dep_ == "neg":
+                return "planned"
+            if c.dep_ == "mark" and c.lower_ in ("if", "unless"):
+                return "planned"
+            if c.dep_ in _SUBJECTS and c.lemma_.lower() in rules.modal_nouns:
+                return "planned"  # "Lavrov's agenda includes talks with …"
+        if t is not tok and t.lemma_.lower() in modal_lemmas:
+            return "planned"  # expected to meet, cancelled the meeting, invited … to meet
+        if t.dep_ not in _UP or t.head is t:
+            break
+        t = t.head
+    return ""
+
+
+def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,
+                    title_holders: dict[str, str] | None = None) -> list[Event]:  # fmt: skip
+    """The meetings one parsed English sentence states.
+
+    Args:
+        sdoc: the spaCy ``Doc`` of the sentence.
+        persons: (start, end, entity id) of each person mention, offsets into the sentence.
+        rules: the English rules (``trigger_lemmas``, ``trigger_nouns``, ``modal_lemmas``,
+            ``modal_nouns``).
+        fallback_subject: the person a subject-less event or a pronoun subject stands for
+            (the last person the text named before the sentence).
+        title_holders: office (lower case) → the one person the document gives it, for a
+            subject that is a title ("The External Affairs Minister also met …").
+    """
+    person_at: dict[int, str] = {}
+    for t in sdoc:
+        for s, e, eid in persons:
+            if s < t.idx + len(t.text) and t.idx < e:
+                person_at[t.i] = eid
+    events: list[Event] = []
+    joint = bool(_JOINT.search(sdoc.text))
+    for t in sdoc:
+        lemma = t.lemma_.lower()
+        is_verb = t.pos_ in ("VERB", "AUX") and lemma in rules.trigger_lemmas
+        is_noun = t.pos_ in ("NOUN", "PROPN") and (t.lower_ in rules.trigger_nouns or lemma in rules.trigger_nouns)
+        if not (is_verb or is_noun):
+            continue
+        subj_toks: list = []
+        obj_toks: list = _with_objects(t)
+        if is_verb:
+            subj_toks = _subjects(t) or _inherited_subjects(t)
+            obj_toks += [c for c in t.children if c.dep_ in _OBJECTS]
+            predicate = t
+        else:
+            poss = [c for c in t.children if c.dep_ == "poss"]
+            between = [c for c in t.children if c.dep_ == "prep" and c.lower_ == "between"]
+            if between:
+                subj_toks, obj_toks = obj_toks, []  # "the meeting between A and B": all of them
+            elif poss:
+                subj_toks = poss
+            else:
+                subj_toks = _inherited_subjects(t)
+                if t.dep_ in ("dobj", "obj", "nsubjpass"):
+                    obj_toks += _with_objects(t.head)
+                elif not obj_toks:  # "During the talks, A conveyed greetings to B": A met B
+                    obj_toks += _verb_objects(t)
+            predicate = t.head if t.dep_ in ("dobj", "obj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX") else t
+        subj = _persons([x for a in subj_toks for x in _arg_tokens(a)], person_at)
+        if not subj and any(a.pos_ == "PRON" for a in subj_toks):
+            # "X recalled that he met Y": the pronoun is the subject of the clause above
+            subj = _persons([x for a in _inherited_subjects(subj_toks[0].head) for x in _arg_tokens(a)], person_at)
+        if not subj and subj_toks and title_holders:
+            holder = title_holders.get(_title_of(subj_toks[0]))
+            subj = [holder] if holder else []
+        objs = [p for p in _persons([x for a in obj_toks for x in _arg_tokens(a)], person_at) if p not in subj]
+        if not subj and fallback_subject and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
+            subj = [fallback_subject] if fallback_subject not in objs else []
+        if len(subj) + len(objs) < 2:
+            continue
+        modality = _modality(predicate, rules)
+        if predicate is not t and predicate.lemma_.lower() in rules.modal_lemmas:
+            modality = "planned"  # "cancelled the meeting", "proposed talks"
+        if not objs or joint:
+            groups = [tuple(subj + objs)]
+        else:
+            groups = [(*subj, o) for o in objs]
+        for g in groups:
+            events.append(Event(g, t.text, t.idx, modality))
+    return _unique(events)
+
+
+def _title_of(tok) -> str:
+    """The words of a noun phrase without its determiner, lower case ("the Prime Minister"
+    → "prime minister")."""
+    words = [t.lower_ for t in tok.subtree if t.dep_ not in ("det", "punct") and t.i <= tok.i]
+    return " ".join(words)
+
+
+def _unique(events: list[Event]) -> list[Event]:
+    """One event per participant set (a sentence saying "held talks … at the meeting"
+    states one meeting twice); a fact wins over a plan."""
+    best: dict[frozenset, Event] = {}
+    for ev in events:
+        key = frozenset(ev.participants)
+        cur = best.get(key)
+        if cur is None or (cur.modality and not ev.modality):
+            best[key] = ev
+    return sorted(best.values(), key=lambda ev: (ev.trigger_start, ev.participants))
