@@ -180,6 +180,16 @@ class DocKeyphrase:
     end: int = _col("first occurrence, end offset (exclusive)")
 
 
+@dataclass
+class MeetingEvent:
+    """meeting_events.csv — which event each meeting row reports (written by the graph stage)."""
+
+    meeting_id: str = _col("meeting (one report of an event, in one document)")
+    event_id: str = _col(
+        "the event: rows with the same participants, compatible dates and places, across documents and languages"
+    )
+
+
 TABLES: dict[str, type] = {
     "documents.csv": Document,
     "mentions.csv": Mention,
@@ -191,6 +201,8 @@ TABLES: dict[str, type] = {
     "meeting_topics.csv": MeetingTopic,
     "doc_keyphrases.csv": DocKeyphrase,
 }
+# tables written across documents, after the per-document ones (by the graph stage)
+STAGE_TABLES: dict[str, type] = {"meeting_events.csv": MeetingEvent}
 
 
 def columns(cls: type) -> list[str]:
@@ -439,13 +451,24 @@ def render_markdown() -> str:
         for f in fields(cls):
             out.append(f"| `{f.name}` | {f.metadata.get('doc', '')} |")
         out.append("")
+    for name, cls in STAGE_TABLES.items():
+        out += [
+            f"## {name}",
+            "",
+            (cls.__doc__ or "").split("—", 1)[-1].strip(),
+            "",
+            "| column | meaning |",
+            "|---|---|",
+        ]
+        out += [f"| `{f.name}` | {f.metadata.get('doc', '')} |" for f in fields(cls)]
+        out.append("")
     out += [
         "## graph.graphml, graph.gexf, graph.json",
         "",
         "The entity graph (networkx): nodes are persons, countries and organizations with",
         "attributes `type`, `name`, `label`, `name_en`, `name_zh`, `kb_id`, `n_mentions`, `n_docs`;",
-        "edges have `kind` = `met` (weight = distinct meetings; their ids, dates, places, topics",
-        "and evidence), `affiliated_with` (person → country/organization, `titles`) or",
+        "edges have `kind` = `met` (weight = distinct meeting events, see meeting_events.csv; their",
+        "ids, dates, places, topics and evidence), `affiliated_with` (person → country/organization, `titles`) or",
         "`co_mentioned` (weight = documents mentioning both). GraphML for yEd/Cytoscape, GEXF for",
         "Gephi, node-link JSON for code. Every attribute, how to load each file back, and the views",
         "(graph.html, graph.png, report.md): [graph.md](graph.md).",

@@ -24,6 +24,8 @@ How each figure is counted (the development set's README states the same policy)
   row for the same pair and event is a false positive; a unit of an optional gold meeting
   absorbs every system unit of its pair. A system unit that only matches a gold
   non-meeting is a false positive and fires that negative.
+- **Confidence**: meeting-pair precision among the rows at or above 0.5, 0.7, 0.8 and 0.9
+  (absorbed pairs of optional meetings not counted), so that a user can pick a threshold.
 - **Dates** on matched units: right when the system date, cut to the gold's precision,
   equals the gold date (so it must be at least as precise), or when a day falls inside
   the gold ``date_range`` (with a range, a month answer must be the gold's month and a
@@ -88,6 +90,19 @@ def _ratio(right: int, total: int) -> float | None:
     return round(right / total, 4) if total else None
 
 
+CONFIDENCE_THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
+
+
+def _precision_at(judged: list[tuple[float, bool]]) -> dict[str, dict]:
+    """Meeting-pair precision of the rows at or above each confidence threshold, and how
+    many pairs that keeps: what a user filtering on ``confidence`` gets."""
+    out = {}
+    for t in CONFIDENCE_THRESHOLDS:
+        kept = [ok for c, ok in judged if c >= t - 1e-9]
+        out[f"{t:.1f}"] = {"precision": _ratio(sum(kept), len(kept)), "pairs": len(kept)}
+    return out
+
+
 @dataclass(frozen=True)
 class GoldItem:
     """One gold entity (or participant): its aliases, normalized, and its canonical name."""
@@ -132,6 +147,8 @@ class Counts:
     topics: list[int] = field(default_factory=lambda: [0, 0, 0])
     affiliations: list[int] = field(default_factory=lambda: [0, 0, 0])
     documents: int = 0
+    # (confidence, right) of every judged system pair: precision above a threshold
+    confidence: list[tuple[float, bool]] = field(default_factory=list)
     # gold person (canonical name) → the system ids found for it; → documents whose gold names it
     person_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     person_docs: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -142,6 +159,7 @@ class Counts:
         for name in ("meetings", "dates", "places", "negatives", "topics", "affiliations"):
             setattr(self, name, [a + b for a, b in zip(getattr(self, name), getattr(other, name), strict=True)])
         self.documents += other.documents
+        self.confidence += other.confidence
         for k, v in other.person_ids.items():
             self.person_ids[k] |= v
         for k, n in other.person_docs.items():
@@ -164,6 +182,7 @@ class Counts:
                 "places_judged": self.places[1],
                 "negatives_fired": self.negatives[0],
                 "negatives": self.negatives[1],
+                "precision_at_confidence": _precision_at(self.confidence),
             },
             "topics": prf(*self.topics),
             "affiliations": prf(*self.affiliations),
@@ -374,6 +393,7 @@ class _DocScorer:
                 pair_label = f"{self.run.label(self.doc, a)} — {self.run.label(self.doc, b)}"
                 if pa is None or pb is None or pa == pb:
                     fp += 1
+                    self.counts.confidence.append((m.confidence, False))
                     why = "the same person twice" if pa is not None and pa == pb else "not a gold person"
                     self.error("meetings", "false", f"{pair_label} ({why})", "", m.evidence)
                     continue
@@ -383,11 +403,13 @@ class _DocScorer:
                     i = min(cands, key=lambda i: (-_overlap(m.evidence, units[i][1]), i))
                     used.add(i)
                     tp += 1
+                    self.counts.confidence.append((m.confidence, True))
                     self._judge(m, units[i][1], pair_label)
                     continue
                 if any(p == pair and opt for p, _, opt in units):
                     continue  # an optional meeting absorbs every row of its pair
                 fp += 1
+                self.counts.confidence.append((m.confidence, False))
                 k = self._negative_hit(m, pair, negatives, fired)
                 if k is not None:  # a row fires one gold non-meeting (the one whose evidence it quotes)
                     fired.add(k)
@@ -623,6 +645,8 @@ _ROWS = [
     ("date accuracy", lambda s: _num(s["meetings"]["date_accuracy"], f" of {s['meetings']['dates_judged']}")),
     ("place accuracy", lambda s: _num(s["meetings"]["place_accuracy"], f" of {s['meetings']['places_judged']}")),
     ("non-meetings fired", lambda s: f"{s['meetings']['negatives_fired']} of {s['meetings']['negatives']}"),
+    ("meeting precision at confidence ≥ 0.5 / 0.7 / 0.8 / 0.9", lambda s: " / ".join(
+        _num(v["precision"]) for v in s["meetings"]["precision_at_confidence"].values())),
     ("topics P / R / F1", lambda s: _prf3(s["topics"])),
     ("affiliations P / R", lambda s: f"{s['affiliations']['precision']:.2f} / {s['affiliations']['recall']:.2f}"),
 ]  # fmt: skip

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from pipeline import contract
+from pipeline.dates import parse_iso
 from pipeline.params import GraphParams, load_section, stage_parser
 
 logger = logging.getLogger(__name__)
@@ -34,16 +35,67 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def meeting_events(meetings: list[contract.Meeting], participants: list[contract.MeetingParticipant],
+                   documents: Iterable[contract.Document] = (), *, max_days: int = 7) -> dict[str, str]:  # fmt: skip
+    """Meeting rows → events. Rows are reports; the same meeting told by several outlets, in
+    both languages, or in a headline and its story is one event: rows with the same
+    participants whose dates agree at the coarser precision (2025-11-18 and 2025-11), whose
+    places are not two different entities, and — where a row has no date — whose articles
+    appeared within ``max_days`` of each other. The event id is its first row's id."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for p in participants:
+        people[p.meeting_id].add(p.entity_id)
+    doc_date = {d.doc_id: parse_iso(d.date) for d in documents}
+    groups: dict[frozenset, list[contract.Meeting]] = defaultdict(list)
+    for m in meetings:
+        if len(people[m.meeting_id]) >= 2:
+            groups[frozenset(people[m.meeting_id])].append(m)
+    out: dict[str, str] = {}
+    for rows in groups.values():
+        clusters: list[list[contract.Meeting]] = []
+        for m in sorted(rows, key=lambda m: (m.date or "9", m.meeting_id)):
+            home = next((c for c in clusters if all(_same_event(m, x, doc_date, max_days) for x in c)), None)
+            if home is None:
+                clusters.append([m])
+            else:
+                home.append(m)
+        for c in clusters:
+            first = min(m.meeting_id for m in c)
+            out.update({m.meeting_id: f"event:{first}" for m in c})
+    for m in meetings:
+        out.setdefault(m.meeting_id, f"event:{m.meeting_id}")
+    return out
+
+
+def _same_event(a: contract.Meeting, b: contract.Meeting, doc_date: dict, max_days: int) -> bool:
+    if a.place_entity_id and b.place_entity_id and a.place_entity_id != b.place_entity_id:
+        return False
+    if a.date and b.date:
+        return a.date.startswith(b.date) or b.date.startswith(a.date)
+    if a.date or b.date:  # one report dates it: the other's article must fit that date
+        undated, dated = (a, b) if b.date else (b, a)
+        when = doc_date.get(undated.doc_id)
+        if when is None:
+            return False
+        day = parse_iso(dated.date) if len(dated.date) == 10 else None
+        return abs((when - day).days) <= max_days if day else when.isoformat().startswith(dated.date)
+    if a.doc_id == b.doc_id:
+        return a.kind == b.kind
+    da, db = doc_date.get(a.doc_id), doc_date.get(b.doc_id)
+    return da is not None and db is not None and abs((da - db).days) <= max_days
+
+
 def build_graph(entities: list[contract.Entity], mentions: Iterable[contract.Mention | MentionLink],
                 meetings: list[contract.Meeting], participants: list[contract.MeetingParticipant],
                 affiliations: list[contract.Affiliation], params: GraphParams, *,
-                meeting_topics: list[contract.MeetingTopic] = ()) -> nx.MultiDiGraph:  # fmt: skip
+                meeting_topics: list[contract.MeetingTopic] = (), events: dict[str, str] | None = None,
+                ) -> nx.MultiDiGraph:  # fmt: skip
     """The entity graph.
 
     Nodes: entities of ``params.node_types`` (``label`` = display name, for Gephi/yEd).
     Edges, keyed by their ``kind``: ``met`` between every pair of participants of a
-    meeting (weight = distinct meetings; ``meetings``, ``dates``, ``places``, ``topics``
-    and ``evidence`` as JSON strings), ``affiliated_with`` from a person to a
+    meeting (weight = distinct events, :func:`meeting_events`; ``meetings``, ``events``,
+    ``dates``, ``places``, ``topics`` and ``evidence`` as JSON strings), ``affiliated_with`` from a person to a
     country/organization (titles joined), ``co_mentioned`` between entities named in the
     same documents (weight = documents, at least ``params.co_mention_min_docs``).
     """
@@ -67,12 +119,15 @@ def build_graph(entities: list[contract.Entity], mentions: Iterable[contract.Men
     for (a, b), mids in sorted(met.items()):
         mids = sorted(set(mids))
         known = [info[m] for m in mids if m in info]
+        event_of = events or {}
         evidence = [
-            {"meeting_id": m.meeting_id, "doc_id": m.doc_id, "date": m.date, "place": m.place, "kind": m.kind,
-             "evidence": m.evidence, "topics": sorted(topics_of.get(m.meeting_id, ()))}
+            {"meeting_id": m.meeting_id, "event_id": event_of.get(m.meeting_id, m.meeting_id), "doc_id": m.doc_id,
+             "date": m.date, "place": m.place, "kind": m.kind, "evidence": m.evidence,
+             "topics": sorted(topics_of.get(m.meeting_id, ()))}
             for m in known
         ]  # fmt: skip
-        g.add_edge(a, b, key="met", kind="met", weight=len(mids), meetings=_json(mids),
+        ev_ids = sorted({event_of.get(m, m) for m in mids})
+        g.add_edge(a, b, key="met", kind="met", weight=len(ev_ids), meetings=_json(mids), events=_json(ev_ids),
                    dates=_json(sorted({m.date for m in known if m.date})),
                    places=_json(sorted({m.place for m in known if m.place})),
                    topics=_json(sorted(set().union(*(topics_of.get(m, set()) for m in mids)))),
@@ -169,9 +224,14 @@ def load_tables(tables: Path) -> dict[str, list]:
 
 
 def graph_from_tables(t: dict[str, list], params: GraphParams) -> nx.MultiDiGraph:
-    """:func:`build_graph` over the tables :func:`load_tables` returns."""
+    """:func:`build_graph` over the tables :func:`load_tables` returns (with the events of
+    :func:`meeting_events` added to them as ``meeting_events.csv`` rows)."""
+    if "meeting_events.csv" not in t:
+        events = meeting_events(t["meetings.csv"], t["meeting_participants.csv"], t.get("documents.csv", ()))
+        t["meeting_events.csv"] = [contract.MeetingEvent(k, v) for k, v in sorted(events.items())]
+    events = {r.meeting_id: r.event_id for r in t["meeting_events.csv"]}
     return build_graph(t["entities.csv"], t["mentions.csv"], t["meetings.csv"], t["meeting_participants.csv"],
-                       t["affiliations.csv"], params, meeting_topics=t["meeting_topics.csv"])  # fmt: skip
+                       t["affiliations.csv"], params, meeting_topics=t["meeting_topics.csv"], events=events)  # fmt: skip
 
 
 def publish(tables: Path, output: Path, params: GraphParams, *, worker: Any = None) -> dict:
@@ -188,6 +248,7 @@ def publish(tables: Path, output: Path, params: GraphParams, *, worker: Any = No
     with contextlib.nullcontext(worker) if worker is not None else HelperProcess(warm=(views.warm_up,)) as vp:
         t = load_tables(tables)
         g = graph_from_tables(t, params)
+        contract.write_table(output / "meeting_events.csv", t["meeting_events.csv"], contract.MeetingEvent)
         views.write_views(g, t, output, params, meanwhile=lambda: write_graph(g, output), worker=vp)
     counts = {"nodes": g.number_of_nodes(), "edges": edge_counts(g)}
     logger.info("graph: %d nodes, %s", counts["nodes"], counts["edges"])

@@ -54,6 +54,7 @@ class Event:
     trigger: str
     trigger_start: int
     modality: str = ""
+    inferred: bool = False  # the subject side was not named in the sentence (pronoun, title, context)
 
 
 @lru_cache(maxsize=2)
@@ -80,7 +81,7 @@ def _arg_tokens(tok) -> list:
             if c.dep_ == "acl" and c.lemma_ in ("lead", "head"):  # a delegation led by X: X was there
                 stack += [g for a in c.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
                 continue
-            if c.dep_ in _SKIP and not (c.dep_ == "prep" and c.lower_ == "of"):
+            if c.dep_ in _SKIP and not (c.dep_ == "prep" and c.text.lower() == "of"):
                 continue
             stack.append(c)
     return out
@@ -121,7 +122,7 @@ def _with_objects(tok) -> list:
     """The objects of ``tok``'s with / between phrases."""
     out = []
     for c in tok.children:
-        if c.dep_ == "prep" and c.lower_ in ("with", "between", "among"):
+        if c.dep_ == "prep" and c.text.lower() in ("with", "between", "among"):
             out += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]  # pcomp: "with visiting X"
     return out
 
@@ -135,7 +136,7 @@ def _verb_objects(tok) -> list:
         t = t.head
         if t.pos_ == "VERB":
             out = [c for c in t.children if c.dep_ in ("dobj", "dative")]
-            return out + [g for c in t.children if c.dep_ == "prep" and c.lower_ == "to" for g in c.children
+            return out + [g for c in t.children if c.dep_ == "prep" and c.text.lower() == "to" for g in c.children
                           if g.dep_ == "pobj"]  # fmt: skip
     return []
 
@@ -146,11 +147,11 @@ def _modality(tok, rules) -> str:
     t = tok
     for _ in range(5):
         for c in t.children:
-            if c.dep_ == "aux" and (c.lower_ in _MODALS or c.tag_ == "MD"):
+            if c.dep_ == "aux" and (c.text.lower() in _MODALS or c.tag_ == "MD"):
                 return "planned"
             if c.dep_ == "neg":
                 return "planned"
-            if c.dep_ == "mark" and c.lower_ in ("if", "unless"):
+            if c.dep_ == "mark" and c.text.lower() in ("if", "unless"):
                 return "planned"
             if c.dep_ in _SUBJECTS and c.lemma_.lower() in rules.modal_nouns:
                 return "planned"  # "Lavrov's agenda includes talks with …"
@@ -186,7 +187,9 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
     for t in sdoc:
         lemma = t.lemma_.lower()
         is_verb = t.pos_ in ("VERB", "AUX") and lemma in rules.trigger_lemmas
-        is_noun = t.pos_ in ("NOUN", "PROPN") and (t.lower_ in rules.trigger_nouns or lemma in rules.trigger_nouns)
+        is_noun = t.pos_ in ("NOUN", "PROPN") and (
+            t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns
+        )
         if not (is_verb or is_noun):
             continue
         subj_toks: list = []
@@ -197,7 +200,7 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             predicate = t
         else:
             poss = [c for c in t.children if c.dep_ == "poss"]
-            between = [c for c in t.children if c.dep_ == "prep" and c.lower_ == "between"]
+            between = [c for c in t.children if c.dep_ == "prep" and c.text.lower() == "between"]
             if between:
                 subj_toks, obj_toks = obj_toks, []  # "the meeting between A and B": all of them
             elif poss:
@@ -210,6 +213,7 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
                     obj_toks += _verb_objects(t)
             predicate = t.head if t.dep_ in ("dobj", "obj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX") else t
         subj = _persons([x for a in subj_toks for x in _arg_tokens(a)], person_at)
+        inferred = not subj
         if not subj and any(a.pos_ == "PRON" for a in subj_toks):
             # "X recalled that he met Y": the pronoun is the subject of the clause above
             subj = _persons([x for a in _inherited_subjects(subj_toks[0].head) for x in _arg_tokens(a)], person_at)
@@ -229,14 +233,14 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         else:
             groups = [(*subj, o) for o in objs]
         for g in groups:
-            events.append(Event(g, t.text, t.idx, modality))
+            events.append(Event(g, t.text, t.idx, modality, inferred))
     return _unique(events)
 
 
 def _title_of(tok) -> str:
     """The words of a noun phrase without its determiner, lower case ("the Prime Minister"
     → "prime minister")."""
-    words = [t.lower_ for t in tok.subtree if t.dep_ not in ("det", "punct") and t.i <= tok.i]
+    words = [t.text.lower() for t in tok.subtree if t.dep_ not in ("det", "punct") and t.i <= tok.i]
     return " ".join(words)
 
 

@@ -768,7 +768,10 @@ def render_report(g: nx.MultiDiGraph, t: dict[str, list], params: GraphParams) -
     rows = [[f"entities: {md_escape(k)}", v] for k, v in sorted(types.items())]
     rows += [["mentions", len(mentions)], ["mentions not linked to an entity", unlinked]]
     rows += [[f"meetings: {md_escape(k)}", v] for k, v in sorted(kinds.items())]
-    rows += [["meetings", len(meetings)], ["graph nodes", g.number_of_nodes()]]
+    event_of = {r.meeting_id: r.event_id for r in t.get("meeting_events.csv", [])}
+    n_events = len({event_of.get(m.meeting_id, m.meeting_id) for m in meetings})
+    rows += [["meetings (reports)", len(meetings)], ["meeting events (a meeting however often reported)", n_events]]
+    rows += [["graph nodes", g.number_of_nodes()]]
     rows += [[f"graph edges: {k}", edges.get(k, 0)] for k in EDGE_KINDS]
     out += _table(["what", "count"], rows)
 
@@ -781,11 +784,21 @@ def render_report(g: nx.MultiDiGraph, t: dict[str, list], params: GraphParams) -
         topics: dict[str, list[str]] = defaultdict(list)
         for mt in sorted(mtopics, key=lambda x: (x.meeting_id, x.topic_id)):
             topics[mt.meeting_id].append(mt.topic_id)
-        ordered = sorted(meetings, key=lambda m: (m.date == "", m.date, m.doc_id, m.meeting_id))
+        # one row per event: its best-dated report, and every document that reports it
+        reports: dict[str, list[contract.Meeting]] = defaultdict(list)
+        for m in meetings:
+            reports[event_of.get(m.meeting_id, m.meeting_id)].append(m)
+        firsts = []
+        for ms in reports.values():
+            ms.sort(key=lambda m: (-len(m.date), m.doc_id, m.meeting_id))
+            firsts.append(
+                (ms[0], sorted({m.doc_id for m in ms}), sorted({x for m in ms for x in topics[m.meeting_id]}))
+            )
+        ordered = sorted(firsts, key=lambda x: (x[0].date == "", x[0].date, x[0].doc_id, x[0].meeting_id))
         rows = [[md_escape(m.date or "not stated"), md_escape(m.place), md_escape("; ".join(who[m.meeting_id])),
-                 md_escape(m.kind), md_escape(m.doc_id), md_escape(", ".join(topics[m.meeting_id]))]
-                for m in ordered]  # fmt: skip
-        out += _table(["date", "place", "participants", "kind", "document", "topics"], rows)
+                 md_escape(m.kind), md_escape(", ".join(docs_of)), md_escape(", ".join(tops))]
+                for m, docs_of, tops in ordered]  # fmt: skip
+        out += _table(["date", "place", "participants", "kind", "documents", "topics"], rows)
     else:
         out += ["No meetings were found.", ""]
 

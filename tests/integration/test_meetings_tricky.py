@@ -109,6 +109,67 @@ CASES = [
         },
         "天津",
     ),
+    # two triggers in one sentence are two events, with their own participants
+    (
+        "second_trigger",
+        "2025-11-19",
+        "French President Emmanuel Macron held talks with Premier Li Qiang before meeting Chinese President "
+        "Xi Jinping in Beijing on Tuesday.",
+        {("Emmanuel Macron", "Li Qiang"), ("Emmanuel Macron", "Xi Jinping")},
+        "Beijing",
+    ),
+    # plans, agenda items and cancellations are not meetings
+    ("agenda", "2025-11-19", "Sergei Lavrov's agenda includes talks with his counterpart Wang Yi.", set(), None),
+    ("expected", "2025-11-19", "Kassym-Jomart Tokayev is expected to meet Xi Jinping during the visit.", set(), None),
+    ("cancelled", "2025-11-19", "Donald Trump cancelled his meeting with Vladimir Putin in Budapest.", set(), None),
+    # a host met each guest, not the guests each other
+    (
+        "separate",
+        "2025-11-19",
+        "Wang Yi held separate meetings with Sergei Lavrov and Kassym-Jomart Tokayev in Astana on Monday.",
+        {("Sergei Lavrov", "Wang Yi"), ("Kassym-Jomart Tokayev", "Wang Yi")},
+        "Astana",
+    ),
+    # the envoy was there, the leader who sent him was not
+    (
+        "envoy",
+        "2025-11-19",
+        "Xi Jinping met with Vladimir Putin's special envoy Sergei Lavrov in Beijing on Monday.",
+        {("Sergei Lavrov", "Xi Jinping")},
+        "Beijing",
+    ),
+    # a title as the subject stands for the one person the article gave it
+    (
+        "title_subject",
+        "2025-11-19",
+        "Chinese Foreign Minister Wang Yi arrived in Moscow on Monday. The Foreign Minister also met Russian "
+        "President Vladimir Putin.",
+        {("Vladimir Putin", "Wang Yi")},
+        None,
+    ),
+    ("aides", "2025-11-19", "Also present at the meeting were Wang Yi and Cai Qi.", set(), None),
+    (
+        "zh_two_events",
+        "2025-05-15",
+        "韩正会见普京之前，王毅与拉夫罗夫在莫斯科进行会晤。",
+        {("Han Zheng", "Vladimir Putin"), ("Sergei Lavrov", "Wang Yi")},
+        None,
+    ),
+    (
+        "zh_list",
+        "2025-05-15",
+        "习近平先后会见了普京、呼日勒苏赫和托卡耶夫。",
+        {
+            ("Vladimir Putin", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Xi Jinping"),
+            ("Kassym-Jomart Tokayev", "Xi Jinping"),
+        },
+        None,
+    ),
+    ("zh_when", "2025-05-15", "会见拉夫罗夫时，王毅表示，两国关系保持稳定发展。", {("Sergei Lavrov", "Wang Yi")}, None),
+    ("zh_tw_future", "2022-11-25", "米歇爾12月1日將訪中國，會晤中國國家主席習近平。", set(), None),
+    ("zh_tw_video", "2025-05-15", "習近平同普京舉行視訊會晤。", set(), None),
+    ("zh_hope", "2025-05-15", "普京表示，期待着在北京同习近平再次见面。", set(), None),
 ]
 
 

@@ -7,7 +7,7 @@ import pytest
 from networkx.readwrite import json_graph
 
 from pipeline import contract
-from pipeline.graph import build_graph, co_mentions, write_graph
+from pipeline.graph import build_graph, co_mentions, meeting_events, write_graph
 from pipeline.params import GraphParams
 
 E, M = contract.Entity, contract.Mention
@@ -189,8 +189,8 @@ def test_graph_met_edge_carries_topics_and_evidence():
     (edge,) = _edges(g, "met").values()
     assert json.loads(edge["topics"]) == ["energy", "trade"]
     assert json.loads(edge["evidence"]) == [{
-        "meeting_id": "d1:m0-a", "doc_id": "d1", "date": "2025-11-18", "place": "Beijing", "kind": "main",
-        "evidence": "Xi met Khurelsukh in Beijing.", "topics": ["energy", "trade"],
+        "meeting_id": "d1:m0-a", "event_id": "d1:m0-a", "doc_id": "d1", "date": "2025-11-18", "place": "Beijing",
+        "kind": "main", "evidence": "Xi met Khurelsukh in Beijing.", "topics": ["energy", "trade"],
     }]  # fmt: skip
 
 
@@ -261,3 +261,29 @@ def test_mentions_read_as_links_give_the_same_graph(tmp_path):
     from_rows = build_graph(args[0], MENTIONS, *args[1:])
     from_links = build_graph(args[0], links, *args[1:])
     assert nx.utils.edges_equal(from_rows.edges(data=True, keys=True), from_links.edges(data=True, keys=True))
+
+
+def _report(mid, doc, date, place_id="location:beijing", kind="main"):
+    prec = {10: "day", 7: "month", 4: "year"}.get(len(date), "")
+    return contract.Meeting(mid, doc, date, prec, "", place_id, kind, "met", "x", 0, 1, 0.9)
+
+
+def _docs(**dates):
+    return [contract.Document(d, f"{d}.txt", "en", "latin", date, "", 10, "ok", "") for d, date in dates.items()]
+
+
+def test_graph_one_event_across_reports_and_languages():
+    meetings = [_report("en1:m0", "en1", "2025-11-18"), _report("zh1:m5", "zh1", "2025-11-18"),
+                _report("en2:m9", "en2", "2025-11"), _report("en3:m1", "en3", ""),  # undated, a day later
+                _report("en4:m2", "en4", "2025-09", kind="reported"),  # an earlier meeting of the pair
+                _report("en5:m3", "en5", "2025-11-18", place_id="location:moscow")]  # fmt: skip
+    parts = [contract.MeetingParticipant(m.meeting_id, p, "") for m in meetings for p in ("person:a", "person:b")]
+    docs = _docs(en1="2025-11-18", zh1="2025-11-19", en2="2025-11-20", en3="2025-11-19", en4="2025-11-18",
+                 en5="2025-11-18")  # fmt: skip
+    events = meeting_events(meetings, parts, docs)
+    assert len({events[m] for m in ("en1:m0", "zh1:m5", "en2:m9", "en3:m1")}) == 1
+    assert events["en4:m2"] != events["en1:m0"]  # another month: another meeting
+    assert events["en5:m3"] != events["en1:m0"]  # another place: another meeting
+    g = build_graph(ENTITIES, MENTIONS, meetings, parts, AFFILIATIONS, GraphParams(), events=events)
+    met = [d for _, _, d in g.edges(data=True) if d["kind"] == "met"]
+    assert [d["weight"] for d in met] == [3] * len(met)  # three events, six reports

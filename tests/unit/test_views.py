@@ -221,7 +221,7 @@ def test_graph_publish_writes_every_view_deterministically(tmp_path):
     tables = tmp_path / "tables"
     for name, rows in _tables().items():
         contract.write_table(tables / name, rows, contract.TABLES[name])
-    files = ["graph.gexf", "graph.graphml", "graph.html", "graph.json", "graph.png", "report.md"]
+    files = ["graph.gexf", "graph.graphml", "graph.html", "graph.json", "graph.png", "meeting_events.csv", "report.md"]
     params = GraphParams(co_mention_min_docs=1)
     counts = publish(tables, tmp_path / "a", params)
     publish(tables, tmp_path / "b", params)

@@ -1,0 +1,139 @@
+"""Who met whom in a Chinese sentence, clause by clause.
+
+Chinese readouts put who met whom in a fixed order: the host before the trigger (会见,
+会谈, 会晤…), the guests after it, or both before it when they met each other ("A同B举行
+会谈"). A sentence is cut into clauses at ，；; each clause with a trigger states its own
+meeting(s), so "韩正会见布林肯之前，王毅与苏利文……进行会晤" gives two:
+
+- persons before the trigger are the hosts; when there are none, the subject carried from
+  an earlier clause of the sentence ("胡锦涛开始……访问，先后会晤了A、B"), the first person
+  of the next clause for a "会见X时" clause ("会见X时，王毅表示"), or — only when the clause
+  has no room for a name before the trigger ("随后会见", "他还会见") — the person the
+  sentences before were about; "与X会晤" with the subject carried adds the subject;
+- persons after it are guests: each host met each guest in a meeting of its own (会见了A和B,
+  先后会晤A、B、C are separate bilateral meetings), all together only when the clause says
+  so (共同, 一起, 三方, 集体); a guest list that runs on past a comma ("分别会见A，B，C，就……")
+  continues into the next clauses that only name people;
+- 分别 / 先后 split hosts from guests where it stands ("A、B分别同C会见": A–C and B–C);
+- a clause with a modality cue (将, 计划, 期待…) states no meeting, and neither does a clause
+  whose subject comes from one ("米歇尔将访华，会晤习近平").
+
+The rules (triggers, modality, separately) come from ``models/rules/meetings.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["clause_events"]
+
+_CLAUSE_END = re.compile(r"[，,；;]")
+_JOINT = re.compile(r"共同|一起|三方|四方|集体|联合会见")
+_WHEN = re.compile(r"(?:时|之际|期间)[\s，,；;]*$")
+# a clause that starts with one of these is not about its first person (就尹锡悦的访美行程)
+_NOT_SUBJECT = re.compile(r"^[\s“”\"]*(?:就|对|关于|据|向|为|根据|针对|按照|应|随着|在\S{0,12}之际)")
+# words that a clause of a guest list does not hold: it has moved on to what was said
+_MOVED_ON = re.compile(r"就|表示|说|指出|强调|同意|认为|交流|交换|双方|希望|介绍|感谢|欢迎|会见|会谈|会晤")
+# what may stand before a trigger without leaving room for an unrecognized name
+_NO_NAME_BEFORE = re.compile(
+    r"^[\s，,]*(?:他|她|其|随后|之后|此后|此外|另外|同日|当天|当日|其间|并|还|也|又|再|先后|分别|亦)*[\s，,]*$"
+)
+_ATTENDED = re.compile(r"出席|与会|参加")
+_WITH_BEFORE = re.compile(r"(?:与|同|和|跟)\s*$")
+# a pronoun or a bare title before the trigger stands for the person the text is about
+_STANDS_FOR_SOMEONE = re.compile(r"他|她|总统|总理|主席|首相|外长|部长|国王|议长")
+
+
+def _clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    out, start = [], s
+    for m in _CLAUSE_END.finditer(text, s, e):
+        out.append((start, m.end()))
+        start = m.end()
+    if start < e:
+        out.append((start, e))
+    return out
+
+
+def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]], lr, *,
+                  last_person: str | None = None) -> list[tuple[list[str], str, bool]]:  # fmt: skip
+    """The meetings of the sentence ``text[s:e]`` as (participants, trigger, inferred) rows;
+    ``inferred`` when the host is not named in the clause (carried, or the person before).
+
+    Args:
+        text: the document's (simplified) text.
+        s, e: the sentence's span.
+        persons: (start, end, entity id) of the sentence's possible participants, in order.
+        lr: the Chinese rules.
+        last_person: the person the sentences before were about, for a clause with guests
+            and no room for a host before its trigger.
+    """
+    clauses = _clauses(text, s, e)
+    in_clause = [[p for p in persons if a <= p[0] < b] for a, b in clauses]
+    rows: list[tuple[list[str], str]] = []
+    inferred_rows: set[int] = set()
+    carried: str | None = None
+    carried_modal = False
+    i = 0
+    while i < len(clauses):
+        a, b = clauses[i]
+        here = in_clause[i]
+        modal = bool(lr.modality.search(text, a, b) or lr.negatives.search(text, a, b))
+        trig = lr.triggers.search(text, a, b)
+        if trig is None or modal:
+            if here and not _NOT_SUBJECT.search(text[a : here[0][0]]) and (carried is None or here[0][0] - a <= 12):
+                carried, carried_modal = here[0][2], modal
+            i += 1
+            continue
+        sep = lr.separately.search(text, a, b)
+        cut = sep.start() if sep else trig.start()
+        before = [p for p in here if p[0] < cut]
+        hosts = _unique([p[2] for p in before])
+        guests = [
+            g for g in _unique([p[2] for p in here if p[0] >= (sep.end() if sep else trig.end())]) if g not in hosts
+        ]
+        # a guest list running on past commas: clauses that only name people
+        j = i + 1
+        if guests and text[b - 1 : b] in "，,":
+            while j < len(clauses) and in_clause[j] and not _MOVED_ON.search(text, *clauses[j]):
+                guests += [p[2] for p in in_clause[j] if p[2] not in guests and p[2] not in hosts]
+                j += 1
+        subject_from_before = False
+        named_hosts = bool(hosts)
+        first_row = len(rows)
+        if not hosts and guests:
+            nxt = in_clause[i + 1] if i + 1 < len(clauses) else []
+            if _WHEN.search(text[a:b]) and nxt:
+                hosts = [nxt[0][2]]  # 会见X时，王毅表示
+            elif carried:
+                hosts, subject_from_before = [carried], True
+            elif last_person and (_NO_NAME_BEFORE.match(text[a:cut]) or _STANDS_FOR_SOMEONE.search(text, a, cut)):
+                hosts = [last_person]  # 随后会见 / 她在此行会见 / 法国总统周四会晤了
+            hosts = [h for h in hosts if h not in guests]
+        elif len(hosts) == 1 and not guests and carried and carried not in hosts:
+            if _WITH_BEFORE.search(text[a : before[0][0]]):
+                hosts, subject_from_before = [carried, *hosts], True  # 早上先与俞正声会晤
+        if subject_from_before and carried_modal:
+            i = j
+            continue  # the subject's clause said it is a plan
+        if not hosts and not guests and j < len(clauses) and _ATTENDED.search(text, *clauses[j]):
+            guests = _unique([p[2] for p in in_clause[j]])  # 三国元首会晤在天津举行，A、B、C出席
+            rows.append((guests, trig.group()))
+        elif not guests:
+            if len(hosts) >= 2:
+                rows.append((hosts, trig.group()))  # A同B举行会谈
+        elif _JOINT.search(text, a, b) and not sep:
+            rows.append((hosts + guests, trig.group()))
+        elif sep and len(hosts) > 1:
+            rows += [([h, g], trig.group()) for h in hosts for g in guests]
+        else:
+            rows += [([*hosts, g], trig.group()) for g in guests if hosts]
+        if not named_hosts:
+            inferred_rows.update(range(first_row, len(rows)))
+        if hosts:
+            carried, carried_modal = hosts[0], False
+        i = j
+    return [(group, t, k in inferred_rows) for k, (group, t) in enumerate(rows) if len(group) >= 2]
+
+
+def _unique(ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
