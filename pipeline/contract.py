@@ -59,7 +59,9 @@ class Document:
     source: str = _col("input file (relative to the input folder), `:N` appended for JSONL line N")
     lang: str = _col("`en`, `zh`, or `other`; empty when the text could not be read")
     script: str = _col("for `zh`: `simplified`, `traditional` or `mixed`; `latin` for `en`; else empty")
-    date: str = _col("publication date, ISO `YYYY-MM-DD` (from the date line, JSONL `date` or dateline)")
+    date: str = _col(
+        "publication date, ISO `YYYY-MM-DD`, or `YYYY-MM` when only the month is known (date line, JSONL `date`, dateline)"
+    )
     title: str = _col("title (JSONL `title`, or the first line when it reads as a headline)")
     n_chars: int = _col("characters of the decoded original text")
     status: str = _col("`ok`, `skipped` (unsupported language, empty) or `error` (could not be read/processed)")

@@ -1,6 +1,7 @@
 """Date expressions in English and Chinese news, resolved against the publication date.
 
-Written by hand on purpose: news dates are mostly *relative* ("on Tuesday", "in
+Relative days ("today", "yesterday", 今日, 昨天, a weekday, a day of the month alone such as
+17日) take the publication date as their anchor. Written by hand on purpose: news dates are mostly *relative* ("on Tuesday", "in
 September", "11月27日至28日") and must resolve to the *past* of the publication date at
 the precision the text allows (day, month or year), never to an invented day. General
 parsers (dateparser's ``search_dates``) find far more false dates in running text ("May"
@@ -51,14 +52,20 @@ EN_PATTERNS = [
     (
         "weekday",
         re.compile(
-            r"\b(?:on|last|this|earlier on)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+            r"\b(?:(?:on|last|this|earlier on)\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
         ),
     ),
+    # the day of the report and the day before it
+    ("today", re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", re.IGNORECASE)),
+    ("yesterday", re.compile(r"\b(?:yesterday|last night)\b", re.IGNORECASE)),
     ("this_year", re.compile(r"\b(?:this|earlier this|later this)\s+year\b", re.IGNORECASE)),
     ("year", re.compile(r"\b(?:in|since|during)\s+(?P<y>(?:19|20)\d{2})\b(?!\s*[-–]\s*\d)")),
 ]
 ZH_PATTERNS = [
-    ("zh_rel", re.compile(rf"(?P<rel>今年|去年|明年|前年|本年)(?P<m>{_ZN}{{1,2}})月(?:(?P<d>{_ZN}{{1,3}})[日号])?")),
+    (
+        "zh_rel",
+        re.compile(rf"(?P<rel>今年|去年|明年|前年|本年)\s?(?P<m>{_ZN}{{1,2}})\s?月(?:(?P<d>{_ZN}{{1,3}})[日号])?"),
+    ),
     (
         "zh_ymd",
         re.compile(
@@ -76,7 +83,16 @@ ZH_PATTERNS = [
     ("zh_y", re.compile(rf"(?P<y>(?:19|20)\d{{2}}|[一二]〇[〇一二三四五六七八九]{{2}})年(?!{_ZN}{{1,2}}月|代)")),
     ("zh_this_year", re.compile(r"今年|本年")),
     ("zh_weekday", re.compile(r"(?:星期|周)(?P<wd>[一二三四五六日天])")),
+    ("zh_relday", re.compile(r"(?P<rel>今天|今日|昨天|昨日|前天|前日|明天|明日)")),
+    # a day of the month alone (17日): the report's month, or the month before
+    (
+        "zh_d",
+        re.compile(
+            r"(?<![0-9〇零○一二三四五六七八九十月年])(?P<d>[0-9]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号](?![0-9本])"
+        ),
+    ),
 ]
+ZH_REL_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2, "明天": 1, "明日": 1}
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,18 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
                     wd = WEEKDAYS[g["wd"].lower()] if kind == "weekday" else ZH_WEEKDAYS[g["wd"]]
                     back = (ref.weekday() - wd) % 7
                     add(m, (ref - dt.timedelta(days=back)).isoformat(), "day")
+            elif kind in ("today", "yesterday", "zh_relday"):
+                if ref is not None:
+                    days = {"today": 0, "yesterday": -1}.get(kind) if kind != "zh_relday" else ZH_REL_DAYS[g["rel"]]
+                    add(m, (ref + dt.timedelta(days=days)).isoformat(), "day")
+            elif kind == "zh_d":
+                d = _zh_number(g["d"])
+                if ref is not None and 1 <= d <= 31:
+                    y, mo = ref.year, ref.month
+                    if d > ref.day + 2:  # a day later in the month than the report: the month before
+                        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+                    if _valid(y, mo, d):
+                        add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day")
             elif kind in ("this_year", "zh_this_year"):
                 if ref is not None:
                     add(m, f"{ref.year:04d}", "year")

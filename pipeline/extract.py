@@ -108,11 +108,27 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
         if rules.lang(lang).place_before.search(left):
             cands.append((0 if m["type"] == "location" else 1, m["start"], m))
     if not cands:
-        return "", ""
+        venue = rules.lang(lang).venue.search(text, s, e)
+        if venue is None:
+            return "", ""
+        vs, ve = venue.span("venue")  # 在杭州西湖国宾馆: quoted as written, linked to the place it names
+        inside = [
+            m for m in mentions if vs <= m["start"] and m["end"] <= ve and m.get("type") in ("location", "country")
+        ]
+        return " ".join(rec["text"][vs:ve].split()), inside[0]["entity_id"] if inside else ""
     cands.sort(key=lambda c: (c[1], c[0]))
     first = cands[0][2]
     # "in Moscow, Russia": the city, not the country after it
     return first["text"], first["entity_id"]
+
+
+def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str] | None:
+    """Where a sentence says a visit went ("arrived in Ulaanbaatar", 抵达吉隆坡, 对新加坡进行国事访问)."""
+    for m in mentions:
+        if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
+                text[max(s, m["start"] - 16) : m["start"]]):  # fmt: skip
+            return m["text"], m["entity_id"]
+    return None
 
 
 def _dateline(rec: dict) -> tuple[str, str, int]:
@@ -153,8 +169,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     out: list[MeetingRecord] = []
     last_person: str | None = None
     recent_dates: list[tuple[int, object]] = []
+    visit: tuple[str, str] | None = None  # the place the story's visit went
     by_sentence = _mentions_by_sentence(rec)
-    any_zh = rec["lang"] == "zh" or any(seg[2] == "zh" for seg in rec.get("segments") or ())
     parsed = _parse_candidates(rec, text, rules, params)
     holders = _title_holders(rec, text, rules) if parsed else {}
     for sid, (s, e) in enumerate(rec["sentences"]):
@@ -164,8 +180,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         ments = by_sentence.get(sid, [])
         persons = _participants(ments, text, s, e, lr)
         trig = lr.triggers.search(sent)
-        # dates serve a meeting in this sentence, and in Chinese text one in the next two
-        dates = find_dates(sent, ref) if trig or any_zh else []
+        # dates serve a meeting in this sentence, and one in the next two sentences
+        dates = find_dates(sent, ref)
         if trig and not lr.negatives.search(sent) and not lr.attendance.search(sent):
             if sid in parsed:
                 spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
@@ -184,8 +200,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 groups = []
             for group, trigger, basis in groups:
                 date = dates[0] if dates else None
-                if date is None and recent_dates and sid - recent_dates[-1][0] <= 2 and lang == "zh":
-                    date = recent_dates[-1][1]  # 访问期间: the visit's dates stated just before
+                if date is None and recent_dates and sid - recent_dates[-1][0] <= 2:
+                    date = recent_dates[-1][1]  # 访问期间, "during the visit": the dates stated just before
                 if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
                     dl_dates = find_dates(text[s:dl_end], ref)
                     date = dl_dates[0] if dl_dates else None
@@ -194,6 +210,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 place, place_eid = _place(rec, ments, text, s, e, lang, rules)
                 if not place and dl_place and s <= dl_end <= e:
                     place, place_eid = dl_place, dl_entity
+                if not place and visit:
+                    place, place_eid = visit
                 roles = {}
                 for m in ments:
                     if m["entity_id"] in group and m["entity_id"] not in roles:
@@ -212,6 +230,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 ))  # fmt: skip
         if dates:
             recent_dates.append((sid, dates[-1]))
+        visit = _visit_place(ments, text, s, lang, rules) or visit
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
     return _assign_kind(_merge_duplicates(out), ref, rec["entities"])

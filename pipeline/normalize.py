@@ -303,7 +303,8 @@ def detect_script(text: str, *, opencc_config: str = "t2s") -> str:
 
 # --------------------------------------------------------------------------- metadata
 
-DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+# " date 2025-11-19" or " date 2023-10" (month known only) as the first line
+DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*\n?", re.IGNORECASE)
 BOILERPLATE = re.compile(
     r"^\s*(?:\((?:Web )?editors?:.*\)|(?:Web )?editors?:.*|Reference\(s\):.*|[(（]责任编辑[:：].*[)）]|责任编辑[:：].*"
     r"|【纠错】.*|Source:.*|Related:?|Share:?|Copyright.*|版权所有.*)\s*$",

@@ -44,6 +44,18 @@ MAY15 = dt.date(2025, 5, 15)
         ("今年", REF, "2025", "year", ""),
         ("星期二", REF, "2025-11-18", "day", ""),
         ("2024年", None, "2024", "year", ""),
+        # the day of the report and the days before it
+        ("met Merkel today in Warsaw", REF, "2025-11-19", "day", ""),
+        ("met this morning", REF, "2025-11-19", "day", ""),
+        ("held talks yesterday", REF, "2025-11-18", "day", ""),
+        ("Bustillo and Cafiero met Friday in Montevideo", REF, "2025-11-14", "day", ""),  # a bare weekday
+        ("昨日，省长会见了公主", REF, "2025-11-18", "day", ""),
+        ("前天", REF, "2025-11-17", "day", ""),
+        ("今天在白宫举行会谈", REF, "2025-11-19", "day", ""),
+        ("李强17日在北京会见", REF, "2025-11-17", "day", ""),  # a day alone: the report's month
+        ("李强28日在北京会见", REF, "2025-10-28", "day", ""),  # later than the report: the month before
+        ("十二日电", REF, "2025-11-12", "day", ""),
+        ("去年 11 月", REF, "2024-11", "month", ""),
     ],
 )
 def test_dates_find_first(text, ref, iso, precision, end_iso):
@@ -64,6 +76,7 @@ def test_dates_find_first(text, ref, iso, precision, end_iso):
         ("February 30, 2025", None),  # no such day
         ("2025年13月", None),  # no such month
         ("20世纪80年代", None),  # a decade, not a year
+        ("日本外相茂木敏充", REF),  # 日 of 日本
         ("", REF),
     ],
 )
@@ -82,6 +95,9 @@ def test_dates_no_false_dates(text, ref):
         "this year",
         "今年",
         "星期二",
+        "today",
+        "17日",
+        "昨日",
     ],
 )
 def test_dates_relative_without_reference_gives_nothing(text):
