@@ -27,7 +27,8 @@ WEEKDAYS = {d: i for i, d in enumerate(["monday", "tuesday", "wednesday", "thurs
 ZH_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
-_MON = r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH_NAMES = r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+_MON = rf"(?P<mon>{_MONTH_NAMES})\.?"
 _ZN = r"[0-9〇零○一二三四五六七八九十]"
 
 EN_PATTERNS = [
@@ -52,7 +53,9 @@ EN_PATTERNS = [
     (
         "weekday",
         re.compile(
+            # a weekday followed by its date in brackets ("Thursday (Oct 30)") gives way to the date
             r"\b(?:(?:on|last|this|earlier on)\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+            rf"(?!\s*[(（]\s*(?:{_MONTH_NAMES})\.?\s*\d)"
         ),
     ),
     # the day of the report and the day before it
@@ -82,7 +85,10 @@ ZH_PATTERNS = [
     ("zh_m", re.compile(rf"(?<![0-9〇零○一二三四五六七八九十年])(?P<m>{_ZN}{{1,2}})月(?!{_ZN}|份?[0-9])")),
     ("zh_y", re.compile(rf"(?P<y>(?:19|20)\d{{2}}|[一二]〇[〇一二三四五六七八九]{{2}})年(?!{_ZN}{{1,2}}月|代)")),
     ("zh_this_year", re.compile(r"今年|本年")),
-    ("zh_weekday", re.compile(r"(?:星期|周)(?P<wd>[一二三四五六日天])")),
+    (
+        "zh_weekday",
+        re.compile(rf"(?:星期|周)(?P<wd>[一二三四五六日天])(?![\s（(]*{_ZN}{{1,3}}[日号])"),
+    ),  # 周四（9日）: the day
     ("zh_relday", re.compile(r"(?P<rel>今天|今日|昨天|昨日|前天|前日|明天|明日)")),
     # a day of the month alone (17日): the report's month, or the month before
     (

@@ -182,7 +182,10 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         trig = lr.triggers.search(sent)
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
-        if trig and not lr.negatives.search(sent) and not lr.attendance.search(sent):
+        # Chinese clauses are vetoed one by one (a call story may recall a meeting); English
+        # sentences as a whole
+        vetoed = lang != "zh" and lr.negatives.search(sent)
+        if trig and not vetoed and not lr.attendance.search(sent):
             if sid in parsed:
                 spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
                 events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders)
@@ -191,9 +194,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                           if not ev.modality]  # fmt: skip
             elif lang == "zh":
                 spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
-                groups = [
-                    (g, t, BASIS[inf]) for g, t, inf in clause_events(text, s, e, spans, lr, last_person=last_person)
-                ]
+                pair = list(out[-1].participants) if out else []
+                rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=pair)
+                groups = [(g, t, BASIS[inf]) for g, t, inf in rows]
             elif not lr.modality.search(sent):
                 groups = [(g, trig.group(), "words") for g in _word_groups(sent, persons, last_person, params)]
             else:

@@ -15,8 +15,12 @@ meeting(s), so "韩正会见布林肯之前，王毅与苏利文……进行会�
   so (共同, 一起, 三方, 集体); a guest list that runs on past a comma ("分别会见A，B，C，就……")
   continues into the next clauses that only name people;
 - 分别 / 先后 split hosts from guests where it stands ("A、B分别同C会见": A–C and B–C);
-- a clause with a modality cue (将, 计划, 期待…) states no meeting, and neither does a clause
-  whose subject comes from one ("米歇尔将访华，会晤习近平").
+- a clause with a modality cue (将, 计划, 期待…) or a negative (通话, 视频) states no meeting,
+  and neither does a clause whose subject comes from one ("米歇尔将访华，会晤习近平"); a
+  meeting recalled in another clause of a call story is one ("……通电话。两国元首10月底在
+  釜山会晤后……");
+- 两国元首, 两国领导人, 双方, 两人 as the subject stand for the two the story's last meeting
+  was between.
 
 The rules (triggers, modality, separately) come from ``models/rules/meetings.yaml``.
 """
@@ -39,6 +43,7 @@ _NO_NAME_BEFORE = re.compile(
     r"^[\s，,]*(?:他|她|其|随后|之后|此后|此外|另外|同日|当天|当日|其间|并|还|也|又|再|先后|分别|亦)*[\s，,]*$"
 )
 _ATTENDED = re.compile(r"出席|与会|参加")
+_BOTH_SIDES = re.compile(r"两国元首|两国领导人|两位领导人|双方|两人|二人|两位元首")
 _WITH_BEFORE = re.compile(r"(?:与|同|和|跟)\s*$")
 # a pronoun or a bare title before the trigger stands for the person the text is about
 _STANDS_FOR_SOMEONE = re.compile(r"他|她|总统|总理|主席|首相|外长|部长|国王|议长")
@@ -55,7 +60,8 @@ def _clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]], lr, *,
-                  last_person: str | None = None) -> list[tuple[list[str], str, bool]]:  # fmt: skip
+                  last_person: str | None = None, sides: list[str] | None = None,
+                  ) -> list[tuple[list[str], str, bool]]:  # fmt: skip
     """The meetings of the sentence ``text[s:e]`` as (participants, trigger, inferred) rows;
     ``inferred`` when the host is not named in the clause (carried, or the person before).
 
@@ -66,6 +72,8 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
         lr: the Chinese rules.
         last_person: the person the sentences before were about, for a clause with guests
             and no room for a host before its trigger.
+        sides: the participants of the meeting the document stated last, for a clause whose
+            subject is 两国元首, 两国领导人, 双方, 两人 ("两国元首在会谈后签署了联合声明").
     """
     clauses = _clauses(text, s, e)
     in_clause = [[p for p in persons if a <= p[0] < b] for a, b in clauses]
@@ -115,7 +123,9 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
         if subject_from_before and carried_modal:
             i = j
             continue  # the subject's clause said it is a plan
-        if not hosts and not guests and j < len(clauses) and _ATTENDED.search(text, *clauses[j]):
+        if not hosts and not guests and sides and len(sides) >= 2 and _BOTH_SIDES.search(text, a, trig.start()):
+            rows.append((list(sides), trig.group()))  # 两国元首: the two the story is about
+        elif not hosts and not guests and j < len(clauses) and _ATTENDED.search(text, *clauses[j]):
             guests = _unique([p[2] for p in in_clause[j]])  # 三国元首会晤在天津举行，A、B、C出席
             rows.append((guests, trig.group()))
         elif not guests:

@@ -56,6 +56,8 @@ MAY15 = dt.date(2025, 5, 15)
         ("李强28日在北京会见", REF, "2025-10-28", "day", ""),  # later than the report: the month before
         ("十二日电", REF, "2025-11-12", "day", ""),
         ("去年 11 月", REF, "2024-11", "month", ""),
+        ("met on Monday (Nov 17) in Busan", REF, "2025-11-17", "day", ""),  # the date in brackets, not the weekday
+        ("则于周一（17日）在总统府接见", REF, "2025-11-17", "day", ""),
     ],
 )
 def test_dates_find_first(text, ref, iso, precision, end_iso):

@@ -147,3 +147,13 @@ def test_meetings_same_pair_in_two_months_stays_two_meetings():
     merged = _merge_duplicates([_record(0, "2025-11-18", "day"), _record(50, "2025-09", "month"),
                                 _record(90, "2025-11-18", "day")])  # fmt: skip
     assert sorted(m.date for m in merged) == ["2025-09", "2025-11-18"]
+
+
+def test_meetings_zh_both_sides_stand_for_the_last_meeting():
+    text, spans = _marked("两国元首在会谈后签署了联合声明。")
+    rows = clause_events(text, 0, len(text), spans, RULES.zh, sides=["习近平", "普京"])
+    assert [set(g) for g, *_ in rows] == [{"习近平", "普京"}]
+    # a meeting recalled in another clause of a call story is a meeting; the call is not
+    text, spans = _marked("[习近平]同[特朗普]通电话，两人回顾了去年在釜山的会晤。")
+    rows = clause_events(text, 0, len(text), spans, RULES.zh, sides=["习近平", "特朗普"])
+    assert [set(g) for g, *_ in rows] == [{"习近平", "特朗普"}]
