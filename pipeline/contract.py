@@ -441,19 +441,7 @@ def render_markdown() -> str:
         "original decoded document text (after removing a byte-order mark).",
         "",
     ]
-    for name, cls in TABLES.items():
-        out += [
-            f"## {name}",
-            "",
-            (cls.__doc__ or "").split("—", 1)[-1].strip(),
-            "",
-            "| column | meaning |",
-            "|---|---|",
-        ]
-        for f in fields(cls):
-            out.append(f"| `{f.name}` | {f.metadata.get('doc', '')} |")
-        out.append("")
-    for name, cls in STAGE_TABLES.items():
+    for name, cls in {**TABLES, **STAGE_TABLES}.items():
         out += [
             f"## {name}",
             "",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from pipeline.meetings_en import load_parser, sentence_events
 from pipeline.meetings_zh import clause_events
 from pipeline.params import ExtractParams, load_section, stage_parser
 from pipeline.rules import Rules, load_rules
+from pipeline.spans import SpanSet
 from pipeline.textnorm import view_of
 
 logger = logging.getLogger(__name__)
@@ -171,7 +173,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     recent_dates: list[tuple[int, object]] = []
     visit: tuple[str, str] | None = None  # the place the story's visit went
     by_sentence = _mentions_by_sentence(rec)
-    parsed = _parse_candidates(rec, text, rules, params)
+    parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
@@ -275,14 +277,15 @@ def _title_holders(rec: dict, text: str, rules) -> dict[str, str]:
     return {k: next(iter(v)) for k, v in holders.items() if len(v) == 1}
 
 
-def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams) -> dict[int, object]:
-    """spaCy parses of the English sentences that hold a trigger and no negative (the
-    parser runs on these alone, so extraction stays a fraction of NER)."""
+def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams,
+                      by_sentence: dict[int, list[dict]]) -> dict[int, object]:  # fmt: skip
+    """spaCy parses of the English sentences that name a person and hold a trigger and no
+    negative (the parser runs on these alone, so extraction stays a fraction of NER)."""
     if not params.spacy_parser:
         return {}
     cands = []
     for sid, (s, e) in enumerate(rec["sentences"]):
-        if lang_at(rec, s) == "zh":
+        if lang_at(rec, s) == "zh" or not any(m.get("type") == "person" for m in by_sentence.get(sid, ())):
             continue
         sent = text[s:e]
         if rules.en.triggers.search(sent) and not rules.en.negatives.search(sent):
@@ -356,6 +359,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     """Person → country/organization with the title, from titles and appositions."""
     text, original, rules = view_of(rec), rec["text"], rules or load_rules()
     mentions = [m for m in rec["mentions"] if m.get("entity_id")]
+    starts = [m["start"] for m in mentions]  # in text order (link sorts them)
     out: dict[tuple, contract.Affiliation] = {}
     for i, m in enumerate(mentions):
         if m.get("type") != "person":
@@ -365,8 +369,8 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         title = _role_before(text, m["start"], lang, rules)
         if title:
             window_start = m["start"] - len(title) - (25 if lang != "zh" else 20)
-            prev = [p for p in mentions[:i] if p["end"] <= m["start"] and p["start"] >= window_start
-                    and p.get("type") in ("country", "organization")]  # fmt: skip
+            prev = [p for p in mentions[bisect_left(starts, window_start, 0, i) : i]
+                    if p["end"] <= m["start"] and p.get("type") in ("country", "organization")]  # fmt: skip
             if prev:
                 org = prev[-1]
                 between = text[org["end"] : m["start"]]
@@ -446,7 +450,7 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
     ("Belt and Road" is not road building).
     """
     text, original = view_of(rec), rec["text"]
-    names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
+    names = SpanSet((m["start"], m["end"]) for m in rec["mentions"] if m.get("type"))
     by_lang: dict[str, list[list[int]]] = {}
     for span in spans:
         by_lang.setdefault("zh" if lang_at(rec, span[0]) == "zh" else "en", []).append(span)
@@ -473,7 +477,7 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
             sent_best = 0.0
             for m in rx.finditer(text, s, e):
                 a, b = m.start(), m.end()
-                if any(a < ne and ns < b and (a, b) != (ns, ne) for ns, ne in names):
+                if names.overlaps_other(a, b):
                     continue  # part of a name, not the name itself
                 if any(xs <= a and b <= xe for xs, xe in excluded):
                     continue

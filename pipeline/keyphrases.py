@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 from pipeline import contract
+from pipeline.spans import SpanSet
 from pipeline.textnorm import simplified_view, view_of
 
 __all__ = ["chinese_keyphrases", "english_keyphrases", "keyphrases"]
@@ -31,18 +32,15 @@ _EN_GENERIC = frozenset(
 )
 
 
-def _inside_name(a: int, b: int, names: list[tuple[int, int]]) -> bool:
-    return any(s <= a and b <= e for s, e in names)
-
-
 def english_keyphrases(doc_id: str, text: str, phrases: list[list[int]], names: list[tuple[int, int]],
                        *, top_k: int, persons: list[tuple[int, int]] = ()) -> list[contract.DocKeyphrase]:  # fmt: skip
     """Top noun phrases of an English document."""
     counts: Counter = Counter()
     first: dict[str, tuple[int, int]] = {}
     surface: dict[str, Counter] = {}
+    name_spans, person_spans = SpanSet(names), SpanSet(persons)
     for a, b in phrases:
-        if _inside_name(a, b, names) or any(a <= s and e <= b for s, e in persons):
+        if name_spans.within(a, b) or person_spans.holds(a, b):
             continue  # a name, or a title and a person's name
         phrase = _SPACE.sub(" ", text[a:b]).strip()
         if len(phrase) < 3 or not any(c.isalpha() for c in phrase):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ from pipeline import contract
 from pipeline.kb import KbEntity, KnowledgeBase, slug
 from pipeline.params import LinkParams, load_section, stage_parser
 from pipeline.rules import Rules, load_rules
+from pipeline.spans import SpanSet
 from pipeline.textnorm import is_cjk, view_of
 
 logger = logging.getLogger(__name__)
@@ -143,36 +144,43 @@ def sentence_at(sentences: list[list[int]], pos: int, starts: list[int]) -> int 
     return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
 
 
-def _covered(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(s < b and a < e for a, b in spans)
-
-
 def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
     """Mentions of KB names (and Chinese side abbreviations) that the model did not find."""
     text, lang = doc["text"], doc["lang"]
-    taken = [(m["start"], m["end"]) for m in mentions]
-    blank = [(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]]
+    taken = SpanSet((m["start"], m["end"]) for m in mentions)
+    blank = SpanSet([(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]])
     starts = [a for a, _ in sentences]
     out = []
+    # the model's mentions by start, to find those near a name without scanning them all
+    order = sorted(mentions, key=lambda m: (m["start"], m["end"]))
+    order_starts = [m["start"] for m in order]
+    longest = max((m["end"] - m["start"] for m in order), default=0)
+    removed: set[int] = set()
+
+    def near(s: int, e: int) -> list[dict]:
+        lo, hi = bisect_left(order_starts, s - longest), bisect_left(order_starts, e)
+        return [m for m in order[lo:hi] if id(m) not in removed and m["start"] < e and s < m["end"]]
 
     def add(s: int, e: int, label: str, *, replace: bool = False) -> None:
-        if _covered(blank, s, e):
+        if blank.overlaps(s, e):
             return
-        if replace:
+        if replace and taken.overlaps(s, e):
             # a known name that strictly contains the model's mention(s) replaces them
             # (the model cut 蒙古国经济发展部 to 古国经济发展部, or tagged 东盟 inside 东盟地区论坛)
-            inside = [m for m in mentions if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
-            crossing = [m for m in mentions if m["start"] < e and s < m["end"] and m not in inside]
+            close = near(s, e)
+            inside = [m for m in close if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
+            crossing = [m for m in close if m not in inside]
             if inside and not crossing:
                 for m in inside:
                     mentions.remove(m)
-                    taken.remove((m["start"], m["end"]))
-        if _covered(taken, s, e):
+                    removed.add(id(m))
+                    taken.remove(m["start"], m["end"])
+        if taken.overlaps(s, e):
             return
         sid = sentence_at(sentences, s, starts)
         if sid is None:
             return
-        taken.append((s, e))
+        taken.add(s, e)
         out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
                     "start": s, "end": e, "text": text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
 
@@ -186,6 +194,7 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
         if rx is not None:
             # names nested in a known name ("Central Committee of the Communist Party of
             # China" also names the party); recorded as their own, overlapping mentions
+            spans_seen = {(x["start"], x["end"]) for x in mentions + out}
             for outer in [x for x in mentions + out if kb.lookup(x["text"]) is not None]:
                 if not any(lo <= outer["start"] < hi for lo, hi in spans):
                     continue
@@ -194,8 +203,8 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
                     s, e = m.start(), m.end()
                     if kb.lookup(m.group()) is outer_entity:
                         continue  # "Putin" inside "Vladimir Putin": the same entity
-                    if (s, e) != (outer["start"], outer["end"]) and not any(
-                            (x["start"], x["end"]) == (s, e) for x in mentions + out):  # fmt: skip
+                    if (s, e) != (outer["start"], outer["end"]) and (s, e) not in spans_seen:
+                        spans_seen.add((s, e))
                         out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}",
                                     "sentence_id": outer["sentence_id"], "start": s, "end": e, "text": text[s:e],
                                     "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
@@ -220,32 +229,31 @@ def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list
     if doc["lang"] != "en" and not any(seg[2] == "en" for seg in doc.get("segments") or ()):
         return []
     text, out = doc["text"], []
-    taken = [(m["start"], m["end"]) for m in mentions]
+    taken = SpanSet((m["start"], m["end"]) for m in mentions)
+    by_span: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for m in mentions:
+        by_span[(m["start"], m["end"])].append(m)
     starts = [a for a, _ in sentences]
     for r in rules.en_title_then_name.finditer(text):
         s, e = r.span("name")
         name = r.group("name")
         if any(kb.lookup(w) is not None and kb.lookup(w).type != "person" for w in name.split()):
             continue
-        same = [m for m in mentions if (m["start"], m["end"]) == (s, e)]
+        same = by_span.get((s, e), [])
         if same and same[0]["ner_label"] in ("ORG", "GPE", "LOC", "FAC") and kb.lookup(name) is None:
             same[0]["ner_label"] = "PERSON"  # "special envoy Salvador Valdes Mesa" typed as an organization
             continue
-        if _covered_any(taken, s, e):
+        if taken.overlaps(s, e):
             continue
         if name.lower() in rules.title_words or kb.demonym(name.split()[0]) is not None:
             continue
         sid = sentence_at(sentences, s, starts)
         if sid is None or not (sentences[sid][0] <= s and e <= sentences[sid][1]):
             continue
-        taken.append((s, e))
+        taken.add(s, e)
         out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
                     "start": s, "end": e, "text": name, "ner_label": "PERSON", "entity_id": ""})  # fmt: skip
     return out
-
-
-def _covered_any(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(a < e and s < b for a, b in spans)
 
 
 # --------------------------------------------------------------------------- resolution
@@ -492,6 +500,11 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             acronyms[acr.group(1)] = m["entity_id"]
 
     # pass 2: short forms and the rest
+    by_token: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for start, eid, toks in persons_full:
+        if len(toks) > 1:
+            for tok in set(toks):
+                by_token[tok].append((start, eid))
     for m in pending:
         surface, label = m["text"], m["ner_label"]
         if surface in acronyms:
@@ -499,7 +512,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             m["type"] = entities[m["entity_id"]]["type"]
             register(m["entity_id"], m["type"], surface)
             continue
-        cands = [(s, eid) for s, eid, toks in persons_full if surface in toks and len(toks) > 1]
+        cands = by_token.get(surface, [])
         if cands and label in ("PERSON", "PER", "GPE", "ORG", "LOC", "NORP") and surface[:1].isupper():
             before = [c for c in cands if c[0] < m["start"]]
             eid = (before[-1] if before else cands[0])[1]
