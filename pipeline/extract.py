@@ -125,9 +125,10 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
 
 
 def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str] | None:
-    """Where a sentence says a visit went ("arrived in Ulaanbaatar", 抵达吉隆坡, 对新加坡进行国事访问)."""
+    """The city a sentence says a visit went to ("arrived in Ulaanbaatar", 抵达吉隆坡); a
+    country alone ("visit to Japan") is too wide to be a meeting's place."""
     for m in mentions:
-        if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
+        if m.get("type") == "location" and rules.lang(lang).visit_before.search(
                 text[max(s, m["start"] - 16) : m["start"]]):  # fmt: skip
             return m["text"], m["entity_id"]
     return None

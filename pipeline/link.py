@@ -303,11 +303,10 @@ ZH_AFTER_NAME = (
     "部长", "外长", "首相", "大使", "夫妇", "夫人", "明日", "明天", "今日", "今天", "昨日", "昨天", "会见",
     "会晤", "会谈", "等人",
 )  # fmt: skip
-# honorifics before Malaysian and Brunei names (拿督斯里安华): a title, not part of the name
-ZH_HONORIFICS = re.compile(r"(?:拿督斯里|丹斯里|拿督|敦|斯里)(?=[\u4e00-\u9fff]{2})")
+_ZH_ADVERB_TAIL = re.compile(r"[也还亦已将曾]\S?$")
 
 
-def trim_zh_person(m: dict, text: str, kb: KnowledgeBase) -> None:
+def trim_zh_person(m: dict, text: str, kb: KnowledgeBase, rules: Rules | None = None) -> None:
     """Cut a Chinese person span back to the name: past a word that follows names
     (:data:`ZH_AFTER_NAME`), a leading honorific, or to the knowledge-base name it holds
     with a character or two of the context on one side (祝特朗普, 安华香)."""
@@ -318,7 +317,10 @@ def trim_zh_person(m: dict, text: str, kb: KnowledgeBase) -> None:
             while e > s and text[e - 1].isspace():
                 e -= 1
             break
-    h = ZH_HONORIFICS.match(text, s, e)
+    adverb = _ZH_ADVERB_TAIL.search(text, s + 2, e)  # 贝尼亚也甫于: an adverb and what follows it are not the name
+    if adverb is not None:
+        e = adverb.start()
+    h = (rules or load_rules()).zh_honorific_prefix.match(text, s, e)  # 拿督斯里安华: a title, not the name
     if h is not None:
         s = h.end()
     if kb.lookup(text[s:e]) is None:
@@ -449,7 +451,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         label = m["ner_label"]
         _clean_surface(m)
         if label == "PER" and m["text"] and is_cjk(m["text"][0]):
-            trim_zh_person(m, text, kb)
+            trim_zh_person(m, text, kb, rules)
         m["type"] = ""
         if label in ("PERSON", "PER") and _not_a_name(m["text"], rules, kb):
             if kb.demonym(m["text"]) is None:
@@ -483,6 +485,9 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
                 continue  # a group (Muslims, Democrats): not an entity of the graph
         if kbe is not None:
             m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
+        elif TYPE_BY_LABEL.get(label) == "person" and len(surface) == 1 and is_cjk(surface):
+            pending.append(m)  # a surname alone (蔡总统): the full name the document gives, in pass 2
+            continue
         elif TYPE_BY_LABEL.get(label) == "person" and (" " in surface or "·" in surface or is_cjk(surface[0])):
             name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
             eid = f"person:{slug(name_en or surface)}"
@@ -507,6 +512,14 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
                 by_token[tok].append((start, eid))
     for m in pending:
         surface, label = m["text"], m["ner_label"]
+        if len(surface) == 1 and is_cjk(surface):
+            # a Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
+            # document with that surname; alone, it names nobody
+            full = {eid for _, eid, toks in persons_full if toks and len(toks[0]) > 1 and toks[0][0] == surface}
+            if len(full) == 1 and rules.zh_role_after.match(text, m["end"]):
+                eid = next(iter(full))
+                m["type"], m["entity_id"] = "person", register(eid, "person", surface)
+            continue
         if surface in acronyms:
             m["entity_id"] = acronyms[surface]
             m["type"] = entities[m["entity_id"]]["type"]

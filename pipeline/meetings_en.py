@@ -153,8 +153,8 @@ def _modality(tok, rules) -> str:
                 return "planned"
             if c.dep_ == "mark" and c.text.lower() in ("if", "unless"):
                 return "planned"
-            if c.dep_ in _SUBJECTS and c.lemma_.lower() in rules.modal_nouns:
-                return "planned"  # "Lavrov's agenda includes talks with …"
+            if t is tok and c.dep_ in _SUBJECTS and c.lemma_.lower() in rules.modal_nouns:
+                return "planned"  # "Lavrov's agenda includes talks with …" (the trigger's own verb)
         if t is not tok and t.lemma_.lower() in modal_lemmas:
             return "planned"  # expected to meet, cancelled the meeting, invited … to meet
         if t.dep_ not in _UP or t.head is t:

@@ -60,6 +60,7 @@ class Rules:
     en_offices: tuple[str, ...] = ()
     title_words: frozenset[str] = frozenset()  # every title, lower case: a "name" that is one is no name
     en_title_then_name: re.Pattern | None = None  # "Foreign Minister of the Netherlands Wopke Hoekstra": (name)
+    zh_honorific_prefix: re.Pattern | None = None  # 拿督斯里 before a Chinese-written name
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     def lang(self, lang: str) -> LangRules:
@@ -129,6 +130,9 @@ def compile_rules(data: dict) -> Rules:
         ),
         en_offices=tuple(en_offices),
         title_words=frozenset(f.lower() for f in [*en_all, *zh_all]),
+        zh_honorific_prefix=re.compile(
+            rf"(?:{_words([f for t in titles if t.get('prefix') for f in t.get('zh', [])])})(?=[\u4e00-\u9fff]{{2}})"
+        ),
         # an office (any case), an optional "of the X Y" it belongs to, then two to five
         # capitalized words: the name the office holder has
         en_title_then_name=re.compile(

@@ -347,8 +347,18 @@ def test_link_latin_word_is_no_person_in_chinese_text():
         ("新華社記者丁林 攝", "丁林 攝", "丁林"),
         ("首相拿督斯里安華抵達。", "拿督斯里安華", "安華"),  # an honorific
         ("祝特朗普夫婦訪問愉快。", "祝特朗普", "特朗普"),  # the knowledge base's name inside
+        ("新任總統貝尼亞也甫於7月訪台。", "貝尼亞也甫", "貝尼亞"),  # an adverb after the name
+        ("曾慶紅表示。", "曾慶紅", "曾慶紅"),  # 曾 the surname stays
     ],
 )
 def test_link_chinese_person_span_is_cut_back_to_the_name(text, span, name):
     rec = _link(text, [(span, "PER")], lang="zh")
     assert [t for t, eid in _ids(rec) if eid.startswith("person:")] == [name]
+
+
+def test_link_chinese_surname_with_title_is_the_full_name_of_the_document():
+    text = "蔡英文接見貝尼亞。蔡總統表示歡迎，胡主席也到場。"
+    rec = _link(text, [("蔡英文", "PER"), ("貝尼亞", "PER"), ("蔡", "PER"), ("胡", "PER")], lang="zh")
+    ids = dict((t, eid) for t, eid in _ids(rec) if eid.startswith("person:"))
+    assert ids["蔡"] == ids["蔡英文"]
+    assert "胡" not in ids  # no 胡 of the document: a surname alone names nobody
