@@ -113,7 +113,7 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
         venue = rules.lang(lang).venue.search(text, s, e)
         if venue is None:
             return "", ""
-        vs, ve = venue.span("venue")  # 在杭州西湖国宾馆: quoted as written, linked to the place it names
+        vs, ve = venue.span("venue")  # 在钓鱼台国宾馆: quoted as written, linked to the place it names
         inside = [
             m for m in mentions if vs <= m["start"] and m["end"] <= ve and m.get("type") in ("location", "country")
         ]
@@ -268,7 +268,7 @@ def _word_groups(sent: str, persons: list[str], last_person: str | None, params:
 
 def _title_holders(rec: dict, text: str, rules) -> dict[str, str]:
     """Office (lower case) → the person the document names with it, where only one is:
-    "External Affairs Minister S Jaishankar" lets "the External Affairs Minister" stand for him."""
+    "Foreign Minister Wang Yi" lets "the Foreign Minister" stand for him."""
     holders: dict[str, set[str]] = {}
     for m in rec["mentions"]:
         if m.get("type") == "person" and m.get("entity_id") and lang_at(rec, m["start"]) != "zh":

@@ -223,8 +223,8 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
 def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase,
                            rules: Rules) -> list[dict]:  # fmt: skip
     """Persons the English model missed where the text names an office before them
-    ("Foreign Minister of the Netherlands Wopke Hoekstra", "special envoy Salvador Valdes
-    Mesa"): the capitalized words after the office, when no mention covers them and no
+    ("Foreign Minister of Peru Elmer Schialer", "special envoy Ana
+    Torres"): the capitalized words after the office, when no mention covers them and no
     word of them is a known place, country or organization."""
     if doc["lang"] != "en" and not any(seg[2] == "en" for seg in doc.get("segments") or ()):
         return []
@@ -241,7 +241,7 @@ def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list
             continue
         same = by_span.get((s, e), [])
         if same and same[0]["ner_label"] in ("ORG", "GPE", "LOC", "FAC") and kb.lookup(name) is None:
-            same[0]["ner_label"] = "PERSON"  # "special envoy Salvador Valdes Mesa" typed as an organization
+            same[0]["ner_label"] = "PERSON"  # "special envoy Ana Torres" typed as an organization
             continue
         if taken.overlaps(s, e):
             continue
@@ -297,7 +297,7 @@ def _clean_surface(m: dict) -> None:
 
 
 # words that start right after a Chinese name: where the model's span ends inside one of
-# them (科克众|议员, 拜登通|话, 奥巴马明|日, 丁林 |摄), the span ran over and is cut back
+# them (麦考尔众|议员, 拜登通|话, 普京明|日, 丁林 |摄), the span ran over and is cut back
 ZH_AFTER_NAME = (
     "通电话", "通话", "表示", "指出", "强调", "说", "摄", "众议员", "参议员", "议员", "总统", "总理", "主席",
     "部长", "外长", "首相", "大使", "夫妇", "夫人", "明日", "明天", "今日", "今天", "昨日", "昨天", "会见",
@@ -309,7 +309,7 @@ _ZH_ADVERB_TAIL = re.compile(r"[也还亦已将曾]\S?$")
 def trim_zh_person(m: dict, text: str, kb: KnowledgeBase, rules: Rules | None = None) -> None:
     """Cut a Chinese person span back to the name: past a word that follows names
     (:data:`ZH_AFTER_NAME`), a leading honorific, or to the knowledge-base name it holds
-    with a character or two of the context on one side (祝特朗普, 安华香)."""
+    with a character or two of the context on one side (祝普京, 普京访)."""
     s, e, surface = m["start"], m["end"], m["text"]
     for k in (1, 2, 3):  # the span ends inside such a word, or with the whole of it
         if len(surface) - k >= 2 and any(text.startswith(w, e - k) and len(w) >= k for w in ZH_AFTER_NAME):
@@ -317,7 +317,7 @@ def trim_zh_person(m: dict, text: str, kb: KnowledgeBase, rules: Rules | None = 
             while e > s and text[e - 1].isspace():
                 e -= 1
             break
-    adverb = _ZH_ADVERB_TAIL.search(text, s + 2, e)  # 贝尼亚也甫于: an adverb and what follows it are not the name
+    adverb = _ZH_ADVERB_TAIL.search(text, s + 2, e)  # 卡斯特罗也甫于: an adverb and what follows it are not the name
     if adverb is not None:
         e = adverb.start()
     h = (rules or load_rules()).zh_honorific_prefix.match(text, s, e)  # 拿督斯里安华: a title, not the name
@@ -341,7 +341,7 @@ def _not_a_name(surface: str, rules: Rules, kb: KnowledgeBase) -> bool:
 
 def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
     """A Latin-script span the model ran over a known person's name from the left
-    ("Russia Sergey Lavrov", "Kazakhstan Kassym-Jomart Tokayev") is cut to the name; the
+    ("Russia Sergey Lavrov", "Mongolia Ukhnaa Khurelsukh") is cut to the name; the
     gazetteer then finds the country in what is left."""
     surface = m["text"]
     if not surface or is_cjk(surface[0]) or kb.lookup(surface) is not None:
@@ -355,7 +355,7 @@ def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
 
 
 # Chinese text glosses a foreign name in Latin script in brackets right after it:
-# 布林肯(Antony Blinken)、魯拉（Luiz Inácio Lula da Silva，左）、川普（Donald Trump，又譯…）
+# 布林肯(Antony Blinken)、盧拉（Luiz Inácio Lula da Silva，左）、川普（Donald Trump）
 _NAME_WORD = r"[^\W\d_][^\W\d_'’.\-]*\.?(?:[-'’][^\W\d_]+)*"
 _GLOSS = re.compile(
     rf"[ \t]*[(（][ \t]*(?P<name>(?=[A-Z]){_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}})[ \t]*(?=[)）,，;；、]|$)"

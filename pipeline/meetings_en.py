@@ -11,8 +11,8 @@ event. Its participants come from its arguments:
 - the object side: the verb's object, and the ``with`` / ``between`` phrase of the verb or
   of the noun;
 - coordination on either side ("A and B", "X, Y and Z") adds each conjunct; possessors,
-  relative clauses and modifying clauses inside an argument do not ("Raul Castro's special
-  envoy Salvador Valdes Mesa" names the envoy, who was there, not Castro).
+  relative clauses and modifying clauses inside an argument do not ("Putin's special envoy
+  Sergei Lavrov" names the envoy, who was there, not Putin).
 
 Each trigger is its own event, so "held talks with Li before meeting Xi" gives two. The
 subject side met each object: one row per object ("separate meetings with A, B and C"),
@@ -175,7 +175,7 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         fallback_subject: the person a subject-less event or a pronoun subject stands for
             (the last person the text named before the sentence).
         title_holders: office (lower case) → the one person the document gives it, for a
-            subject that is a title ("The External Affairs Minister also met …").
+            subject that is a title ("The Foreign Minister also met …").
     """
     person_at: dict[int, str] = {}
     for t in sdoc:

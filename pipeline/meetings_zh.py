@@ -3,10 +3,10 @@
 Chinese readouts put who met whom in a fixed order: the host before the trigger (会见,
 会谈, 会晤…), the guests after it, or both before it when they met each other ("A同B举行
 会谈"). A sentence is cut into clauses at ，；; each clause with a trigger states its own
-meeting(s), so "韩正会见布林肯之前，王毅与苏利文……进行会晤" gives two:
+meeting(s), so "丁薛祥会见朔尔茨之前，王毅与拉夫罗夫……进行会晤" gives two:
 
 - persons before the trigger are the hosts; when there are none, the subject carried from
-  an earlier clause of the sentence ("胡锦涛开始……访问，先后会晤了A、B"), the first person
+  an earlier clause of the sentence ("李强开始……访问，先后会晤了A、B"), the first person
   of the next clause for a "会见X时" clause ("会见X时，王毅表示"), or — only when the clause
   has no room for a name before the trigger ("随后会见", "他还会见") — the person the
   sentences before were about; "与X会晤" with the subject carried adds the subject;
@@ -16,7 +16,7 @@ meeting(s), so "韩正会见布林肯之前，王毅与苏利文……进行会�
   continues into the next clauses that only name people;
 - 分别 / 先后 split hosts from guests where it stands ("A、B分别同C会见": A–C and B–C);
 - a clause with a modality cue (将, 计划, 期待…) or a negative (通话, 视频) states no meeting,
-  and neither does a clause whose subject comes from one ("米歇尔将访华，会晤习近平"); a
+  and neither does a clause whose subject comes from one ("朔尔茨将访华，会晤李强"); a
   meeting recalled in another clause of a call story is one ("……通电话。两国元首10月底在
   釜山会晤后……");
 - 两国元首, 两国领导人, 双方, 两人 as the subject stand for the two the story's last meeting
@@ -34,7 +34,7 @@ __all__ = ["clause_events"]
 _CLAUSE_END = re.compile(r"[，,；;]")
 _JOINT = re.compile(r"共同|一起|三方|四方|集体|联合会见")
 _WHEN = re.compile(r"(?:时|之际|期间)[\s，,；;]*$")
-# a clause that starts with one of these is not about its first person (就尹锡悦的访美行程)
+# a clause that starts with one of these is not about its first person (就石破茂的访华行程)
 _NOT_SUBJECT = re.compile(r"^[\s“”\"]*(?:就|对|关于|据|向|为|根据|针对|按照|应|随着|在\S{0,12}之际)")
 # words that a clause of a guest list does not hold: it has moved on to what was said
 _MOVED_ON = re.compile(r"就|表示|说|指出|强调|同意|认为|交流|交换|双方|希望|介绍|感谢|欢迎|会见|会谈|会晤")
@@ -119,7 +119,7 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
             hosts = [h for h in hosts if h not in guests]
         elif len(hosts) == 1 and not guests and carried and carried not in hosts:
             if _WITH_BEFORE.search(text[a : before[0][0]]):
-                hosts, subject_from_before = [carried, *hosts], True  # 早上先与俞正声会晤
+                hosts, subject_from_before = [carried, *hosts], True  # 上午先与X会晤
         if subject_from_before and carried_modal:
             i = j
             continue  # the subject's clause said it is a plan

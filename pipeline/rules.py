@@ -59,7 +59,7 @@ class Rules:
     en_role_noun: re.Pattern  # "the Chinese premier" standing for that person: (dem, title)
     en_offices: tuple[str, ...] = ()
     title_words: frozenset[str] = frozenset()  # every title, lower case: a "name" that is one is no name
-    en_title_then_name: re.Pattern | None = None  # "Foreign Minister of the Netherlands Wopke Hoekstra": (name)
+    en_title_then_name: re.Pattern | None = None  # "Foreign Minister of Peru Elmer Schialer": (name)
     zh_honorific_prefix: re.Pattern | None = None  # 拿督斯里 before a Chinese-written name
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -151,8 +151,8 @@ CASES = [
     (
         "zh_two_events",
         "2025-05-15",
-        "韩正会见普京之前，王毅与拉夫罗夫在莫斯科进行会晤。",
-        {("Han Zheng", "Vladimir Putin"), ("Sergei Lavrov", "Wang Yi")},
+        "丁薛祥会见普京之后，王毅与拉夫罗夫在莫斯科举行会谈。",
+        {("Ding Xuexiang", "Vladimir Putin"), ("Sergei Lavrov", "Wang Yi")},
         None,
     ),
     (
@@ -166,10 +166,10 @@ CASES = [
         },
         None,
     ),
-    ("zh_when", "2025-05-15", "会见拉夫罗夫时，王毅表示，两国关系保持稳定发展。", {("Sergei Lavrov", "Wang Yi")}, None),
-    ("zh_tw_future", "2022-11-25", "米歇爾12月1日將訪中國，會晤中國國家主席習近平。", set(), None),
+    ("zh_when", "2025-05-15", "会见拉夫罗夫时，王毅指出，中俄合作前景广阔。", {("Sergei Lavrov", "Wang Yi")}, None),
+    ("zh_tw_future", "2025-03-20", "朔爾茨4月2日將訪問北京，會晤國務院總理李強。", set(), None),
     ("zh_tw_video", "2025-05-15", "習近平同普京舉行視訊會晤。", set(), None),
-    ("zh_hope", "2025-05-15", "普京表示，期待着在北京同习近平再次见面。", set(), None),
+    ("zh_hope", "2025-05-15", "普京说，他盼望明年在莫斯科与习近平再次会晤。", set(), None),
 ]
 
 
