@@ -352,6 +352,23 @@ def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
             s = m["start"] + word.end()
             m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}", ner_label="PERSON")
             return
+    # "India Om Birla": a country's name, then a name with no word of an organization's
+    first = re.match(r"\S+\s+", surface)
+    rest = surface[first.end() :] if first else ""
+    words = rest.split()
+    if (first and 2 <= len(words) <= 4 and kb.lookup(first.group().strip(), types=("country",)) is not None
+            and all(w[:1].isupper() for w in words) and not _ORG_WORDS.search(rest)
+            and not any(kb.lookup(w) is not None for w in words)):  # fmt: skip
+        s = m["start"] + first.end()
+        m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}", ner_label="PERSON")
+
+
+# head nouns of organizations' names: a span holding one is no person's name
+_ORG_WORDS = re.compile(
+    r"\b(?:Ministry|Party|Council|Committee|Assembly|Parliament|Department|Office|Union|Organi[sz]ation|Agency|Bank|"
+    r"Government|Commission|Institute|University|Court|Senate|Congress|House|Chamber|Forces|Army|Embassy|Association|"
+    r"League|Front|Movement|Group|News|Times|Post|Service|Authority|Corporation|Company|Foundation|Fund)\b"
+)
 
 
 # Chinese text glosses a foreign name in Latin script in brackets right after it:
@@ -470,6 +487,12 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
                 m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
             continue
         kbe = kb.lookup(surface)
+        if kbe is None and TYPE_BY_LABEL.get(label) == "organization":
+            lr = rules.lang("zh" if is_cjk(surface[-1]) else "en")
+            if lr.event_names.search(surface):
+                continue  # a summit or a press conference: an event, not an organization
+            if lr.venue_names.search(surface):
+                label = m["ner_label"] = "FAC"  # a hall, a guesthouse: a place
         if kbe is None and is_cjk(surface[0]) and TYPE_BY_LABEL.get(label) in ("organization", "location"):
             kbe = kb.lookup_country_prefixed(surface)
         if kbe is None and len(surface) == 1 and surface in kb.zh_abbr:

@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
-              "attendance", "separately", "place_before", "visit_before", "venue")  # fmt: skip
+              "attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
 _LEXICONS = ("trigger_lemmas", "trigger_nouns", "modal_lemmas", "modal_nouns")
 _NEVER = re.compile(r"(?!x)x")
@@ -94,7 +94,8 @@ def compile_rules(data: dict) -> Rules:
         for cat in CATEGORIES:
             rules = section.get(cat) or []
             # context rules are anchored at the end or start of the context they read
-            anchored = cat in ("not_participant", "not_participant_after", "place_before", "visit_before", "venue")
+            anchored = cat in ("not_participant", "not_participant_after", "place_before", "visit_before", "venue",
+                               "event_names", "venue_names")  # fmt: skip
             if anchored:
                 body = "|".join(f"(?:{r['pattern']})" for r in rules)
                 patterns[cat] = re.compile(body, re.IGNORECASE if lang == "en" else 0) if rules else _NEVER

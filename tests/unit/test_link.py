@@ -362,3 +362,17 @@ def test_link_chinese_surname_with_title_is_the_full_name_of_the_document():
     ids = dict((t, eid) for t, eid in _ids(rec) if eid.startswith("person:"))
     assert ids["馬"] == ids["馬英九"]
     assert "胡" not in ids  # no 胡 of the document: a surname alone names nobody
+
+
+def test_link_events_are_no_organizations_and_venues_are_places():
+    rec = _link("Leaders met at the Ceremonial Hall before the Asean Summit. 两国元首出席东盟峰会。",
+                [("Ceremonial Hall", "ORG"), ("Asean Summit", "ORG")])  # fmt: skip
+    ids = dict(_ids(rec))
+    assert ids["Ceremonial Hall"].startswith("location:") and ids["Asean Summit"] == ""
+
+
+def test_link_country_then_a_name_typed_as_an_organization_is_the_person():
+    rec = _link("He met Speaker of India Om Birla in Vienna.", [("India Om Birla", "ORG")])
+    assert ("Om Birla", "person:om-birla") in _ids(rec) and ("India", "country:india") in _ids(rec)
+    rec = _link("He met the India Trade Promotion Council.", [("India Trade Promotion Council", "ORG")])
+    assert not any(eid.startswith("person:") for _, eid in _ids(rec))

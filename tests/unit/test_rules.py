@@ -23,6 +23,8 @@ def _context(cat: str, example: str) -> str:
         return MARKS.sub("", example[: m.start()] if cat == "not_participant" else example[m.end() :])
     if cat in ("place_before", "visit_before"):
         return MARKS.sub("", example[: example.index("<")])
+    if cat in ("event_names", "venue_names"):  # the name in <...> itself
+        return example[example.index("<") + 1 : example.index(">")]
     return MARKS.sub("", example)
 
 
