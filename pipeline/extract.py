@@ -204,20 +204,21 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 groups = [(g, trig.group(), "words") for g in _word_groups(sent, persons, last_person, params)]
             else:
                 groups = []
+            # the sentence's date and place serve each of its meetings
+            date = dates[0] if dates else None
+            if date is None and recent_dates and sid - recent_dates[-1][0] <= 2:
+                date = recent_dates[-1][1]  # 访问期间, "during the visit": the dates stated just before
+            if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
+                dl_dates = find_dates(text[s:dl_end], ref)
+                date = dl_dates[0] if dl_dates else None
+            if date is not None and ref is not None and date.precision == "day" and date.iso > ref.isoformat():
+                groups = []  # later than the article: a plan, not a meeting
+            place, place_eid = _place(rec, ments, text, s, e, lang, rules) if groups else ("", "")
+            if not place and dl_place and s <= dl_end <= e:
+                place, place_eid = dl_place, dl_entity
+            if not place and visit:
+                place, place_eid = visit
             for group, trigger, basis in groups:
-                date = dates[0] if dates else None
-                if date is None and recent_dates and sid - recent_dates[-1][0] <= 2:
-                    date = recent_dates[-1][1]  # 访问期间, "during the visit": the dates stated just before
-                if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
-                    dl_dates = find_dates(text[s:dl_end], ref)
-                    date = dl_dates[0] if dl_dates else None
-                if date is not None and ref is not None and date.precision == "day" and date.iso > ref.isoformat():
-                    continue  # later than the article: a plan, not a meeting
-                place, place_eid = _place(rec, ments, text, s, e, lang, rules)
-                if not place and dl_place and s <= dl_end <= e:
-                    place, place_eid = dl_place, dl_entity
-                if not place and visit:
-                    place, place_eid = visit
                 roles = {}
                 for m in ments:
                     if m["entity_id"] in group and m["entity_id"] not in roles:

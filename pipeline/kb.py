@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.textnorm import INTERPUNCTS, is_cjk, opencc_converter, simplified_view
+from pipeline.textnorm import INTERPUNCTS, has_cjk, opencc_converter, simplified_view
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def regional_forms(names: list[str]) -> set[str]:
     view that look-ups compare (歐巴馬 → 欧巴马, 紐西蘭 → 纽西兰)."""
     out = set()
     for name in names:
-        if not name or not any(is_cjk(ch) for ch in name):
+        if not name or not has_cjk(name):
             continue
         for form in {name, *(opencc_converter(c).convert(name) for c in ("s2twp", "s2hk"))}:
             out |= {form, simplified_view(form)}

@@ -36,7 +36,7 @@ from pipeline.kb import KbEntity, KnowledgeBase, slug
 from pipeline.params import LinkParams, load_section, stage_parser
 from pipeline.rules import Rules, load_rules
 from pipeline.spans import SpanSet
-from pipeline.textnorm import is_cjk, view_of
+from pipeline.textnorm import has_cjk, is_cjk, view_of
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list
     for r in rules.en_title_then_name.finditer(text):
         s, e = r.span("name")
         name = r.group("name")
-        if any(kb.lookup(w) is not None and kb.lookup(w).type != "person" for w in name.split()):
+        if any((known := kb.lookup(w)) is not None and known.type != "person" for w in name.split()):
             continue
         same = by_span.get((s, e), [])
         if same and same[0]["ner_label"] in ("ORG", "GPE", "LOC", "FAC") and kb.lookup(name) is None:
@@ -433,7 +433,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     mentions, glosses = gloss_mentions(text, mentions, rules)
     # a Latin word the Chinese model called a person ("Donald" of an English phrase) is
     # not one, unless it glosses a name or the knowledge base knows it
-    mentions = [m for m in mentions if m.get("gloss") or m["ner_label"] != "PER" or _has_cjk(m["text"])
+    mentions = [m for m in mentions if m.get("gloss") or m["ner_label"] != "PER" or has_cjk(m["text"])
                 or kb.lookup(m["text"]) is not None]  # fmt: skip
     if params.gazetteer:
         mentions += gazetteer_mentions(view_doc, sentences, mentions, kb)
@@ -581,10 +581,6 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     _restore_surfaces(doc["text"], mentions, entities)
     keys = ("doc_id", "lang", "date", "title", "text", "simplified", "body_start", "dateline", "segments")
     return {**{k: doc.get(k) for k in keys}, "sentences": sentences, "mentions": mentions, "entities": entities}
-
-
-def _has_cjk(text: str) -> bool:
-    return any(is_cjk(ch) for ch in text)
 
 
 def _join_glosses(mentions: list[dict], glosses: dict[int, int], entities: dict[str, dict], from_kb: set[str]) -> None:

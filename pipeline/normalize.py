@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline import contract
 from pipeline.dates import find_publication_date
 from pipeline.params import NormalizeParams, load_section, stage_parser
-from pipeline.textnorm import CJK_RANGES, is_cjk, simplified_view, to_simplified
+from pipeline.textnorm import CJK_RANGES, has_chinese, is_cjk, simplified_view, to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -402,7 +402,7 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     if rec.lang in ("en", "zh"):
         out["segments"] = language_segments(text, body_start, rec.lang)
     # Chinese text: every rule below and in the later stages reads the simplified view
-    has_zh = rec.lang == "zh" or any(seg[2] == "zh" for seg in out["segments"])
+    has_zh = has_chinese(rec.lang, out["segments"])
     view = simplified_view(text, tuple(params.opencc_configs)) if has_zh else text
     out["simplified"] = view if has_zh else ""
     if m:

@@ -21,10 +21,14 @@ __all__ = [
     "INTERPUNCTS",
     "VIEW_CONFIGS",
     "Normalized",
+    "has_chinese",
+    "has_cjk",
     "is_cjk",
     "nfkc_with_offsets",
+    "opencc_converter",
     "simplified_view",
     "to_simplified",
+    "view_of",
 ]
 
 CJK_RANGES = (
@@ -163,12 +167,22 @@ def simplified_view(text: str, configs: tuple[str, ...] = VIEW_CONFIGS) -> str:
     return _JOINED_DOT.sub("·", text)
 
 
+def has_cjk(text: str) -> bool:
+    """Some character of ``text`` is a CJK ideograph."""
+    return any(is_cjk(ch) for ch in text)
+
+
+def has_chinese(lang: str, segments: list | None) -> bool:
+    """A document of language ``lang`` with these paragraph ``segments`` holds Chinese."""
+    return lang == "zh" or any(seg[2] == "zh" for seg in segments or ())
+
+
 def view_of(rec: dict) -> str:
     """The text every rule reads for a document record: its simplified view (``simplified``,
     made once by the normalize stage) when it has Chinese in it, else its text. A record
     with Chinese in it but no view (one built by hand) gets the view made now."""
     if rec.get("simplified"):
         return rec["simplified"]
-    if rec.get("lang") == "zh" or any(seg[2] == "zh" for seg in rec.get("segments") or ()):
+    if has_chinese(rec.get("lang", ""), rec.get("segments")):
         return simplified_view(rec["text"])
     return rec["text"]
