@@ -221,6 +221,13 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             holder = title_holders.get(_title_of(subj_toks[0]))
             subj = [holder] if holder else []
         objs = [p for p in _persons([x for a in obj_toks for x in _arg_tokens(a)], person_at) if p not in subj]
+        head = t if is_verb else t.head
+        if not subj and not subj_toks and head.pos_ in ("VERB", "AUX"):
+            subj = _surface_subject(sdoc, head, person_at, rules)  # the parse lost the subject
+            inferred = not subj
+        if not objs or _surface_list(sdoc, t):
+            # the parse lost the object (a long title before a name) or cut a ';' list short
+            objs += [p for p in _surface_objects(sdoc, t, is_verb, person_at, rules) if p not in subj + objs]
         if not subj and fallback_subject and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
             subj = [fallback_subject] if fallback_subject not in objs else []
         if len(subj) + len(objs) < 2:
@@ -235,6 +242,70 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         for g in groups:
             events.append(Event(g, t.text, t.idx, modality, inferred))
     return _unique(events)
+
+
+def _possessive(sdoc, i: int) -> bool:
+    """The name ending at token ``i`` is a possessor ("Putin's envoy"): someone else's."""
+    return i + 1 < len(sdoc) and sdoc[i + 1].text in ("'s", "’s", "'", "’")
+
+
+def _is_break(tok, rules) -> bool:
+    return tok.lower_ in rules.clause_breaks or tok.text in rules.clause_breaks or (tok.is_sent_start and tok.i > 0)
+
+
+def _is_trigger(tok, rules) -> bool:
+    return tok.lemma_.lower() in rules.trigger_lemmas or tok.lower_ in rules.trigger_nouns
+
+
+def _surface_subject(sdoc, verb, person_at: dict[int, str], rules) -> list[str]:
+    """Word order where the parse found no subject: the nearest person before the verb, in
+    its clause, who is not someone's possessor."""
+    for i in range(verb.i - 1, -1, -1):
+        tok = sdoc[i]
+        if _is_break(tok, rules) or (_is_trigger(tok, rules) and tok.i != verb.i):
+            return []
+        eid = person_at.get(i)
+        if eid and person_at.get(i + 1) != eid and not _possessive(sdoc, i):
+            return [eid]
+    return []
+
+
+def _surface_list(sdoc, trigger) -> bool:
+    """The trigger's "with" phrase is a list split by semicolons (which the parse cuts)."""
+    return any(t.text == ";" for t in sdoc[trigger.i :]) and any(
+        t.lower_ == "with" for t in sdoc[trigger.i : trigger.i + 8]
+    )
+
+
+def _surface_objects(sdoc, trigger, is_verb: bool, person_at: dict[int, str], rules) -> list[str]:
+    """Word order where the parse found no object: the persons after the trigger's "with"
+    (or after a trigger verb) up to the end of its clause, but possessors."""
+    start = None
+    for tok in sdoc[trigger.i + 1 :]:
+        if tok.lower_ in ("with", "between"):
+            start = tok.i + 1
+            break
+        if (_is_break(tok, rules) and tok.text != ";") or _is_trigger(tok, rules):
+            break
+    if start is None:
+        if not is_verb:
+            return []
+        start = trigger.i + 1
+    out: list[str] = []
+    for tok in sdoc[start:]:
+        if (_is_break(tok, rules) and tok.text != ";") or _is_trigger(tok, rules):
+            break
+        eid = person_at.get(tok.i)
+        if eid and eid not in out and not _possessive(sdoc, tok.i + _name_len(sdoc, tok.i, person_at) - 1):
+            out.append(eid)
+    return out
+
+
+def _name_len(sdoc, i: int, person_at: dict[int, str]) -> int:
+    n = 1
+    while i + n < len(sdoc) and person_at.get(i + n) == person_at.get(i):
+        n += 1
+    return n
 
 
 def _title_of(tok) -> str:

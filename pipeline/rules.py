@@ -23,7 +23,7 @@ DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "m
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
               "attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
-_LEXICONS = ("trigger_lemmas", "trigger_nouns", "modal_lemmas", "modal_nouns")
+_LEXICONS = ("trigger_lemmas", "trigger_nouns", "modal_lemmas", "modal_nouns", "clause_breaks", "name_edge_words")
 _NEVER = re.compile(r"(?!x)x")
 
 
@@ -37,6 +37,8 @@ class LangRules:
     trigger_nouns: frozenset[str] = frozenset()
     modal_lemmas: frozenset[str] = frozenset()
     modal_nouns: frozenset[str] = frozenset()
+    clause_breaks: frozenset[str] = frozenset()
+    name_edge_words: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:
         try:

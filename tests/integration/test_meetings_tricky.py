@@ -170,6 +170,33 @@ CASES = [
     ("zh_tw_future", "2025-03-20", "朔爾茨4月2日將訪問北京，會晤國務院總理李強。", set(), None),
     ("zh_tw_video", "2025-05-15", "習近平同普京舉行視訊會晤。", set(), None),
     ("zh_hope", "2025-05-15", "普京说，他盼望明年在莫斯科与习近平再次会晤。", set(), None),
+    # a long title before a name leaves the small parser without a subject or an object:
+    # word order within the clause gives them
+    (
+        "long_titles",
+        "2025-11-19",
+        "On Friday, during his visit to Ottawa, Minister for Foreign Affairs Kenji Sato held a meeting with "
+        "Canadian Deputy Minister of Foreign Affairs Mark Hollis.",
+        {("Kenji Sato", "Mark Hollis")},
+        None,
+    ),
+    # a semicolon list of guests, each with a long title
+    (
+        "semicolon_list",
+        "2025-11-19",
+        "Speaker Tran Van Nam held meetings with Deputy Speaker of the Senate of Chile Maria Soto; "
+        "President of the Chamber of Deputies of Italy Marco Rossi; and Speaker of the Parliament of Ghana Kofi Mensah.",
+        {("Maria Soto", "Tran Van Nam"), ("Marco Rossi", "Tran Van Nam"), ("Kofi Mensah", "Tran Van Nam")},
+        None,
+    ),
+    # a possessor after "with" is someone else's principal, not a guest
+    (
+        "possessor_after_with",
+        "2025-11-19",
+        "Chancellor Hans Weber held talks with Amir Khan's chief adviser Omar Farid in Berlin.",
+        {("Hans Weber", "Omar Farid")},
+        "Berlin",
+    ),
 ]
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import link
 from pipeline.kb import KnowledgeBase
 from pipeline.link import aggregate_entities, link_document, pinyin_name, strip_title
 from pipeline.params import LinkParams
+from pipeline.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = KnowledgeBase.load(ROOT / "models" / "kb" / "entities.jsonl")
@@ -376,3 +378,45 @@ def test_link_country_then_a_name_typed_as_an_organization_is_the_person():
     assert ("Om Birla", "person:om-birla") in _ids(rec) and ("India", "country:india") in _ids(rec)
     rec = _link("He met the India Trade Promotion Council.", [("India Trade Promotion Council", "ORG")])
     assert not any(eid.startswith("person:") for _, eid in _ids(rec))
+
+
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("Affairs Tran Van Minh Thursday", "Tran Van Minh"),  # the end of a title, a weekday
+        ("PM Karim Ahmad", "Karim Ahmad"),
+        ("Hon Peter Wale", "Peter Wale"),
+        ("Karl Berger’s", "Karl Berger"),
+        ("Tran Van Minh", "Tran Van Minh"),
+        ("Foreign Affairs", ""),
+    ],
+)
+def test_trim_en_person(surface, expected):
+    m = {"doc_id": "d", "start": 10, "end": 10 + len(surface), "text": surface}
+    link.trim_en_person(m, load_rules())
+    assert m["text"] == expected
+    if expected:
+        assert m["end"] - m["start"] == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "joined"),
+    [
+        ("Lacalle Pou", "Luis Lacalle Pou", True),
+        ("bin Hamad", "Tamim bin Hamad Al Thani", True),
+        ("L.Oyun-Erdene", "Luvsannamsrain Oyun-Erdene", True),
+        ("Pham Minh Chinh", "Phạm Minh Chính", True),  # diacritics folded
+        ("Karim", "Ahmad Karim", False),  # one word is not enough: surnames are shared
+        ("Ahmad Khan", "Ahmad Karim", False),
+        ("Minh Chinh", "Pham Minh", False),
+    ],
+)
+def test_variant_of(short, long, joined):
+    assert link.variant_of(link.name_tokens(short), link.name_tokens(long)) is joined
+
+
+def test_transliterations_get_no_pinyin():
+    assert link.pinyin_name("卢比奥") == ""  # Rubio
+    assert link.pinyin_name("施瓦布") == ""  # Schwab
+    assert link.pinyin_name("王毅") == "Wang Yi"
+    assert link.pinyin_name("朱镕基") == "Zhu Rongji"  # 基 alone is a Chinese given name's
