@@ -186,7 +186,10 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
     joint = bool(_JOINT.search(sdoc.text))
     for t in sdoc:
         lemma = t.lemma_.lower()
-        is_verb = t.pos_ in ("VERB", "AUX") and lemma in rules.trigger_lemmas
+        prt = next((c.lower_ for c in t.children if c.dep_ == "prt"), "")
+        is_verb = t.pos_ in ("VERB", "AUX") and (
+            lemma in rules.trigger_lemmas or f"{lemma} {prt}" in rules.trigger_lemmas
+        )
         is_noun = t.pos_ in ("NOUN", "PROPN") and (
             t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns
         )
@@ -228,14 +231,18 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         if not objs or _surface_list(sdoc, t):
             # the parse lost the object (a long title before a name) or cut a ';' list short
             objs += [p for p in _surface_objects(sdoc, t, is_verb, person_at, rules) if p not in subj + objs]
-        if not subj and fallback_subject and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
+        passive_self = [a.i for a in subj_toks] == [t.i]  # "A meeting was held between …": all are named there
+        if not subj and fallback_subject and not passive_self and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
             subj = [fallback_subject] if fallback_subject not in objs else []
         if len(subj) + len(objs) < 2:
             continue
         modality = _modality(predicate, rules)
         if predicate is not t and predicate.lemma_.lower() in rules.modal_lemmas:
             modality = "planned"  # "cancelled the meeting", "proposed talks"
-        if not objs or joint:
+        # the members of a visiting delegation met the host together ("received a delegation
+        # comprising A, B and C")
+        delegation = any(x.lemma_.lower() in rules.group_nouns for a in obj_toks for x in a.subtree)
+        if not objs or joint or (delegation and len(objs) > 1):
             groups = [tuple(subj + objs)]
         else:
             groups = [(*subj, o) for o in objs]

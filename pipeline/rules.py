@@ -23,7 +23,15 @@ DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "m
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
               "attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
-_LEXICONS = ("trigger_lemmas", "trigger_nouns", "modal_lemmas", "modal_nouns", "clause_breaks", "name_edge_words")
+_LEXICONS = (
+    "trigger_lemmas",
+    "trigger_nouns",
+    "modal_lemmas",
+    "modal_nouns",
+    "clause_breaks",
+    "name_edge_words",
+    "group_nouns",
+)
 _NEVER = re.compile(r"(?!x)x")
 
 
@@ -39,6 +47,7 @@ class LangRules:
     modal_nouns: frozenset[str] = frozenset()
     clause_breaks: frozenset[str] = frozenset()
     name_edge_words: frozenset[str] = frozenset()
+    group_nouns: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:
         try:

@@ -189,6 +189,38 @@ CASES = [
         {("Maria Soto", "Tran Van Nam"), ("Marco Rossi", "Tran Van Nam"), ("Kofi Mensah", "Tran Van Nam")},
         None,
     ),
+    # the members of a visiting delegation met the host together
+    (
+        "delegation_members",
+        "2025-11-19",
+        "Speaker Omar Khan received a visiting delegation of the Congress comprising Congressman Jack Bell, "
+        "Congressman Tom Reed and Congressman Joe Park at his residence.",
+        {
+            ("Jack Bell", "Omar Khan"),
+            ("Omar Khan", "Tom Reed"),
+            ("Joe Park", "Omar Khan"),
+            ("Jack Bell", "Tom Reed"),
+            ("Jack Bell", "Joe Park"),
+            ("Joe Park", "Tom Reed"),
+        },
+        None,
+    ),
+    # a meeting that is still ahead
+    (
+        "in_advance_of",
+        "2025-11-19",
+        "Secretary Tom Hale and Foreign Minister Ivan Orlov spoke this morning in advance of the meeting in Geneva.",
+        set(),
+        None,
+    ),
+    # a phrasal trigger
+    (
+        "sit_down",
+        "2025-11-19",
+        "Prime Minister Kenji Sato flew to Washington on Monday to sit down with President Tom Hale.",
+        {("Kenji Sato", "Tom Hale")},
+        None,
+    ),
     # a possessor after "with" is someone else's principal, not a guest
     (
         "possessor_after_with",
