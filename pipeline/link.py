@@ -341,6 +341,35 @@ def trim_zh_person(m: dict, text: str, kb: KnowledgeBase, rules: Rules | None = 
         m.update(start=s, end=e, text=text[s:e], mention_id=f"{m['doc_id']}:{s}-{e}")
 
 
+# a character that never ends a name (function words, measure words, the start of a
+# title or of a word that follows names), and the characters after which a name has ended
+_ZH_NOT_NAME_END = set(
+    "的等们一及为是则亦也还都就又才再已将曾正便与同在于对向从把被让给跟或并而但且之其此这那该个位名中上下年月日时说称副关新代参来生却不各"
+)
+_ZH_AFTER_END = set('与同在于时举会表说称指强向对就，。、；：,（(“"」』》 \n')
+
+
+def extend_zh_person(m: dict, text: str, taken: set[int]) -> None:
+    """The Chinese model often stops one character short of a foreign name (康京|和与,
+    茂木敏|充举行, 阿布拉|夸时): a span is taken one character further when that character
+    could end a name and what follows it is where names end (与, 举行, 时, punctuation, a
+    word of :data:`ZH_AFTER_NAME`). Applied to MSRA's gold persons, this rule lengthens 4
+    of 1,973 names wrongly."""
+    e = m["end"]
+    if e + 1 >= len(text) or e in taken:
+        return
+    c, after = text[e], text[e + 1]
+    if (
+        not is_cjk(c)
+        or c in _ZH_NOT_NAME_END
+        or text.startswith("和夫", e)
+        or any(text.startswith(w, e) for w in ZH_AFTER_NAME)
+    ):
+        return
+    if after in _ZH_AFTER_END or any(text.startswith(w, e + 1) for w in ZH_AFTER_NAME):
+        m.update(end=e + 1, text=text[m["start"] : e + 1], mention_id=f"{m['doc_id']}:{m['start']}-{e + 1}")
+
+
 def _not_a_name(surface: str, rules: Rules, kb: KnowledgeBase) -> bool:
     """A model's person that is a title, an honorific or a demonym, not a name."""
     s = surface.strip(" '’.").lower()
@@ -473,11 +502,14 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
 
     # pass 1: KB names, acronyms, demonyms, full names
     pending: list[dict] = []
+    taken = {i for m in mentions for i in range(m["start"], m["end"])}
     for m in mentions:
         label = m["ner_label"]
         _clean_surface(m)
         if label == "PER" and m["text"] and is_cjk(m["text"][0]):
             trim_zh_person(m, text, kb, rules)
+            if kb.lookup(m["text"]) is None:
+                extend_zh_person(m, text, taken)
         m["type"] = ""
         if label in ("PERSON", "PER") and m["text"] and not is_cjk(m["text"][0]):
             trim_en_person(m, rules)

@@ -420,3 +420,19 @@ def test_transliterations_get_no_pinyin():
     assert link.pinyin_name("施瓦布") == ""  # Schwab
     assert link.pinyin_name("王毅") == "Wang Yi"
     assert link.pinyin_name("朱镕基") == "Zhu Rongji"  # 基 alone is a Chinese given name's
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        ("外长朴智和与日本外相会晤。", (2, 4), "朴智和"),  # the model stopped short of the name
+        ("外相铃木一郎举行会谈。", (2, 5), "铃木一郎"),
+        ("习近平和普京举行会谈。", (0, 3), "习近平"),  # 和 is the conjunction: 普 does not end a name
+        ("普京总统表示。", (0, 2), "普京"),  # a title follows
+        ("王毅和夫人抵达。", (0, 2), "王毅"),
+    ],
+)
+def test_extend_zh_person(text, span, expected):
+    m = {"doc_id": "d", "start": span[0], "end": span[1], "text": text[span[0] : span[1]]}
+    link.extend_zh_person(m, text, set())
+    assert m["text"] == expected
