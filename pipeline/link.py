@@ -366,6 +366,8 @@ def extend_zh_person(m: dict, text: str, taken: set[int]) -> None:
         or any(text.startswith(w, e) for w in ZH_AFTER_NAME)
     ):
         return
+    if c == "和" and after not in "与同":
+        return  # 和 is the conjunction unless another one follows it (康京和与)
     if after in _ZH_AFTER_END or any(text.startswith(w, e + 1) for w in ZH_AFTER_NAME):
         m.update(end=e + 1, text=text[m["start"] : e + 1], mention_id=f"{m['doc_id']}:{m['start']}-{e + 1}")
 

@@ -44,7 +44,8 @@ _NO_NAME_BEFORE = re.compile(
 )
 _ATTENDED = re.compile(r"出席|与会|参加")
 _BOTH_SIDES = re.compile(r"两国元首|两国领导人|两位领导人|双方|两人|二人|两位元首")
-_WITH_BEFORE = re.compile(r"(?:与|同|和|跟)\s*$")
+# 与 before the name, maybe with its title between (先与上海市委书记X会晤)
+_WITH_BEFORE = re.compile(r"(?:与|同|和|跟)[^，,；;。与同和跟]{0,12}$")
 # a pronoun or a bare title before the trigger stands for the person the text is about
 _STANDS_FOR_SOMEONE = re.compile(r"他|她|总统|总理|主席|首相|外长|部长|国王|议长")
 
@@ -81,6 +82,7 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
     inferred_rows: set[int] = set()
     carried: str | None = None
     carried_modal = False
+    carried_group: list[str] = []  # the persons of a clause without a trigger (A和B，……举行会谈)
     i = 0
     while i < len(clauses):
         a, b = clauses[i]
@@ -90,6 +92,7 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
         if trig is None or modal:
             if here and not _NOT_SUBJECT.search(text[a : here[0][0]]) and (carried is None or here[0][0] - a <= 12):
                 carried, carried_modal = here[0][2], modal
+            carried_group = _unique([p[2] for p in here]) if here and not modal else []
             i += 1
             continue
         sep = lr.separately.search(text, a, b)
@@ -102,7 +105,9 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
         # a guest list running on past commas: clauses that only name people
         j = i + 1
         if guests and text[b - 1 : b] in "，,":
-            while j < len(clauses) and in_clause[j] and not _MOVED_ON.search(text, *clauses[j]):
+            while (j < len(clauses) and in_clause[j] and not _MOVED_ON.search(text, *clauses[j])
+                   and not any(p[2] in hosts or p[2] in guests for p in in_clause[j])):  # fmt: skip
+                # (a clause naming someone already in the meeting has moved on: 同日设宴款待X)
                 guests += [p[2] for p in in_clause[j] if p[2] not in guests and p[2] not in hosts]
                 j += 1
         subject_from_before = False
@@ -123,7 +128,10 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
         if subject_from_before and carried_modal:
             i = j
             continue  # the subject's clause said it is a plan
-        if not hosts and not guests and sides and len(sides) >= 2 and _BOTH_SIDES.search(text, a, trig.start()):
+        if not hosts and not guests and len(carried_group) >= 2 and not carried_modal:
+            rows.append((list(carried_group), trig.group()))  # A和B，30日在庆州举行会谈
+            inferred_rows.add(len(rows) - 1)
+        elif not hosts and not guests and sides and len(sides) >= 2 and _BOTH_SIDES.search(text, a, trig.start()):
             rows.append((list(sides), trig.group()))  # 两国元首: the two the story is about
         elif not hosts and not guests and j < len(clauses) and _ATTENDED.search(text, *clauses[j]):
             guests = _unique([p[2] for p in in_clause[j]])  # 三国元首会晤在天津举行，A、B、C出席
@@ -141,6 +149,7 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
             inferred_rows.update(range(first_row, len(rows)))
         if hosts:
             carried, carried_modal = hosts[0], False
+        carried_group = []
         i = j
     return [(group, t, k in inferred_rows) for k, (group, t) in enumerate(rows) if len(group) >= 2]
 

@@ -108,7 +108,9 @@ def compile_rules(data: dict) -> Rules:
             anchored = cat in ("not_participant", "not_participant_after", "place_before", "visit_before", "venue",
                                "event_names", "venue_names")  # fmt: skip
             if anchored:
-                body = "|".join(f"(?:{r['pattern']})" for r in rules)
+                # read with .match(text, pos) or against the end of a slice: a leading '^'
+                # would only match at the start of the whole text, so it is dropped
+                body = "|".join(f"(?:{r['pattern'].removeprefix('^')})" for r in rules)
                 patterns[cat] = re.compile(body, re.IGNORECASE if lang == "en" else 0) if rules else _NEVER
             else:
                 patterns[cat] = _alternation(rules, lang)

@@ -56,6 +56,10 @@ def _zh(sentence: str, last_person: str | None = None) -> set[frozenset]:
         # together only when the text says so
         ("[习近平]同[普京]、[呼日勒苏赫]共同会见记者。", [{"习近平", "普京", "呼日勒苏赫"}]),
         ("三国元首会晤在天津举行，[习近平]、[普京]、[呼日勒苏赫]出席。", [{"习近平", "普京", "呼日勒苏赫"}]),
+        # the pair named in a clause of their own, the meeting in the next
+        ("[金大中]和日本首相[田中一郎]，30日在庆州举行领导人会谈。", [{"金大中", "田中一郎"}]),
+        # the carried subject with a title between 与 and the name
+        ("[奥巴马]在上海期间,早上先与市委书记[俞正声]会晤。", [{"奥巴马", "俞正声"}]),
         # a clause about someone else does not give its subject
         ("就[石破茂]的访华行程，岩屋在会见[王毅]时表示。", []),
         # plans
