@@ -107,6 +107,10 @@ _EN_COUNTRY_THEN_CITY = re.compile(
     r"resort|ancient|historic)\s+)?(?:city|town|capital) of\s+(?:the\s+)?|\s+)$"
 )
 _ZH_COUNTRY_THEN_CITY = re.compile(r"^(?:的)?(?:首都|城市|港口城市|海滨城市|古城)?$")
+# 在西非葡萄牙语国家几内亚比绍: a region, then the country or city it narrows to
+_ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s]{0,8}$")
+# a Chinese city name that is the start of a longer name (联合国, 中山大学) is not the city
+_ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")
 # "the Philippine capital", "the capital of the Philippines", 菲律宾首都
 _EN_CAPITAL_AFTER = re.compile(r"^(?:['’]s)?\s+capital\b")
 _EN_CAPITAL_BEFORE = re.compile(r"\bcapital(?:\s+city)?\s+of\s+(?:the\s+)?$")
@@ -161,11 +165,14 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
     places = sorted((m for m in mentions if m.get("type") in ("location", "country")), key=lambda m: m["start"])
     cued = []
     for i, m in enumerate(places):
-        left = text[max(s, m["start"] - 12) : m["start"]]
-        follows_country = i > 0 and places[i - 1]["type"] == "country" and (
-            (_ZH_COUNTRY_THEN_CITY if lang == "zh" else _EN_COUNTRY_THEN_CITY).match(text[places[i - 1]["end"] : m["start"]])
+        left = text[max(s, m["start"] - 60) : m["start"]]  # "welcomed his counterpart X to <Cairo>"
+        prev = places[i - 1] if i > 0 and places[i - 1] in cued else None
+        between = text[prev["end"] : m["start"]] if prev else ""
+        narrows = prev is not None and (
+            (prev["type"] == "country" and (_ZH_COUNTRY_THEN_CITY if lang == "zh" else _EN_COUNTRY_THEN_CITY).match(between))
+            or (lang == "zh" and _kind_of(prev["text"], prev["type"]) == "region" and _ZH_SAME_PHRASE.match(between))
         )  # fmt: skip
-        if lr.place_before.search(left) or (follows_country and places[i - 1] in cued):
+        if lr.place_before.search(left) or narrows:
             cued.append(m)
     for m in cued:
         cap = _capital(rec, m, text, s, e, lang) if m["type"] == "country" else None
@@ -200,7 +207,9 @@ def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, menti
             for n in range(5, 1, -1):
                 name = text[a : a + n]
                 place = gazetteer.lookup(name) if a + n <= e else None
-                if place is not None and place.kind == "city" and place.population >= 100_000:
+                if place is not None and place.kind == "city" and place.population >= 300_000:
+                    if _ZH_LONGER_NAME.match(text, a + n):
+                        break
                     if not any(ts < a + n and a < te for ts, te in tagged):
                         out.append(_PlaceCand(0, a, a + n, rec["text"][a : a + n], ""))
                     break
@@ -222,20 +231,16 @@ def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, menti
     return out
 
 
-def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str, bool] | None:
-    """The place a sentence says a visit went to ("arrived in Ulaanbaatar", 抵达吉隆坡) and
-    whether it is a city; a country alone ("visit to Japan") is too wide to be a meeting's
-    place while a city is named, and a region never is one."""
-    found = None
+def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str] | None:
+    """The city a sentence says a visit went to ("arrived in Ulaanbaatar", 抵达吉隆坡); a
+    country alone ("visit to Japan") is too wide to be a meeting's place, and a region
+    never is one."""
     for m in mentions:
         if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
                 text[max(s, m["start"] - 16) : m["start"]]):  # fmt: skip
-            kind = _kind_of(m["text"], m["type"])
-            if kind == "city":
-                return m["text"], m["entity_id"], True
-            if kind == "country" and found is None:
-                found = (m["text"], m["entity_id"], False)
-    return found
+            if _kind_of(m["text"], m["type"]) == "city":
+                return m["text"], m["entity_id"]
+    return None
 
 
 def _dateline(rec: dict) -> tuple[str, str, int]:
@@ -278,11 +283,10 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     recent_dates: list[tuple[int, object]] = []
     lead_dates: list = []  # the dates of the first sentences: the story's day
     # where the story is: the dateline's city, then the last city a visit went to or a
-    # meeting was stated at; a visited country is the last resort
+    # meeting was stated at (a visited country alone is too wide to be a meeting's place)
     here: tuple[str, str] | None = (
         (dl_place, dl_entity) if dl_place and _kind_of(dl_place, "location") == "city" else None
     )
-    visit_country: tuple[str, str] | None = None
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
@@ -295,8 +299,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         trig = lr.triggers.search(sent)
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
-        if dates and s <= dl_end <= e:  # the dateline's day is the report's; a date of the story comes first
-            dates = sorted(dates, key=lambda d: s + d.start < dl_end)
+        if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
+            dates = sorted(dates, key=lambda d: s + d.start < dl_end <= e or sent.startswith(("电", "讯"), d.end))
         if sid < 4:
             lead_dates += dates
         # Chinese clauses are vetoed one by one (a call story may recall a meeting); English
@@ -333,12 +337,10 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             if not place and dl_place and s <= dl_end <= e:
                 place, place_eid = dl_place, dl_entity
             visited = _visit_place(ments, text, s, lang, rules) if groups and not place else None
-            if visited and visited[2]:
-                here = visited[:2]  # "arrived in Astana and met …"
+            if visited:
+                here = visited  # "arrived in Astana and met …"
             if not place and here:
                 place, place_eid = here
-            if not place and (visited or visit_country):
-                place, place_eid = (visited or visit_country)[:2]
             for group, trigger, basis in groups:
                 roles = {}
                 for m in ments:
@@ -358,12 +360,13 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 ))  # fmt: skip
         if dates:
             recent_dates.append((sid, dates[-1]))
+        if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
+            lead_place = _place(rec, ments, text, s, e, lang, rules)
+            if lead_place[0] and _kind_of(lead_place[0], "location") == "city":
+                here = lead_place
         visited = _visit_place(ments, text, s, lang, rules)
         if visited:
-            if visited[2]:
-                here = visited[:2]
-            else:
-                visit_country = visited[:2]
+            here = visited
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
