@@ -152,6 +152,8 @@ def anchor_of(value: str | None) -> Anchor | None:
             return Anchor(dt.date.fromisoformat(value[:10]), "day")
         if re.fullmatch(r"\d{4}-\d{2}", value):
             y, m = int(value[:4]), int(value[5:7])
+            if not 1 <= m <= 12:
+                return None
             nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
             return Anchor(nxt - dt.timedelta(days=1), "month")
         if re.fullmatch(r"\d{4}", value):

@@ -116,7 +116,7 @@ _EN_CAPITAL_AFTER = re.compile(r"^(?:['’]s)?\s+capital\b")
 _EN_CAPITAL_BEFORE = re.compile(r"\bcapital(?:\s+city)?\s+of\s+(?:the\s+)?$")
 _ZH_CAPITAL_AFTER = re.compile(r"^首都")
 # a capitalised name after in/at that the model did not tag: checked against the gazetteer
-_EN_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2}")
+_EN_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
 
 @dataclass(frozen=True)
