@@ -109,6 +109,7 @@ _EN_COUNTRY_THEN_CITY = re.compile(
 _ZH_COUNTRY_THEN_CITY = re.compile(r"^(?:的)?(?:首都|城市|港口城市|海滨城市|古城)?$")
 # 在西非葡萄牙语国家几内亚比绍: a region, then the country or city it narrows to
 _ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s]{0,8}$")
+_ZH_PARTIES = re.compile(r"[同与和跟及]")
 # a Chinese city name that is the start of a longer name (联合国, 中山大学) is not the city
 _ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")
 # "the Philippine capital", "the capital of the Philippines", 菲律宾首都
@@ -170,9 +171,12 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
         between = text[prev["end"] : m["start"]] if prev else ""
         narrows = prev is not None and (
             (prev["type"] == "country" and (_ZH_COUNTRY_THEN_CITY if lang == "zh" else _EN_COUNTRY_THEN_CITY).match(between))
-            or (lang == "zh" and _kind_of(prev["text"], prev["type"]) == "region" and _ZH_SAME_PHRASE.match(between))
+            or (lang == "zh" and _kind_of(prev["text"], prev["type"]) in ("region", "country")
+                and _ZH_SAME_PHRASE.match(between) and not lr.triggers.search(between) and not _ZH_PARTIES.search(between))
         )  # fmt: skip
-        if lr.place_before.search(left) or narrows:
+        if narrows:
+            cued[-1] = m  # the narrower place replaces the wider one before it
+        elif lr.place_before.search(left):
             cued.append(m)
     for m in cued:
         cap = _capital(rec, m, text, s, e, lang) if m["type"] == "country" else None
@@ -332,7 +336,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             if date is not None and ref is not None and date.precision == "day" and date.iso > ref.date.isoformat():
                 groups = []  # later than the article: a plan, not a meeting
             place, place_eid = _place(rec, ments, text, s, e, lang, rules) if groups else ("", "")
-            if place and _kind_of(place, "location") == "city":
+            known = gazetteer.lookup(place) if place else None
+            if known is not None and known.kind == "city":  # a venue serves its own meeting only
                 here = (place, place_eid)
             if not place and dl_place and s <= dl_end <= e:
                 place, place_eid = dl_place, dl_entity
@@ -362,7 +367,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             recent_dates.append((sid, dates[-1]))
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
             lead_place = _place(rec, ments, text, s, e, lang, rules)
-            if lead_place[0] and _kind_of(lead_place[0], "location") == "city":
+            if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":
                 here = lead_place
         visited = _visit_place(ments, text, s, lang, rules)
         if visited:
