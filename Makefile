@@ -26,7 +26,8 @@ test-browser: $(STAMP)
 
 # The development set (real news, ../shared/dev): run the pipeline on it, then score the run.
 # Writes outputs/dev/: scores.json (committed, a DVC metric: `dvc metrics diff`), scores.md
-# (committed), errors.md and errors.csv (every error with its evidence), run/ (the tables).
+# (committed), errors.md and errors.csv (every error with its evidence), cue_coverage.md (missed topics
+# with no cue in their article, counts only), run/ (the tables).
 DEV ?= ../shared/dev
 eval-dev: $(STAMP)
 	@test -d $(DEV)/docs || { echo "eval-dev: $(DEV)/docs not found (set DEV=path/to/dev)"; exit 2; }
@@ -34,6 +35,7 @@ eval-dev: $(STAMP)
 	PATH="$(BIN):$$PATH" diplograph evaluate --tables outputs/dev/run --gold $(DEV)/gold.json --docs $(DEV)/docs \
 		--output outputs/dev/scores.json --markdown outputs/dev/scores.md --errors outputs/dev/errors.md \
 		--title "Development set"
+	PATH="$(BIN):$$PATH" diplograph cue-coverage --errors outputs/dev/errors.csv --docs $(DEV)/docs --output outputs/dev/cue_coverage.md
 
 # A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 25 minutes: the throughput pairs run 3 rounds).
 bench: $(STAMP)

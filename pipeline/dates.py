@@ -1,13 +1,23 @@
 """Date expressions in English and Chinese news, resolved against the publication date.
 
-Relative days ("today", "yesterday", 今日, 昨天, a weekday, a day of the month alone such as
-17日) take the publication date as their anchor. Written by hand on purpose: news dates are mostly *relative* ("on Tuesday", "in
-September", "11月27日至28日") and must resolve to the *past* of the publication date at
-the precision the text allows (day, month or year), never to an invented day. General
-parsers (dateparser's ``search_dates``) find far more false dates in running text ("May"
-the verb, "March" the noun, numbers) and fill missing fields with today's values, which is
-exactly what an analyst must not get. The patterns below are the dozen forms wire copy
-uses; each returns its character span so evidence can be shown.
+The publication date (a ``date`` header at day, month or year precision, a dateline, or
+metadata: :class:`Anchor`) anchors every relative expression: weekdays ("on Sunday",
+周四), the day of the report and the days before it ("today", "yesterday", 今日, 昨日,
+前天), a day of the month alone (17日), "earlier this month", "last month", 本月, 上月,
+a month without a year, and ranges ("May 14-16", 5月14日至16日). An expression that needs
+more precision than the anchor has (a weekday against a month-only header) gives no date:
+no date is better than an invented one. Nothing depends on today's date.
+
+What stays hand-written, and why. dateparser (``search_dates``) was weighed for English:
+in running text it finds far more false dates ("May" the verb, "March" the noun, bare
+numbers), fills missing fields with values of the anchor rather than saying it does not
+know them (a month-only expression comes back as a day), and has no notion of the
+precision an analyst needs; its ``parse`` of an isolated expression covers what the
+dozen patterns below already do. For Chinese, JioNLP's time parser is a large
+dependency (its dictionaries load at import) for the handful of forms wire copy uses,
+and cn2an would replace the eight lines of :func:`_zh_number` only. The patterns are
+the forms news uses, each returning its character span so that evidence can be shown;
+the unit tests (tests/unit/test_dates.py) list them.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["DateMention", "find_dates", "find_publication_date", "parse_iso"]
+__all__ = ["Anchor", "DateMention", "anchor_of", "find_dates", "find_publication_date", "parse_iso"]
 
 MONTHS = {m.lower(): i for i, m in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -33,6 +43,19 @@ _ZN = r"[0-9〇零○一二三四五六七八九十]"
 
 EN_PATTERNS = [
     ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
+    # ranges: "May 14-16", "May 14 to 16, 2024", "14-16 May"
+    (
+        "md_range",
+        re.compile(
+            rf"\b{_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|and)\s*(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(?P<y>\d{{4}}))?(?![\d:])"
+        ),
+    ),
+    (
+        "dm_range",
+        re.compile(
+            rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|and)\s*(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\b(?:\s*,?\s*(?P<y>\d{{4}}))?"
+        ),
+    ),
     ("mdy", re.compile(rf"\b{_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*,\s*|\s+)(?P<y>\d{{4}})\b")),
     ("dmy", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\s*,?\s+(?P<y>\d{{4}})\b")),
     ("md", re.compile(rf"\b{_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*,?\s*\d{{4}})(?![\d:])")),
@@ -61,6 +84,8 @@ EN_PATTERNS = [
     # the day of the report and the day before it
     ("today", re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", re.IGNORECASE)),
     ("yesterday", re.compile(r"\b(?:yesterday|last night)\b", re.IGNORECASE)),
+    ("this_month", re.compile(r"\b(?:earlier|later)?\s*this month\b", re.IGNORECASE)),
+    ("last_month", re.compile(r"\blast month\b", re.IGNORECASE)),
     ("this_year", re.compile(r"\b(?:this|earlier this|later this)\s+year\b", re.IGNORECASE)),
     ("year", re.compile(r"\b(?:in|since|during)\s+(?P<y>(?:19|20)\d{2})\b(?!\s*[-–]\s*\d)")),
 ]
@@ -85,6 +110,8 @@ ZH_PATTERNS = [
     ("zh_m", re.compile(rf"(?<![0-9〇零○一二三四五六七八九十年])(?P<m>{_ZN}{{1,2}})月(?!{_ZN}|份?[0-9])")),
     ("zh_y", re.compile(rf"(?P<y>(?:19|20)\d{{2}}|[一二]〇[〇一二三四五六七八九]{{2}})年(?!{_ZN}{{1,2}}月|代)")),
     ("zh_this_year", re.compile(r"今年|本年")),
+    ("zh_this_month", re.compile(r"本月|这个月|当月")),
+    ("zh_last_month", re.compile(r"上月|上个月")),
     (
         "zh_weekday",
         re.compile(rf"(?:星期|周)(?P<wd>[一二三四五六日天])(?![\s（(]*{_ZN}{{1,3}}[日号])"),
@@ -99,6 +126,41 @@ ZH_PATTERNS = [
     ),
 ]
 ZH_REL_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2, "明天": 1, "明日": 1}
+_RELATIVE_DAY = ("weekday", "zh_weekday", "today", "yesterday", "zh_relday")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The publication date as far as it is known: ``date`` is the last day it may be
+    (the month's last day for a month-only header), ``precision`` day, month or year."""
+
+    date: dt.date
+    precision: str = "day"
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()[: {"day": 10, "month": 7, "year": 4}[self.precision]]
+
+
+def anchor_of(value: str | None) -> Anchor | None:
+    """``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a document's date) → its :class:`Anchor`."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value):
+            return Anchor(dt.date.fromisoformat(value[:10]), "day")
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            y, m = int(value[:4]), int(value[5:7])
+            if not 1 <= m <= 12:
+                return None
+            nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+            return Anchor(nxt - dt.timedelta(days=1), "month")
+        if re.fullmatch(r"\d{4}", value):
+            return Anchor(dt.date(int(value), 12, 31), "year")
+    except ValueError:
+        return None
+    return None
 
 
 @dataclass(frozen=True)
@@ -148,12 +210,18 @@ def _year_for(month: int, day: int | None, ref: dt.date | None) -> int | None:
     return y
 
 
-def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
+def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMention]:
     """All date expressions of ``text``, resolved against the reference date ``ref``.
 
-    Expressions that need the reference (a weekday, a month without year) are dropped when
-    ``ref`` is None: no date is better than an invented one.
+    ``ref`` is a day, or an :class:`Anchor` known to the month or year only. Expressions
+    that need the reference (a weekday, a month without year) are dropped when ``ref`` is
+    None, and those that need a day ("yesterday", a weekday) when it is not known to the
+    day: no date is better than an invented one.
     """
+    anchor = ref if isinstance(ref, Anchor) else (Anchor(ref) if ref is not None else None)
+    ref = anchor.date if anchor else None
+    to_day = anchor is not None and anchor.precision == "day"
+    to_month = anchor is not None and anchor.precision in ("day", "month")
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
 
@@ -167,7 +235,20 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
         for m in pat.finditer(text):
             g = m.groupdict()
             mon = MONTHS.get(g["mon"].lower().rstrip(".")) if g.get("mon") else None
-            if kind in ("iso", "mdy", "dmy"):
+            if kind in _RELATIVE_DAY and not to_day:
+                continue
+            if kind in ("md_range", "dm_range"):
+                d, d2 = int(g["d"]), int(g["d2"])
+                y = int(g["y"]) if g.get("y") else _year_for(mon, d, ref)
+                if y and d < d2 and _valid(y, mon, d) and _valid(y, mon, d2):
+                    add(m, f"{y:04d}-{mon:02d}-{d:02d}", "day", f"{y:04d}-{mon:02d}-{d2:02d}")
+            elif kind in ("this_month", "zh_this_month", "last_month", "zh_last_month"):
+                if to_month:
+                    y, mo = ref.year, ref.month
+                    if "last" in kind:
+                        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+                    add(m, f"{y:04d}-{mo:02d}", "month")
+            elif kind in ("iso", "mdy", "dmy"):
                 y, mo, d = int(g["y"]), mon or int(g["m"]), int(g["d"])
                 if _valid(y, mo, d):
                     add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day")
@@ -195,7 +276,7 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
                     add(m, (ref + dt.timedelta(days=days)).isoformat(), "day")
             elif kind == "zh_d":
                 d = _zh_number(g["d"])
-                if ref is not None and 1 <= d <= 31:
+                if to_month and 1 <= d <= 31:
                     y, mo = ref.year, ref.month
                     if d > ref.day + 2:  # a day later in the month than the report: the month before
                         y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)

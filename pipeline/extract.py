@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import contract
-from pipeline.dates import find_dates, parse_iso
+from pipeline import contract, gazetteer
+from pipeline.dates import Anchor, anchor_of, find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
 from pipeline.meetings_en import load_parser, sentence_events
 from pipeline.meetings_zh import clause_events
@@ -100,37 +100,150 @@ def _role_after_zh(text: str, end: int, rules: Rules) -> str:
     return m.group() if m else ""
 
 
+# a city named right after its country: "South Korea's Busan", "the Saudi city of Jeddah",
+# 马来西亚吉隆坡, 日本的大阪
+_EN_COUNTRY_THEN_CITY = re.compile(
+    r"^(?:['’]s\s+|\s*,\s*|\s+(?:(?:port|coastal|capital|border|southern|northern|eastern|western|central|"
+    r"resort|ancient|historic)\s+)?(?:city|town|capital) of\s+(?:the\s+)?|\s+)$"
+)
+_ZH_COUNTRY_THEN_CITY = re.compile(r"^(?:的)?(?:首都|城市|港口城市|海滨城市|古城)?$")
+# 在西非葡萄牙语国家几内亚比绍: a region, then the country or city it narrows to
+_ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s]{0,8}$")
+_ZH_PARTIES = re.compile(r"[同与和跟及]")
+# a Chinese city name that is the start of a longer name (联合国, 中山大学) is not the city
+_ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")
+# "the Philippine capital", "the capital of the Philippines", 菲律宾首都
+_EN_CAPITAL_AFTER = re.compile(r"^(?:['’]s)?\s+capital\b")
+_EN_CAPITAL_BEFORE = re.compile(r"\bcapital(?:\s+city)?\s+of\s+(?:the\s+)?$")
+_ZH_CAPITAL_AFTER = re.compile(r"^首都")
+# a capitalised name after in/at that the model did not tag: checked against the gazetteer
+_EN_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
+
+
+@dataclass(frozen=True)
+class _PlaceCand:
+    """A candidate place of a sentence: rank 0 city or venue, 1 country."""
+
+    rank: int
+    start: int
+    end: int
+    text: str
+    entity_id: str
+
+
+def _kind_of(name: str, mention_type: str) -> str:
+    """city, country or region: the gazetteer's word, else the mention's type."""
+    place = gazetteer.lookup(name)
+    if place is not None:
+        return place.kind
+    return "country" if mention_type == "country" else "city"  # a venue, a district: as precise as a city
+
+
+def _capital(rec: dict, m: dict, text: str, s: int, e: int, lang: str) -> tuple[str, str] | None:
+    """The capital a country mention stands for in "the Philippine capital", "the capital of
+    Kazakhstan" or 菲律宾首都 (the name the gazetteer gives it)."""
+    after, before = text[m["end"] : min(e, m["end"] + 12)], text[max(s, m["start"] - 24) : m["start"]]
+    if lang == "zh":
+        if not _ZH_CAPITAL_AFTER.match(after):
+            return None
+    elif not (_EN_CAPITAL_AFTER.match(after) or _EN_CAPITAL_BEFORE.search(before)):
+        return None
+    ent = rec.get("entities", {}).get(m["entity_id"], {})
+    names = [ent.get("name_en"), ent.get("name"), ent.get("en"), m["text"]]
+    country = next((c for n in names if n and (c := gazetteer.country(n)) is not None), None)
+    cap = gazetteer.capital_of(country.country_code) if country else None
+    return (cap.name, "") if cap else None
+
+
 def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str, rules: Rules) -> tuple[str, str]:
-    """Stated place of the sentence: a location after 'in'/'at' (or 在), cities before countries."""
-    cands = []
-    for m in mentions:
-        if m.get("type") not in ("location", "country"):
+    """Stated place of the sentence: a place after 'in'/'at' (or 在), the city before the
+    country, never a world region. A city named right after its country ("South Korea's
+    Busan", 马来西亚吉隆坡) is the place, "the Philippine capital" is Manila (the gazetteer's
+    capital), a venue after 在 that holds the place (在日本众院议长公邸) is quoted whole, and
+    a city the model did not tag is found through the gazetteer."""
+    lr = rules.lang(lang)
+    cands: list[_PlaceCand] = []
+    places = sorted((m for m in mentions if m.get("type") in ("location", "country")), key=lambda m: m["start"])
+    cued = []
+    for i, m in enumerate(places):
+        left = text[max(s, m["start"] - 60) : m["start"]]  # "welcomed his counterpart X to <Cairo>"
+        prev = places[i - 1] if i > 0 and places[i - 1] in cued else None
+        between = text[prev["end"] : m["start"]] if prev else ""
+        narrows = prev is not None and (
+            (prev["type"] == "country" and (_ZH_COUNTRY_THEN_CITY if lang == "zh" else _EN_COUNTRY_THEN_CITY).match(between))
+            or (lang == "zh" and _kind_of(prev["text"], prev["type"]) in ("region", "country")
+                and _ZH_SAME_PHRASE.match(between) and not lr.triggers.search(between) and not _ZH_PARTIES.search(between))
+        )  # fmt: skip
+        if narrows:
+            cued[-1] = m  # the narrower place replaces the wider one before it
+        elif lr.place_before.search(left):
+            cued.append(m)
+    for m in cued:
+        cap = _capital(rec, m, text, s, e, lang) if m["type"] == "country" else None
+        if cap is not None:
+            cands.append(_PlaceCand(0, m["start"], m["end"], cap[0], cap[1]))
             continue
-        left = text[max(s, m["start"] - 12) : m["start"]]
-        if rules.lang(lang).place_before.search(left):
-            cands.append((0 if m["type"] == "location" else 1, m["start"], m))
-    if not cands:
-        venue = rules.lang(lang).venue.search(text, s, e)
-        if venue is None:
-            return "", ""
+        kind = _kind_of(rec["text"][m["start"] : m["end"]], m["type"])
+        if kind != "region":
+            cands.append(_PlaceCand(0 if kind == "city" else 1, m["start"], m["end"], m["text"], m["entity_id"]))
+    cands += _gazetteer_cities(rec, text, s, e, lang, lr, mentions)
+    venue = lr.venue.search(text, s, e) if lang == "zh" or not cands else None
+    if venue is not None:
         vs, ve = venue.span("venue")  # 在钓鱼台国宾馆: quoted as written, linked to the place it names
-        inside = [
-            m for m in mentions if vs <= m["start"] and m["end"] <= ve and m.get("type") in ("location", "country")
-        ]
-        return " ".join(rec["text"][vs:ve].split()), inside[0]["entity_id"] if inside else ""
-    cands.sort(key=lambda c: (c[1], c[0]))
-    first = cands[0][2]
-    # "in Moscow, Russia": the city, not the country after it
-    return first["text"], first["entity_id"]
+        holds = [c for c in cands if vs <= c.start and c.end <= ve]
+        if not cands or (holds and holds[0].start == vs):
+            inside = [m for m in mentions if vs <= m["start"] and m["end"] <= ve
+                      and m.get("type") in ("location", "country")]  # fmt: skip
+            return " ".join(rec["text"][vs:ve].split()), inside[0]["entity_id"] if inside else ""
+    if not cands:
+        return "", ""
+    best = min(cands, key=lambda c: (c.rank, c.start))  # "in Moscow, Russia": the city, not the country after it
+    return best.text, best.entity_id
+
+
+def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, mentions: list[dict]) -> list[_PlaceCand]:
+    """Cities after a place cue that the model did not tag ("met Friday in Montevideo")."""
+    tagged = [(m["start"], m["end"]) for m in mentions]
+    out = []
+    if lang == "zh":
+        for cue in re.finditer(r"[在于赴]", text[s:e]):
+            a = s + cue.end()
+            for n in range(5, 1, -1):
+                name = text[a : a + n]
+                place = gazetteer.lookup(name) if a + n <= e else None
+                if place is not None and place.kind == "city" and place.population >= 300_000:
+                    if _ZH_LONGER_NAME.match(text, a + n):
+                        break
+                    if not any(ts < a + n and a < te for ts, te in tagged):
+                        out.append(_PlaceCand(0, a, a + n, rec["text"][a : a + n], ""))
+                    break
+        return out
+    for m in _EN_CAPITALISED.finditer(text, s, e):
+        if any(ts < m.end() and m.start() < te for ts, te in tagged):
+            continue
+        if not lr.place_before.search(text[max(s, m.start() - 12) : m.start()]):
+            continue
+        words = m.group().split()
+        for n in range(len(words), 0, -1):  # "Montevideo Friday": the longest name the gazetteer knows
+            name = " ".join(words[:n])
+            place = gazetteer.lookup(name)
+            if place is not None and place.kind == "city":
+                out.append(
+                    _PlaceCand(0, m.start(), m.start() + len(name), rec["text"][m.start() : m.start() + len(name)], "")
+                )
+                break
+    return out
 
 
 def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str] | None:
     """The city a sentence says a visit went to ("arrived in Ulaanbaatar", 抵达吉隆坡); a
-    country alone ("visit to Japan") is too wide to be a meeting's place."""
+    country alone ("visit to Japan") is too wide to be a meeting's place, and a region
+    never is one."""
     for m in mentions:
-        if m.get("type") == "location" and rules.lang(lang).visit_before.search(
+        if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
                 text[max(s, m["start"] - 16) : m["start"]]):  # fmt: skip
-            return m["text"], m["entity_id"]
+            if _kind_of(m["text"], m["type"]) == "city":
+                return m["text"], m["entity_id"]
     return None
 
 
@@ -167,12 +280,17 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     """
     text, doc_id = view_of(rec), rec["doc_id"]
     rules = load_rules(params.rules)
-    ref = parse_iso(rec.get("date"))
+    ref = anchor_of(rec.get("date"))
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
     recent_dates: list[tuple[int, object]] = []
-    visit: tuple[str, str] | None = None  # the place the story's visit went
+    lead_dates: list = []  # the dates of the first sentences: the story's day
+    # where the story is: the dateline's city, then the last city a visit went to or a
+    # meeting was stated at (a visited country alone is too wide to be a meeting's place)
+    here: tuple[str, str] | None = (
+        (dl_place, dl_entity) if dl_place and _kind_of(dl_place, "location") == "city" else None
+    )
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
@@ -185,6 +303,10 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         trig = lr.triggers.search(sent)
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
+        if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
+            dates = sorted(dates, key=lambda d: s + d.start < dl_end <= e or sent.startswith(("电", "讯"), d.end))
+        if sid < 4:
+            lead_dates += dates
         # Chinese clauses are vetoed one by one (a call story may recall a meeting); English
         # sentences as a whole
         vetoed = lang != "zh" and lr.negatives.search(sent)
@@ -211,13 +333,19 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
                 dl_dates = find_dates(text[s:dl_end], ref)
                 date = dl_dates[0] if dl_dates else None
-            if date is not None and ref is not None and date.precision == "day" and date.iso > ref.isoformat():
+            if date is not None and ref is not None and date.precision == "day" and date.iso > ref.date.isoformat():
                 groups = []  # later than the article: a plan, not a meeting
             place, place_eid = _place(rec, ments, text, s, e, lang, rules) if groups else ("", "")
+            known = gazetteer.lookup(place) if place else None
+            if known is not None and known.kind == "city":  # a venue serves its own meeting only
+                here = (place, place_eid)
             if not place and dl_place and s <= dl_end <= e:
                 place, place_eid = dl_place, dl_entity
-            if not place and visit:
-                place, place_eid = visit
+            visited = _visit_place(ments, text, s, lang, rules) if groups and not place else None
+            if visited:
+                here = visited  # "arrived in Astana and met …"
+            if not place and here:
+                place, place_eid = here
             for group, trigger, basis in groups:
                 roles = {}
                 for m in ments:
@@ -237,10 +365,33 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 ))  # fmt: skip
         if dates:
             recent_dates.append((sid, dates[-1]))
-        visit = _visit_place(ments, text, s, lang, rules) or visit
+        if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
+            lead_place = _place(rec, ments, text, s, e, lang, rules)
+            if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":
+                here = lead_place
+        visited = _visit_place(ments, text, s, lang, rules)
+        if visited:
+            here = visited
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
-    return _assign_kind(_merge_duplicates(out), ref, rec["entities"])
+    meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
+    return _date_main_events(meetings, ref, lead_dates)
+
+
+def _date_main_events(meetings: list[MeetingRecord], ref: Anchor | None, lead_dates: list) -> list[MeetingRecord]:
+    """The article's own meetings that state no date took place on the story's day: the
+    first day of the lead within the week before the article ("held talks on Saturday …
+    He also met …"), else the article's date at the precision it is known (a report of
+    the day: "X meets Y", "has met with")."""
+    if ref is None:
+        return meetings
+    lo = (ref.date - dt.timedelta(days=7)).isoformat()
+    day = next((d for d in lead_dates if d.precision == "day" and lo <= d.iso <= ref.date.isoformat()), None)
+    iso, precision, end = (day.iso, "day", day.end_iso) if day else (ref.iso, ref.precision, "")
+    for m in meetings:
+        if m.kind == "main" and not m.date:
+            m.date, m.date_precision, m.date_end = iso, precision, end
+    return meetings
 
 
 def _participants(ments: list[dict], text: str, s: int, e: int, lr) -> list[str]:
@@ -320,7 +471,7 @@ def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
     return list(merged.values())
 
 
-def _assign_kind(meetings: list[MeetingRecord], ref: dt.date | None, ents: dict) -> list[MeetingRecord]:
+def _assign_kind(meetings: list[MeetingRecord], ref: Anchor | None, ents: dict) -> list[MeetingRecord]:
     """main = the article's own event; reported = earlier meetings mentioned in passing.
 
     The first meeting not marked as a recollection is the main event; later ones are main
@@ -332,12 +483,11 @@ def _assign_kind(meetings: list[MeetingRecord], ref: dt.date | None, ents: dict)
         old = False
         if ref and m.date:
             d = parse_iso(m.date if m.date_precision == "day" else None)
-            if d is not None:
-                old = (ref - d).days > 7
-            elif m.date_precision == "month":
-                old = m.date < ref.isoformat()[:7]
-            elif m.date_precision == "year":
-                old = m.date < ref.isoformat()[:4]
+            if d is not None and ref.precision == "day":
+                old = (ref.date - d).days > 7
+            else:  # compared at the coarser of the two precisions
+                n = min(len(m.date), len(ref.iso))
+                old = m.date[:n] < ref.iso[:n]
         reported = old or m.extra.get("reported_cue", False)
         if main is None and not reported:
             main = m

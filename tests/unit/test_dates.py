@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from pipeline.dates import find_dates, find_publication_date, parse_iso
+from pipeline.dates import anchor_of, find_dates, find_publication_date, parse_iso
 
 REF = dt.date(2025, 11, 19)  # a Wednesday
 MAY15 = dt.date(2025, 5, 15)
@@ -155,3 +155,35 @@ def test_dates_find_publication_date(head, expected):
 )
 def test_dates_parse_iso(value, expected):
     assert parse_iso(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "iso", "precision", "end_iso"),
+    [
+        ("3月26日会见", "2024-03", "2024-03-26", "day", ""),  # a month-only header anchors the year
+        ("26日会见", "2024-03", "2024-03-26", "day", ""),  # … and the month of a day alone
+        ("in February", "2024-03", "2024-02", "month", ""),
+        ("上月", "2024-03", "2024-02", "month", ""),
+        ("earlier this month", "2025-11-19", "2025-11", "month", ""),
+        ("last month", "2025-01-10", "2024-12", "month", ""),
+        ("本月", "2025-11-19", "2025-11", "month", ""),
+        ("met on May 14-16", "2025-11-19", "2025-05-14", "day", "2025-05-16"),
+        ("from 3 to 5 March 2024", "2025-11-19", "2024-03-03", "day", "2024-03-05"),
+    ],
+)
+def test_dates_anchor_precision(text, value, iso, precision, end_iso):
+    (d,) = find_dates(text, anchor_of(value))
+    assert (d.iso, d.precision, d.end_iso) == (iso, precision, end_iso)
+
+
+@pytest.mark.parametrize(("text", "value"), [("on Tuesday", "2024-03"), ("yesterday", "2024-03"), ("昨日", "2024"),
+                                             ("26日", "2024")])  # fmt: skip
+def test_dates_relative_day_needs_a_day_anchor(text, value):
+    assert find_dates(text, anchor_of(value)) == []
+
+
+@pytest.mark.parametrize(("value", "iso", "precision"), [("2024-03-05", "2024-03-05", "day"), ("2024-02", "2024-02", "month"),
+                                                         ("2024", "2024", "year"), ("", None, None), ("2024-13", None, None)])  # fmt: skip
+def test_dates_anchor_of(value, iso, precision):
+    a = anchor_of(value)
+    assert (a.iso if a else None, a.precision if a else None) == (iso, precision)

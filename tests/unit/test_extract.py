@@ -394,3 +394,89 @@ def test_extract_traditional_affiliation_and_topics():
     topics = {t.topic_id: t for t in tag_topics(rec, TOPICS, PARAMS)}
     assert {"climate_environment", "trade"} <= set(topics)
     assert topics["climate_environment"].cue == "氣候變化"  # quoted as written
+
+
+# --------------------------------------------------------------------------- when and where, real readouts
+
+
+def test_extract_place_city_after_its_country():
+    text = "Narendra Modi met Fumio Kishida in Japan's Osaka on Tuesday."
+    rec = _linked(text, [("Narendra Modi", "PERSON"), ("Fumio Kishida", "PERSON"), ("Japan", "GPE"), ("Osaka", "GPE")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Osaka"
+
+
+def test_extract_place_capital_of_an_adjective():
+    text = "Xi Jinping met Ferdinand Marcos in the Philippine capital on Tuesday."
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Ferdinand Marcos", "PERSON"), ("Philippine", "NORP")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Manila"
+
+
+def test_extract_place_untagged_city_from_the_gazetteer():
+    text = "Xi Jinping met Ferdinand Marcos on Friday in Samarkand."
+    rec = _linked(text, [("Xi Jinping", "PERSON"), ("Ferdinand Marcos", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert (m.place, m.date) == ("Samarkand", "2025-11-14")
+
+
+def test_extract_place_never_a_region_and_the_story_city_carries_on():
+    text = ("Wang Yi arrived in Lima on Monday. Wang Yi met Sergei Lavrov. "
+            "Wang Yi also met Antony Blinken and discussed developments in Europe.")  # fmt: skip
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Lima", "GPE"), ("Wang Yi", "PERSON"), ("Sergei Lavrov", "PERSON"),
+                         ("Wang Yi", "PERSON"), ("Antony Blinken", "PERSON"), ("Europe", "LOC")])  # fmt: skip
+    places = {tuple(sorted(m.participants)): m.place for m in extract_meetings(rec, PARAMS)}
+    assert set(places.values()) == {"Lima"}
+
+
+def test_extract_undated_main_meeting_takes_the_story_day():
+    text = "Wang Yi held talks with Sergei Lavrov on Sunday. The two discussed trade. They agreed to meet often. " \
+           "Wang Yi also met Antony Blinken."  # fmt: skip
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Sergei Lavrov", "PERSON"), ("Wang Yi", "PERSON"),
+                         ("Antony Blinken", "PERSON")])  # fmt: skip
+    dates = {tuple(sorted(m.participants)): (m.date, m.date_precision) for m in extract_meetings(rec, PARAMS)}
+    assert set(dates.values()) == {("2025-11-16", "day")}
+
+
+def test_extract_same_day_report_takes_the_article_date():
+    rec = _linked("Xi Jinping meets Ferdinand Marcos.", [("Xi Jinping", "PERSON"), ("Ferdinand Marcos", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert (m.date, m.date_precision) == ("2025-11-19", "day")
+
+
+def test_extract_month_only_header_anchors_a_day_of_the_month():
+    text = "王毅26日在北京会见拉夫罗夫。"
+    rec = _linked(text, [("王毅", "PER"), ("北京", "LOC"), ("拉夫罗夫", "PER")], lang="zh", date="2024-03")
+    (m,) = extract_meetings(rec, PARAMS)
+    assert (m.date, m.date_precision, m.place) == ("2024-03-26", "day", "北京")
+
+
+def test_extract_chinese_story_date_before_the_wire_date():
+    text = "本报6月20日电 王毅18日在上海会见拉夫罗夫。"
+    rec = _linked(text, [("王毅", "PER"), ("上海", "LOC"), ("拉夫罗夫", "PER")], lang="zh", date="2025-06-20")
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.date == "2025-06-18"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        ("Both sides pledged to strengthen cooperation within the BRICS and G7 frameworks and on global governance.",
+         "en", "multilateral"),
+        ("They called for a political settlement and an end to hostilities.", "en", "peace_security"),
+        ("The ministers agreed to expand parliamentary exchanges.", "en", "party_exchange"),
+        ("They vowed to deepen people-to-people exchanges and ties between sister cities.", "en", "people_to_people"),
+        ("双方同意深化人文交流，夯实民意基础。", "zh", "people_to_people"),
+        ("双方愿加强党际交流，分享治国理政经验。", "zh", "party_exchange"),
+        ("中方愿同各方维护地区和平与安全，推动热点问题政治解决。", "zh", "peace_security"),
+        ("双方同意推进互联互通，扩大中欧班列运输。", "zh", "connectivity"),
+        ("双方将在联合国、二十国集团等多边框架内加强协调。", "zh", "multilateral"),
+    ],
+)  # fmt: skip
+def test_extract_topic_readout_wording(text, lang, topic):
+    assert topic in _topics(text, lang=lang)
+
+
+@pytest.mark.parametrize(("text", "lang"), [("The crisis was mentioned.", "en"), ("他提到了援助。", "zh")])
+def test_extract_topic_single_common_word_is_weak(text, lang):
+    assert _topics(text, lang=lang) == {}
