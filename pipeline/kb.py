@@ -384,6 +384,18 @@ class KnowledgeBase:
                 if (_bounds(o["from"])[0] if o["from"] else "0000") <= d_hi
                 and d_lo <= (_bounds(o["to"])[1] if o["to"] else "9999")]  # fmt: skip
 
+    def affiliations_of(self, entity_id: str, date: str | None = None) -> list[str]:
+        """The countries and organizations a person belongs to: the person's country, then
+        the places of the offices held (on ``date`` when given), each once, in that order."""
+        e = self.entities.get(entity_id)
+        if e is None:
+            return []
+        out = [e.country] if e.country else []
+        for o in self.offices_of(entity_id, date):
+            if o["at"] not in out:
+                out.append(o["at"])
+        return out
+
     def demonym(self, word: str) -> KbEntity | None:
         """Country of an English demonym ('Chinese' → China)."""
         eid = self.demonyms.get(name_key(word))

@@ -108,6 +108,12 @@ def test_kb_offices_of(kb):
     assert kb.offices_of("person:nobody") == []
 
 
+def test_kb_affiliations_of(kb):
+    assert kb.affiliations_of("person:epsilon-five") == ["country:portugal", "organization:united-nations"]
+    assert kb.affiliations_of("person:epsilon-five", "2010") == ["country:portugal"]
+    assert kb.affiliations_of("person:nobody") == []
+
+
 def test_kb_build_rejects_unknown_office_and_place(tmp_path):
     (tmp_path / "c.yaml").write_text(CURATED, encoding="utf-8")
     for bad in ('"minister_of_magic 2010..2012"', '"head@atlantis 2010..2012"'):
