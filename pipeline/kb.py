@@ -66,8 +66,12 @@ class KbEntity:
     # persons: the offices held, {office, title, at (entity_id of the country or
     # organization), from, to} with dates "YYYY", "YYYY-MM" or "YYYY-MM-DD" ("" to: still)
     offices: list[dict] = field(default_factory=list)
+    # names a look-up knows but that are never searched for in text: short Chinese forms that
+    # also occur inside common words (比亚 in 利比亚, 黑格 in 黑格尔)
+    lookup_only: list[str] = field(default_factory=list)
 
     def names(self) -> list[str]:
+        """The names to find in text (the gazetteer): English, Chinese and the aliases."""
         return [n for n in [self.en, self.zh, *self.aliases] if n]
 
 
@@ -181,6 +185,8 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,
         for section, typ in sections:
             for item in src.get(section, []):
                 country = item.get("country")
+                if country is not None and not isinstance(country, str):  # YAML reads a bare NO as false
+                    raise ValueError(f"{item['key']}: country {country!r} is not an ISO code (quote it)")
                 offices = []
                 for o in item.get("offices", []):
                     o = parse_office(o, country or "")
@@ -202,6 +208,7 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,
                     aliases=sorted(aliases - {item["en"]}), kb_id=item.get("kb_id", ""),
                     country=by_iso[f"iso:{country}"].entity_id if country else "",
                     offices=sorted(offices, key=lambda o: (o["from"], o["office"], o["at"])),
+                    lookup_only=sorted(set(item.get("lookup_only", []))),
                 ))  # fmt: skip
     merged: dict[str, KbEntity] = {}
     for r in records:  # a curated location may refine an ISO entry (Taiwan, Hong Kong)
@@ -213,6 +220,7 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,
             merged[r.entity_id] = r
     for r in merged.values():
         r.aliases = sorted(set(r.aliases) | (regional_forms([r.zh, *r.aliases], regional_configs) - {r.zh, r.en}))
+        r.lookup_only = sorted(set(r.lookup_only) | regional_forms(r.lookup_only, regional_configs))
     out = [vars(r) for r in sorted(merged.values(), key=lambda r: r.entity_id)]
     meta = {
         "demonyms": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("demonyms", {}).items()},
@@ -257,7 +265,7 @@ class KnowledgeBase:
                 continue
             e = KbEntity(**r)
             self.entities[e.entity_id] = e
-            for n in e.names():
+            for n in [*e.names(), *e.lookup_only]:
                 ids = self.by_name.setdefault(name_key(n), [])
                 if e.entity_id not in ids:
                     ids.append(e.entity_id)
