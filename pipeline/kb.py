@@ -5,15 +5,21 @@ Built by ``diplograph build-kb`` into ``models/kb/entities.jsonl`` from:
 - countries: ISO 3166 (``pycountry``) for the list, CLDR via ``Babel`` for English,
   simplified and traditional Chinese names (well-kept, offline, no hand-typed names);
   ISO entries that are not sovereign states (Taiwan, Hong Kong…) become locations;
-- ``models/kb/curated.yaml``: persons, organizations, locations, demonyms and Chinese
-  one-character abbreviations, with Wikidata ids only where known for certain.
+- ``models/kb/curated.yaml``: organizations, locations, demonyms and Chinese
+  one-character abbreviations, with Wikidata ids only where known for certain;
+- ``models/kb/office_holders.yaml``: the office holders diplomatic news names (heads of
+  state and government, foreign and defence ministers, speakers, heads of international
+  organizations, China's leadership), from general knowledge of who held which office,
+  never from the documents the pipeline is measured on; each with the offices held and
+  the years (``offices``), so that :meth:`KnowledgeBase.holder` answers "who was C's
+  foreign minister in 2019".
 
-At run time :class:`KnowledgeBase` loads the JSONL and answers name look-ups.
+Building is the DVC stage ``kb`` (``dvc repro`` rebuilds when a source file changes). At
+run time :class:`KnowledgeBase` loads the JSONL and answers name and office look-ups.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -27,7 +33,7 @@ from pipeline.textnorm import INTERPUNCTS, has_cjk, opencc_converter, simplified
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KbEntity", "KnowledgeBase", "build", "name_key", "slug"]
+__all__ = ["KbEntity", "KnowledgeBase", "build", "name_key", "parse_office", "slug"]
 
 
 def slug(text: str) -> str:
@@ -57,8 +63,15 @@ class KbEntity:
     aliases: list[str] = field(default_factory=list)
     kb_id: str = ""
     country: str = ""  # entity_id of the person's or organization's country
+    # persons: the offices held, {office, title, at (entity_id of the country or
+    # organization), from, to} with dates "YYYY", "YYYY-MM" or "YYYY-MM-DD" ("" to: still)
+    offices: list[dict] = field(default_factory=list)
+    # names a look-up knows but that are never searched for in text: short Chinese forms that
+    # also occur inside common words (比亚 in 利比亚, 黑格 in 黑格尔)
+    lookup_only: list[str] = field(default_factory=list)
 
     def names(self) -> list[str]:
+        """The names to find in text (the gazetteer): English, Chinese and the aliases."""
         return [n for n in [self.en, self.zh, *self.aliases] if n]
 
 
@@ -94,9 +107,51 @@ def _countries(curated: dict) -> list[KbEntity]:
     return out
 
 
-def build(curated_path: Path) -> list[dict]:
-    """Build the KB records from CLDR/ISO and the curated file."""
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_SHORTHAND = re.compile(
+    r"^(?P<office>[a-z_]+)(?:@(?P<at>[\w-]+))?\s+(?P<from>[\d-]+)\.\.(?P<to>[\d-]*)(?:\s+(?P<title>\S.*))?$"
+)
+_FOLD = str.maketrans({"ı": "i", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae"})
+
+
+def ascii_form(name: str) -> str:
+    """The name without diacritics (Tô Lâm → To Lam, Erdoğan → Erdogan), as English outlets
+    often write it; "" when that is the name itself or not Latin script."""
+    if has_cjk(name):
+        return ""
+    folded = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return folded if folded != name and folded.isascii() else ""
+
+
+def parse_office(item: str | dict, default_at: str) -> dict:
+    """One office of a person: ``"foreign_minister 2013-03..2022-12"`` (office, optional
+    ``@XX`` country or ``@organization-key``, from..to, an empty to for "still in office",
+    then optionally the title when it is not the office's usual one) or the same as a mapping ``{office, at, from, to, title}``. Returns the mapping with
+    dates as strings and ``at`` defaulting to the person's country code."""
+    if isinstance(item, str):
+        m = _SHORTHAND.match(item.strip())
+        if not m:
+            raise ValueError(f"office {item!r}: expected 'office[@at] FROM..[TO]'")
+        item = {k: v for k, v in m.groupdict().items() if v}
+    out = {"office": item["office"], "at": str(item.get("at") or default_at),
+           "from": str(item.get("from", "")), "to": str(item.get("to") or "")}  # fmt: skip
+    if item.get("title"):
+        out["title"] = item["title"]
+    for k in ("from", "to"):
+        if out[k] and not _DATE.match(out[k]):
+            raise ValueError(f"office {item!r}: {k} {out[k]!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    if out["to"] and out["from"] > out["to"]:
+        raise ValueError(f"office {item!r}: ends before it starts")
+    return out
+
+
+def build(curated_path: Path, office_holders_path: Path | None = None, *,
+          regional_configs: tuple[str, ...] = ("s2twp", "s2hk")) -> list[dict]:  # fmt: skip
+    """Build the KB records from CLDR/ISO, the curated file and the office-holder list."""
     curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
+    holders = yaml.safe_load(office_holders_path.read_text(encoding="utf-8")) if office_holders_path else {}
+    holders = holders or {}
     countries = _countries(curated)
     by_iso = {e.country: e for e in countries}  # country field temporarily holds iso:XX
     records: list[KbEntity] = []
@@ -113,14 +168,48 @@ def build(curated_path: Path) -> list[dict]:
     for iso, names in extra.items():
         e = by_iso[f"iso:{iso}"]
         e.aliases = sorted(set(e.aliases) | set(names))
-    for section, typ in (("persons", "person"), ("organizations", "organization"), ("locations", "location")):
-        for item in curated.get(section, []):
-            country = item.get("country")
-            records.append(KbEntity(
-                entity_id=f"{typ}:{item['key']}", type=typ, en=item["en"], zh=item.get("zh", ""),
-                aliases=sorted(set(item.get("aliases", []))), kb_id=item.get("kb_id", ""),
-                country=by_iso[f"iso:{country}"].entity_id if country else "",
-            ))  # fmt: skip
+    sections = (("persons", "person"), ("organizations", "organization"), ("locations", "location"))
+    org_keys = {o["key"] for src in (curated, holders) for o in src.get("organizations", [])}
+    offices_table = holders.get("offices", {})
+    country_titles = holders.get("country_titles", {})
+
+    def at_id(at: str) -> str:
+        if re.fullmatch(r"[A-Z]{2}", at):
+            return by_iso[f"iso:{at}"].entity_id
+        if at in org_keys:
+            return f"organization:{at}"
+        raise ValueError(f"office at {at!r}: neither an ISO country code nor an organization key")
+
+    seen_persons: set[str] = set()
+    for src in (curated, holders):
+        for section, typ in sections:
+            for item in src.get(section, []):
+                country = item.get("country")
+                if country is not None and not isinstance(country, str):  # YAML reads a bare NO as false
+                    raise ValueError(f"{item['key']}: country {country!r} is not an ISO code (quote it)")
+                offices = []
+                for o in item.get("offices", []):
+                    o = parse_office(o, country or "")
+                    if o["office"] not in offices_table:
+                        raise ValueError(f"{item['key']}: unknown office {o['office']!r}")
+                    code = o["at"]
+                    o.setdefault("title", country_titles.get(code, {}).get(o["office"])
+                                 or offices_table[o["office"]]["title"])  # fmt: skip
+                    o["at"] = at_id(code)
+                    offices.append(o)
+                aliases = set(item.get("aliases", []))
+                aliases |= {f for f in map(ascii_form, [item["en"], *aliases]) if f}
+                if typ == "person":
+                    if item["key"] in seen_persons:
+                        raise ValueError(f"person {item['key']!r} listed twice")
+                    seen_persons.add(item["key"])
+                records.append(KbEntity(
+                    entity_id=f"{typ}:{item['key']}", type=typ, en=item["en"], zh=item.get("zh", ""),
+                    aliases=sorted(aliases - {item["en"]}), kb_id=item.get("kb_id", ""),
+                    country=by_iso[f"iso:{country}"].entity_id if country else "",
+                    offices=sorted(offices, key=lambda o: (o["from"], o["office"], o["at"])),
+                    lookup_only=sorted(set(item.get("lookup_only", []))),
+                ))  # fmt: skip
     merged: dict[str, KbEntity] = {}
     for r in records:  # a curated location may refine an ISO entry (Taiwan, Hong Kong)
         if r.entity_id in merged:
@@ -130,16 +219,19 @@ def build(curated_path: Path) -> list[dict]:
         else:
             merged[r.entity_id] = r
     for r in merged.values():
-        r.aliases = sorted(set(r.aliases) | (regional_forms([r.zh, *r.aliases]) - {r.zh, r.en}))
+        r.aliases = sorted(set(r.aliases) | (regional_forms([r.zh, *r.aliases], regional_configs) - {r.zh, r.en}))
+        r.lookup_only = sorted(set(r.lookup_only) | regional_forms(r.lookup_only, regional_configs))
     out = [vars(r) for r in sorted(merged.values(), key=lambda r: r.entity_id)]
     meta = {
         "demonyms": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("demonyms", {}).items()},
         "zh_abbreviations": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("zh_abbreviations", {}).items()},
+        "iso": {k[4:]: e.entity_id for k, e in sorted(by_iso.items()) if k.startswith("iso:")},
+        "offices": {k: {"title": v["title"], "forms": list(v.get("forms", []))} for k, v in offices_table.items()},
     }
     return [{"_meta": meta}, *out]
 
 
-def regional_forms(names: list[str]) -> set[str]:
+def regional_forms(names: list[str], configs: tuple[str, ...] = ("s2twp", "s2hk")) -> set[str]:
     """The forms under which the pipeline may meet a Chinese name: OpenCC's Taiwan and
     Hong Kong spellings (奥巴马 → 歐巴馬, 新西兰 → 紐西蘭) and, for each, the simplified
     view that look-ups compare (歐巴馬 → 欧巴马, 紐西蘭 → 纽西兰)."""
@@ -147,9 +239,17 @@ def regional_forms(names: list[str]) -> set[str]:
     for name in names:
         if not name or not has_cjk(name):
             continue
-        for form in {name, *(opencc_converter(c).convert(name) for c in ("s2twp", "s2hk"))}:
+        for form in {name, *(opencc_converter(c).convert(name) for c in configs)}:
             out |= {form, simplified_view(form)}
     return out
+
+
+def _bounds(date: str) -> tuple[str, str]:
+    """The first and last day a date of any precision may mean (2023 → 2023-01-01, 2023-12-31)."""
+    parts = date.split("-")
+    lo = "-".join([*parts, *["01"] * (3 - len(parts))])
+    hi = "-".join([*parts, *(["12", "31"][len(parts) - 1 :] if len(parts) < 3 else [])])
+    return lo, hi
 
 
 class KnowledgeBase:
@@ -165,12 +265,24 @@ class KnowledgeBase:
                 continue
             e = KbEntity(**r)
             self.entities[e.entity_id] = e
-            for n in e.names():
+            for n in [*e.names(), *e.lookup_only]:
                 ids = self.by_name.setdefault(name_key(n), [])
                 if e.entity_id not in ids:
                     ids.append(e.entity_id)
         self.demonyms = {name_key(k): v for k, v in self.meta.get("demonyms", {}).items()}
         self.zh_abbr: dict[str, str] = self.meta.get("zh_abbreviations", {})
+        self.iso: dict[str, str] = self.meta.get("iso", {})
+        # office key → its forms in the title table ("Secretary of State", 外长) and back
+        self.office_titles: dict[str, dict] = self.meta.get("offices", {})
+        self.office_by_form: dict[str, list[str]] = {}
+        for key, o in self.office_titles.items():
+            for form in o.get("forms", []):
+                self.office_by_form.setdefault(name_key(form), []).append(key)
+        # (office, country or organization id) → [(person id, from, to)]
+        self.terms: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for e in self.entities.values():
+            for o in e.offices:
+                self.terms.setdefault((o["office"], o["at"]), []).append((e.entity_id, o["from"], o["to"]))
 
     @classmethod
     def load(cls, path: Path) -> KnowledgeBase:
@@ -210,6 +322,88 @@ class KnowledgeBase:
                 return org
         return None
 
+    def office_keys(self, title: str) -> list[str]:
+        """The office keys a title names: a key itself (``foreign_minister``) or a form of
+        the title table (Foreign Minister, Secretary of State, 外长 → ``foreign_minister``)."""
+        if title in self.office_titles:
+            return [title]
+        return list(self.office_by_form.get(name_key(title), []))
+
+    def _place_id(self, where: str) -> str:
+        """The entity id of a country or organization given as an id, an ISO code or a name."""
+        if where in self.entities:
+            return where
+        if where.upper() in self.iso and len(where) == 2:
+            return self.iso[where.upper()]
+        e = self.lookup(where, types=("country", "organization")) or self.demonym(where)
+        return e.entity_id if e else ""
+
+    def holder(self, title: str, country: str, date: str | None = None) -> str | None:
+        """Who held an office of a country or organization on a date.
+
+        Args:
+            title: an office key (``head_of_state``, ``foreign_minister``…) or a title as
+                the title table writes it ("Prime Minister", "Secretary-General", 外长).
+            country: an ISO alpha-2 code ("CN"), an entity id (``country:china``,
+                ``organization:united-nations``) or a name the KB knows ("中国").
+            date: "YYYY", "YYYY-MM" or "YYYY-MM-DD"; None for the holder now (an open term).
+
+        Returns:
+            The person's entity id when exactly one holder fits; None when nobody or
+            several do (a year in which the office changed hands, with year-precise terms).
+        """
+        at = self._place_id(country)
+        if not at:
+            return None
+        for key in self.office_keys(title):
+            terms = self.terms.get((key, at), [])
+            if date is None:
+                now = {eid for eid, _, to in terms if not to}
+                if now:
+                    return next(iter(now)) if len(now) == 1 else None
+                continue
+            d_lo, d_hi = _bounds(str(date)[:10])
+            possible, sure = set(), set()
+            for eid, start, end in terms:
+                s_lo, s_hi = _bounds(start) if start else ("0000", "0000")
+                e_lo, e_hi = _bounds(end) if end else ("9999", "9999")
+                if s_lo <= d_hi and d_lo <= e_hi:
+                    possible.add(eid)
+                    if s_hi <= d_lo and d_hi <= e_lo:
+                        sure.add(eid)
+            if len(sure) == 1:
+                return next(iter(sure))
+            if len(possible) == 1:
+                return next(iter(possible))
+            if possible:
+                return None
+        return None
+
+    def offices_of(self, entity_id: str, date: str | None = None) -> list[dict]:
+        """A person's offices ({office, title, at, from, to}), those that may have been held on
+        ``date`` when one is given, in the order they began."""
+        e = self.entities.get(entity_id)
+        if e is None:
+            return []
+        if date is None:
+            return list(e.offices)
+        d_lo, d_hi = _bounds(str(date)[:10])
+        return [o for o in e.offices
+                if (_bounds(o["from"])[0] if o["from"] else "0000") <= d_hi
+                and d_lo <= (_bounds(o["to"])[1] if o["to"] else "9999")]  # fmt: skip
+
+    def affiliations_of(self, entity_id: str, date: str | None = None) -> list[str]:
+        """The countries and organizations a person belongs to: the person's country, then
+        the places of the offices held (on ``date`` when given), each once, in that order."""
+        e = self.entities.get(entity_id)
+        if e is None:
+            return []
+        out = [e.country] if e.country else []
+        for o in self.offices_of(entity_id, date):
+            if o["at"] not in out:
+                out.append(o["at"])
+        return out
+
     def demonym(self, word: str) -> KbEntity | None:
         """Country of an English demonym ('Chinese' → China)."""
         eid = self.demonyms.get(name_key(word))
@@ -217,13 +411,25 @@ class KnowledgeBase:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="diplograph build-kb", description="Build models/kb/entities.jsonl.")
+    from pipeline.contract import write_jsonl
+    from pipeline.params import load_section, stage_parser
+
+    p = stage_parser("build-kb", "Build models/kb/entities.jsonl.")
     p.add_argument("--curated", type=Path, default=Path("models/kb/curated.yaml"))
+    p.add_argument("--office-holders", type=Path, default=Path("models/kb/office_holders.yaml"))
     p.add_argument("--output", type=Path, default=Path("models/kb/entities.jsonl"))
     a = p.parse_args(argv)
-    from pipeline.contract import write_jsonl
-
-    recs = build(a.curated)
+    params = load_section(a.params if a.params.exists() else None, "kb")
+    recs = build(a.curated, a.office_holders if a.office_holders.exists() else None,
+                 regional_configs=params.regional_configs)  # fmt: skip
     write_jsonl(a.output, recs)
-    logger.info("knowledge base: %d entities", len(recs) - 1)
+    ents = recs[1:]
+    counts = {t: sum(r["type"] == t for r in ents) for t in ("country", "location", "organization", "person")}
+    counts["persons_with_zh"] = sum(r["type"] == "person" and bool(r["zh"]) for r in ents)
+    counts["persons_with_offices"] = sum(bool(r["offices"]) for r in ents)
+    counts["offices"] = sum(len(r["offices"]) for r in ents)
+    logger.info("knowledge base: %d entities (%s)", len(ents), json.dumps(counts))
+    if a.metrics:
+        a.metrics.parent.mkdir(parents=True, exist_ok=True)
+        a.metrics.write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return 0

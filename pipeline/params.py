@@ -19,6 +19,7 @@ __all__ = [
     "EvaluateParams",
     "ExtractParams",
     "GraphParams",
+    "KbParams",
     "LinkParams",
     "NerParams",
     "NormalizeParams",
@@ -68,6 +69,13 @@ class NerParams:
 
 
 @dataclass(frozen=True)
+class KbParams:
+    # OpenCC configurations whose spellings of every Chinese name the KB also lists (Taiwan's
+    # with its phrases, Hong Kong's): 奥巴马 is met as 歐巴馬, 新西兰 as 紐西蘭
+    regional_configs: tuple[str, ...] = ("s2twp", "s2hk")
+
+
+@dataclass(frozen=True)
 class LinkParams:
     kb: str = "models/kb/entities.jsonl"
     rules: str = "models/rules/meetings.yaml"  # the title table (and the meeting rules extract reads)
@@ -106,6 +114,7 @@ class EvaluateParams:
 SECTIONS: dict[str, type] = {
     "normalize": NormalizeParams,
     "ner": NerParams,
+    "kb": KbParams,
     "link": LinkParams,
     "extract": ExtractParams,
     "graph": GraphParams,

@@ -235,7 +235,7 @@ def test_link_chinese_names_meet_english_ids():
         ("中华人民共和国国家发展和改革委员会", "ORG", "organization:ndrc"),  # the KB has the body unprefixed
         ("中国国家发展和改革委员会", "ORG", "organization:ndrc"),
         ("中华人民共和国国家林业和草原局", "LOC", "organization:nfga"),  # a model's wrong type does not matter
-        ("美国国务院", "ORG", "organization:美国国务院"),  # another country's body keeps its own id
+        ("美国国务院", "ORG", "organization:us-state-department"),  # another country's body, not China's 国务院
         ("中国人民银行", "ORG", "organization:中国人民银行"),  # 人民银行 is not in the KB
     ],
 )
