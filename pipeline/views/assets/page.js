@@ -153,7 +153,9 @@
     var pad = 3, lineH = LABEL_PX * 1.35;
     for (var i = 0; i < order.length && boxes.length < MAX_LABELS; i++) {
       var n = order[i], p = n.renderedPosition(), r = n.data("size") * z / 2;
-      var w = textWidth(n.data("label"));
+      // the library measures its labels itself, with the embedded font when it has loaded and a
+      // fallback before: a margin keeps the two measures from disagreeing into an overlap
+      var w = textWidth(n.data("label")) * 1.12 + 6;
       var box = {x1: p.x - w / 2 - pad, x2: p.x + w / 2 + pad, y1: p.y + r + 1, y2: p.y + r + 3 + lineH + pad};
       var clash = false;
       for (var j = 0; j < boxes.length && !clash; j++) {
@@ -283,8 +285,8 @@
     refresh(false);
     var node = cy.getElementById(id);
     node.addClass("hit");
-    cy.zoom({level: Math.max(cy.zoom(), 1.2), renderedPosition: node.renderedPosition()});
-    cy.center(node);
+    var z = Math.max(cy.zoom(), 1.2), at = node.position();
+    cy.viewport({zoom: z, pan: {x: cy.width() / 2 - at.x * z, y: cy.height() / 2 - at.y * z}});  // the node, not its label, centred
     select(id);
   }
 
@@ -348,13 +350,14 @@
     var box = document.getElementById(x[0]);
     box.addEventListener("change", function () { state[x[1]] = box.checked; refresh(x[1] === "all"); });
   });
-  document.getElementById("reset").addEventListener("click", function () {
+  function resetAll() {
     document.getElementById("controls").reset();
+    pinned = {}; focusSel = null; cy.nodes().removeClass("hit").unselect(); neighbourhood(null);
+    note.textContent = "";
     setFilters({from: "", to: "", country: "", langs: data.filters.langs, kinds: data.filters.kinds,
       affiliations: false, comentions: false, all: false});
-    pinned = {}; focusSel = null; cy.nodes().removeClass("hit").unselect(); neighbourhood(null);
-    refresh(true);
-  });
+  }
+  document.getElementById("reset-view").addEventListener("click", resetAll);
   function setFilters(f) {
     ["from", "to", "country", "affiliations", "comentions", "all"].forEach(function (k) { if (k in f) { state[k] = f[k]; } });
     ["langs", "kinds"].forEach(function (k) {
@@ -393,9 +396,12 @@
   }
 
   refresh(true);
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(function () { widths = {}; cy.style().update(); placeLabels(); });
+  }
   // what the browser tests (and anyone at the console) use
   window.diplograph = {
-    cy: cy, search: search, find: find, setFilters: setFilters, select: select, placeLabels: placeLabels,
+    cy: cy, search: search, find: find, setFilters: setFilters, reset: resetAll, select: select, placeLabels: placeLabels,
     labelled: function () { return cy.nodes(".lab").not(".gone").map(function (n) { return n.id(); }); },
     shown: function () { return cy.nodes().not(".gone").map(function (n) { return n.id(); }); },
     readyMs: performance.now()
