@@ -83,10 +83,12 @@ def _induced(h: nx.Graph, nodes: list[str]) -> nx.Graph:
     return sub
 
 
-def packed_layout(h: nx.Graph, *, seed: int) -> dict[str, tuple[float, float]]:
+def packed_layout(h: nx.Graph, *, seed: int, grow: float = 0.0, aspect: float = 1.6) -> dict[str, tuple[float, float]]:
     """Each connected component laid out on its own (Kamada-Kawai, even spacing), then the
     components packed in rows, largest first, so that small pairs do not drift to the
-    corners as they do in one spring layout."""
+    corners as they do in one spring layout. ``grow`` > 0 gives large components more room
+    per node (their hubs crowd), by a factor of ``1 + grow * ln(size)``; ``aspect``: about
+    how much wider than high the packing is."""
     comps = sorted((sorted(c) for c in nx.connected_components(h)), key=lambda c: (-len(c), c[0]))
     boxes = []
     for comp in comps:
@@ -98,10 +100,10 @@ def packed_layout(h: nx.Graph, *, seed: int) -> dict[str, tuple[float, float]]:
             # Kamada-Kawai spaces nodes evenly but costs n² memory and more time: the
             # spring layout alone for the large components of a big corpus
             local = nx.kamada_kawai_layout(sub, pos=start, weight=None) if len(comp) <= KK_MAX else start
-        radius = 0.75 * math.sqrt(len(comp))
+        radius = 0.75 * math.sqrt(len(comp)) * (1.0 + grow * math.log(len(comp)))
         local = nx.rescale_layout_dict(local, scale=radius) if len(comp) > 1 else local
         boxes.append((comp, local, 2 * radius + 1.2))
-    row_width = max(max(b[2] for b in boxes), math.sqrt(sum(b[2] ** 2 for b in boxes)) * 1.6)
+    row_width = max(max(b[2] for b in boxes), math.sqrt(sum(b[2] ** 2 for b in boxes)) * aspect)
     pos: dict[str, tuple[float, float]] = {}
     x = y = row_height = 0.0
     for comp, local, size in boxes:

@@ -42,6 +42,8 @@ __all__ = ["asset", "html_data", "html_positions", "render_html", "script_json"]
 
 # model units per layout unit of :func:`packed_layout` (the page's nodes are 8 to 30 units wide)
 SCALE = 90.0
+# more room per node in large met components, whose hubs are crowded (packed_layout's grow)
+GROW = 0.15
 
 
 @cache
@@ -109,7 +111,9 @@ def html_positions(g: nx.MultiDiGraph, nodes: list[str], *, seed: int) -> dict[s
         for x, y in ((a, b), (b, a)):
             pull[x][y] = max(pull[x].get(y, 0.0), strength)
     pos = (
-        {n: (x * SCALE, y * SCALE) for n, (x, y) in packed_layout(h, seed=seed).items()} if h.number_of_nodes() else {}
+        {n: (x * SCALE, y * SCALE) for n, (x, y) in packed_layout(h, seed=seed, grow=GROW, aspect=1.25).items()}
+        if h.number_of_nodes()
+        else {}
     )
     bottom = min((y for _, y in pos.values()), default=0.0) - 2 * SCALE
     left = min((x for x, _ in pos.values()), default=0.0)

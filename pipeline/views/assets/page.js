@@ -7,6 +7,8 @@
   var data = JSON.parse(document.getElementById("graph-data").textContent);
   var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "diplograph-cjk", "Noto Sans CJK SC", sans-serif';
   var LABEL_PX = 12;  // labels keep this size on screen whatever the zoom
+  var SIDES = ["below", "right", "above", "left"];  // where a label may go, in this order of preference
+  var MUST_LABEL = 12;  // the most met are named even where every side covers a neighbour
   var MAX_LABELS = data.max_labels || 40;
   var byId = {};
   data.nodes.forEach(function (n) { byId[n.id] = n; });
@@ -36,9 +38,9 @@
   // ------------------------------------------------------------ the drawing
   var elements = [];
   data.nodes.forEach(function (n) {
-    var size = n.type === "person" ? 10 + 4 * Math.sqrt(n.met) : 12 + 2 * Math.sqrt(Math.max(n.n_docs, 1));
-    elements.push({group: "nodes", data: {id: n.id, label: short(n.label), type: n.type, size: Math.min(size, 44),
-      colour: data.colours[n.type] || "#9c9c9c", fs: LABEL_PX, fm: 2}, position: {x: n.x, y: n.y}});
+    var size = n.type === "person" ? 14 + 6 * Math.sqrt(n.met) : 14 + 3 * Math.sqrt(Math.max(n.n_docs, 1));
+    elements.push({group: "nodes", data: {id: n.id, label: short(n.label), type: n.type, size: Math.min(size, 60),
+      colour: data.colours[n.type] || "#9c9c9c", fs: LABEL_PX, fm: 2, fmn: -2}, position: {x: n.x, y: n.y}});
   });
   data.edges.forEach(function (e, i) {
     var w = e.kind === "met" ? 1.2 + 1.3 * Math.min(e.events.length, 6) : 1;
@@ -64,6 +66,9 @@
         "text-background-color": "#fff", "text-background-opacity": 0.8, "text-background-padding": 1,
         "min-zoomed-font-size": 0, "text-wrap": "none"}},
       {selector: "node.lab", style: {"label": "data(label)"}},
+      {selector: "node.lab-above", style: {"text-valign": "top", "text-margin-y": "data(fmn)"}},
+      {selector: "node.lab-right", style: {"text-valign": "center", "text-halign": "right", "text-margin-y": 0, "text-margin-x": "data(fm)"}},
+      {selector: "node.lab-left", style: {"text-valign": "center", "text-halign": "left", "text-margin-y": 0, "text-margin-x": "data(fmn)"}},
       {selector: "node.hit", style: {"border-width": 4, "border-color": "#f28e2b"}},
       {selector: "node:selected", style: {"border-width": 4, "border-color": "#222"}},
       {selector: "edge", style: {"curve-style": "haystack", "haystack-radius": 0, "width": "data(w)", "line-color": "#555", "opacity": 0.75}},
@@ -123,7 +128,7 @@
     });
     if (fit) {
       var vis = cy.elements().not(".gone");
-      if (vis.length) { cy.fit(vis, 30); }
+      if (vis.length) { cy.fit(vis, 40); }
     }
     summary();
     placeLabels();
@@ -149,26 +154,65 @@
       var na = byId[a.id()], nb = byId[b.id()];
       return (fb - fa) || (nb.met - na.met) || (nb.n_docs - na.n_docs) || (a.id() < b.id() ? -1 : 1);
     });
-    var boxes = [], on = {};
+    var boxes = [], on = {}, W = cy.width(), H = cy.height();
     var pad = 3, lineH = LABEL_PX * 1.35;
+    // the shown nodes' discs, in a grid of 64-pixel cells: a label does not cover another node
+    var CELL = 64, grid = {};
+    shown.forEach(function (n) {
+      var p = n.renderedPosition(), r = n.data("size") * z / 2;
+      for (var gx = Math.floor((p.x - r) / CELL); gx <= Math.floor((p.x + r) / CELL); gx++) {
+        for (var gy = Math.floor((p.y - r) / CELL); gy <= Math.floor((p.y + r) / CELL); gy++) {
+          (grid[gx + "," + gy] = grid[gx + "," + gy] || []).push({id: n.id(), x1: p.x - r, x2: p.x + r, y1: p.y - r, y2: p.y + r});
+        }
+      }
+    });
+    function coversNode(box, self) {
+      for (var gx = Math.floor(box.x1 / CELL); gx <= Math.floor(box.x2 / CELL); gx++) {
+        for (var gy = Math.floor(box.y1 / CELL); gy <= Math.floor(box.y2 / CELL); gy++) {
+          var cell = grid[gx + "," + gy] || [];
+          for (var k = 0; k < cell.length; k++) {
+            var c = cell[k];
+            if (c.id !== self && box.x1 < c.x2 && c.x1 < box.x2 && box.y1 < c.y2 && c.y1 < box.y2) { return true; }
+          }
+        }
+      }
+      return false;
+    }
+    function free(box) {
+      for (var j = 0; j < boxes.length; j++) {
+        var b = boxes[j];
+        if (box.x1 < b.x2 && b.x1 < box.x2 && box.y1 < b.y2 && b.y1 < box.y2) { return false; }
+      }
+      return true;
+    }
     for (var i = 0; i < order.length && boxes.length < MAX_LABELS; i++) {
-      var n = order[i], p = n.renderedPosition(), r = n.data("size") * z / 2;
+      var n = order[i], p = n.renderedPosition(), r = n.data("size") * z / 2, m = 2;
       // the library measures its labels itself, with the embedded font when it has loaded and a
       // fallback before: a margin keeps the two measures from disagreeing into an overlap
-      var w = textWidth(n.data("label")) * 1.12 + 6;
-      var box = {x1: p.x - w / 2 - pad, x2: p.x + w / 2 + pad, y1: p.y + r + 1, y2: p.y + r + 3 + lineH + pad};
-      var clash = false;
-      for (var j = 0; j < boxes.length && !clash; j++) {
-        var b = boxes[j];
-        clash = box.x1 < b.x2 && b.x1 < box.x2 && box.y1 < b.y2 && b.y1 < box.y2;
+      var w = textWidth(n.data("label")) * 1.12 + 6, hh = lineH + 2 * pad;
+      var sides = {
+        below: {x1: p.x - w / 2, x2: p.x + w / 2, y1: p.y + r + 1, y2: p.y + r + 1 + m + hh},
+        above: {x1: p.x - w / 2, x2: p.x + w / 2, y1: p.y - r - 1 - m - hh, y2: p.y - r - 1},
+        right: {x1: p.x + r + 1, x2: p.x + r + 1 + m + w, y1: p.y - hh / 2, y2: p.y + hh / 2},
+        left: {x1: p.x - r - 1 - m - w, x2: p.x - r - 1, y1: p.y - hh / 2, y2: p.y + hh / 2}
+      };
+      var chosen = null, fallback = null;
+      for (var k = 0; k < SIDES.length && !chosen; k++) {
+        var box = sides[SIDES[k]];
+        if (!free(box) || box.x1 < 0 || box.y1 < 0 || box.x2 > W || box.y2 > H) { continue; }
+        if (!coversNode(box, n.id())) { chosen = SIDES[k]; } else if (!fallback) { fallback = SIDES[k]; }
       }
-      if (!clash) { boxes.push(box); on[n.id()] = true; }
+      // the most met (and the hovered, selected or found) are named even over a neighbour's disc
+      var important = i < MUST_LABEL || n.id() === focus || n.id() === focusSel || pinned[n.id()];
+      if (!chosen && important) { chosen = fallback; }
+      if (chosen) { boxes.push(sides[chosen]); on[n.id()] = chosen; }
     }
     cy.batch(function () {
       cy.nodes().forEach(function (n) {
-        var want = !!on[n.id()];
-        if (want) { n.data({fs: LABEL_PX / z, fm: 2 / z}); }
-        if (n.hasClass("lab") !== want) { n.toggleClass("lab", want); }
+        var side = on[n.id()] || null;
+        if (side) { n.data({fs: LABEL_PX / z, fm: 2 / z, fmn: -2 / z}); }
+        SIDES.forEach(function (s) { if (n.hasClass("lab-" + s) !== (s === side)) { n.toggleClass("lab-" + s, s === side); } });
+        if (n.hasClass("lab") !== !!side) { n.toggleClass("lab", !!side); }
       });
     });
   }
@@ -396,8 +440,15 @@
   }
 
   refresh(true);
-  if (document.fonts && document.fonts.ready) {
-    document.fonts.ready.then(function () { widths = {}; cy.style().update(); placeLabels(); });
+  // The embedded Chinese font loads only when some text asks for it, and canvas labels do
+  // not: load it, then name the font family anew so that the library measures its labels
+  // again (it caches their sizes by font), and place them again.
+  if (document.fonts && document.fonts.load) {
+    document.fonts.load(LABEL_PX + 'px "diplograph-cjk"', "\u4e2d").then(function () {
+      widths = {};
+      cy.style().selector("node").style("font-family", FONT + ", sans-serif").update();
+      placeLabels();
+    }, function () {});
   }
   // what the browser tests (and anyone at the console) use
   window.diplograph = {
