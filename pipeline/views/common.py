@@ -52,15 +52,27 @@ def _cjk_font() -> Any:
 
 
 def met_network(g: nx.MultiDiGraph, max_nodes: int) -> nx.Graph:
-    """The ``met`` edges as an undirected graph, cut to the ``max_nodes`` most-met nodes."""
+    """The ``met`` edges as an undirected graph, cut to about ``max_nodes`` of the most-met
+    nodes, each drawn with someone they met.
+
+    Pairs are taken by the meetings of their busier participant (then their own meetings),
+    both participants or none, until ``max_nodes`` are in: a cut by node alone left the
+    most-met people's partners out, and the picture held people who met no one in it.
+    """
     h = nx.Graph()
     for a, b, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1])):
         if d.get("kind") == "met":
             h.add_edge(a, b, weight=int(d.get("weight", 1)), meetings=d.get("meetings", "[]"))
     if h.number_of_nodes() > max_nodes:
         deg = dict(h.degree(weight="weight"))
-        top = sorted(h.nodes, key=lambda n: (-deg[n], n))[:max_nodes]
-        h = _induced(h, top)
+        pairs = sorted(((a, b) if a < b else (b, a) for a, b in h.edges),
+                       key=lambda e: (-max(deg[e[0]], deg[e[1]]), -h.edges[e]["weight"], -min(deg[e[0]], deg[e[1]]), e))  # fmt: skip
+        top: set[str] = set()
+        for a, b in pairs:
+            new = {a, b} - top
+            if len(top) + len(new) <= max_nodes:
+                top |= new
+        h = _induced(h, sorted(top))
     for n in h.nodes:
         h.nodes[n].update(g.nodes[n])
     return h

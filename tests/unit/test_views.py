@@ -307,3 +307,18 @@ def test_page_font_text_matches_the_laid_out_page():
     laid_out = json.dumps(html_data(g, params), ensure_ascii=False)
     strip = re.compile(r'"[xy]": -?[0-9.]+')
     assert strip.sub("", _font_text(g, params)) == strip.sub("", laid_out)
+
+
+def test_views_met_network_cut_keeps_everyone_with_a_partner():
+    import networkx as nx
+
+    from pipeline.views import met_network
+
+    g = nx.MultiDiGraph()
+    for i in range(6):  # a hub who met six people, and six pairs who met once
+        g.add_edge("person:hub", f"person:h{i}", key="met", kind="met", weight=1)
+        g.add_edge(f"person:a{i}", f"person:b{i}", key="met", kind="met", weight=1)
+    h = met_network(g, 9)
+    assert h.number_of_nodes() == 9
+    assert not list(nx.isolates(h))  # nobody drawn alone: pairs come in whole
+    assert "person:hub" in h and all(f"person:h{i}" in h for i in range(6))
