@@ -84,6 +84,7 @@
   var state = {from: "", to: "", country: "", langs: {}, kinds: {}, affiliations: false, comentions: false, all: false};
   data.filters.langs.forEach(function (l) { state.langs[l] = true; });
   data.filters.kinds.forEach(function (k) { state.kinds[k] = true; });
+  var moved = false;  // the reader has panned, zoomed, clicked or searched
   var pinned = {};  // found by search or selected: shown whatever the filters say
   var focus = null;  // the hovered or selected node: its label comes first
 
@@ -307,6 +308,7 @@
   }
   cy.on("mouseover", "node", function (ev) { focus = ev.target.id(); neighbourhood(focus); placeLabels(); });
   cy.on("mouseout", "node", function () { focus = null; neighbourhood(focusSel); placeLabels(); });
+  cy.on("tapstart scrollzoom", function () { moved = true; });
   cy.on("tap", "node", function (ev) { select(ev.target.id()); });
   cy.on("tap", "edge", function (ev) { pin(edgeInfo(data.edges[ev.target.data("i")])); });
   cy.on("tap", function (ev) {
@@ -322,6 +324,7 @@
   }
   function goTo(id) {
     if (!byId[id]) { return; }
+    moved = true;
     pinned = {};
     pinned[id] = true;
     cy.nodes().removeClass("hit");
@@ -440,6 +443,16 @@
   }
 
   refresh(true);
+  // the header's height settles as its fonts load: the canvas follows its box
+  if (window.ResizeObserver) {
+    var sized = {w: container.clientWidth, h: container.clientHeight};
+    new ResizeObserver(function () {
+      if (container.clientWidth === sized.w && container.clientHeight === sized.h) { return; }
+      sized = {w: container.clientWidth, h: container.clientHeight};
+      cy.resize();
+      if (moved) { placeLabels(); } else { refresh(true); }  // not yet moved by the reader: fit again
+    }).observe(container);
+  }
   // The embedded Chinese font loads only when some text asks for it, and canvas labels do
   // not: load it, then name the font family anew so that the library measures its labels
   // again (it caches their sizes by font), and place them again.
