@@ -99,7 +99,8 @@ class GraphParams:
     co_mention_max_edges: int = 5000
     node_types: tuple[str, ...] = ("person", "country", "organization")
     layout_seed: int = 7  # spring layout of graph.html and graph.png (fixed: same picture every run)
-    html_max_nodes: int = 400  # graph.html shows at most this many nodes (the most connected)
+    html_max_nodes: int = 2000  # graph.html holds at most this many nodes (the most met, then most named)
+    html_max_labels: int = 80  # graph.html names at most this many nodes at once (most met first, never overlapping)
     png_max_nodes: int = 60  # graph.png draws at most this many participants of meetings (the most met)
     png_dpi: int = 100
     png_label_size: float = 10.0  # points

@@ -38,6 +38,10 @@ def test_graph_views_seed_run_html_png_report(seed_run):
     data = json.loads(re.search(r'id="graph-data">(.*?)</script>', html, re.S).group(1))
     assert len(data["nodes"]) == g.number_of_nodes()
     assert "习近平" in {n["name_zh"] for n in data["nodes"]}
+    # each meeting event once, with its sources' languages (the page's language filter)
+    events = {r.event_id for r in contract.read_table(seed_run / "meeting_events.csv", contract.MeetingEvent)}
+    assert data["events"] and set(data["events"]) <= events
+    assert all(ev["langs"] and ev["evidence"] and ev["doc"] in ev["sources"] for ev in data["events"].values())
     assert (seed_run / "graph.png").read_bytes().startswith(b"\x89PNG")
     report = (seed_run / "report.md").read_text("utf-8")
     meetings = contract.read_table(seed_run / "meetings.csv", contract.Meeting)

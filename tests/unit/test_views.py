@@ -18,6 +18,7 @@ from pipeline.views import (
     render_report,
     script_json,
 )
+from pipeline.views.html import asset, html_positions
 
 E = contract.Entity
 HOSTILE = "<script>alert(1)</script>"
@@ -108,10 +109,18 @@ def test_views_html_escapes_hostile_names():
     assert HOSTILE not in html
     assert "</script><img" not in html
     assert "<img" not in html
-    assert html.count("</script>") == 2  # the JSON block and the program, nothing from the data
+    assert html.count("</script>") == 3  # the JSON block, the library and the program, nothing from the data
     names = {n["id"]: n for n in _payload(html)["nodes"]}
     assert names["person:evil"]["name"] == HOSTILE  # the text survives, as data
     assert "innerHTML" not in html and "document.write" not in html and "eval(" not in html
+    assert asset("page.js") in html and asset("vendor/cytoscape.min.js") in html  # inlined as shipped
+
+
+def test_views_html_assets_ship_with_the_package_and_its_licence():
+    assert asset("vendor/cytoscape.min.js").startswith("/**\n * Copyright (c) 2016-2026, The Cytoscape Consortium.")
+    assert "Permission is hereby granted, free of charge" in asset("vendor/cytoscape.LICENSE")
+    for name in ("page.html", "page.css", "page.js"):
+        assert asset(name).strip()
 
 
 def test_views_html_loads_nothing_from_the_network():
@@ -123,20 +132,52 @@ def test_views_html_loads_nothing_from_the_network():
     assert "<script src" not in html and "<link" not in html
 
 
-def test_views_html_carries_meeting_evidence_and_styles():
-    data = _payload(render_html(_graph(), GraphParams()))
+def test_views_html_carries_meeting_events_once_with_their_evidence():
+    g = _graph()
+    data = _payload(render_html(g, GraphParams(), documents=DOCUMENTS, entities=ENTITIES))
     assert {n["type"] for n in data["nodes"]} == {"person", "country", "organization"}
     assert set(data["colours"]) == {"person", "country", "organization"}
     met = [e for e in data["edges"] if e["kind"] == "met"]
     pair = next(e for e in met if {e["source"], e["target"]} == {"person:xi-jinping", "person:ukhnaa-khurelsukh"})
-    assert pair["weight"] == 2
-    assert [m["meeting_id"] for m in pair["meetings"]] == ["d1:m0", "d2:m0"]
-    assert pair["meetings"][1]["evidence"] == "习近平会见呼日勒苏赫。"
-    assert pair["meetings"][0]["topics"] == ["trade"]
+    assert pair["weight"] == 2 and pair["events"] == ["d1:m0", "d2:m0"]
+    assert data["events"]["d2:m0"] == {
+        "date": "2022-11-27", "place": "", "kind": "reported", "evidence": "习近平会见呼日勒苏赫。", "doc": "d2",
+        "sources": ["d2"], "langs": ["zh"], "topics": [], "others": [],
+        "participants": ["person:ukhnaa-khurelsukh", "person:xi-jinping"],
+    }  # fmt: skip
+    assert data["events"]["d1:m0"]["topics"] == ["trade"]
+    assert data["events"]["d1:m0"]["participants"] == ["person:evil", "person:ukhnaa-khurelsukh", "person:xi-jinping"]
+    assert data["documents"]["d1"]["lang"] == "en"
+    assert data["filters"] == {"langs": ["en", "zh"], "kinds": ["main", "reported"], "countries": ["country:china"],
+                               "dates": ["2022-11-27", "2025-11-18"]}  # fmt: skip
+    xi = next(n for n in data["nodes"] if n["id"] == "person:xi-jinping")
+    assert xi["countries"] == ["country:china"] and xi["met"] == 3 and "习近平" in xi["aliases"]
     aff = [e for e in data["edges"] if e["kind"] == "affiliated_with"]
     assert aff == [{"source": "person:xi-jinping", "target": "country:china", "kind": "affiliated_with",
                     "weight": 1, "titles": ["President"]}]  # fmt: skip
-    assert all(0 <= n["x"] <= 1000 and 0 <= n["y"] <= 700 for n in data["nodes"])
+
+
+def test_views_html_events_reported_twice_are_one_item():
+    meetings = [*MEETINGS, contract.Meeting("d3:m0", "d3", "2022-11", "month", "", "", "main", "met",
+                                            "Xi and Khurelsukh met in November.", 0, 10, 0.9)]  # fmt: skip
+    parts = [*PARTICIPANTS, contract.MeetingParticipant("d3:m0", "person:xi-jinping", ""),
+             contract.MeetingParticipant("d3:m0", "person:ukhnaa-khurelsukh", "")]  # fmt: skip
+    events = {"d1:m0": "event:d1:m0", "d2:m0": "event:d2:m0", "d3:m0": "event:d2:m0"}
+    g = build_graph(ENTITIES, MENTIONS, meetings, parts, AFFILIATIONS, GraphParams(), events=events)
+    data = html_data(g, GraphParams(), documents=DOCUMENTS)
+    assert sorted(data["events"]) == ["event:d1:m0", "event:d2:m0"]
+    ev = data["events"]["event:d2:m0"]
+    assert ev["date"] == "2022-11-27" and ev["sources"] == ["d2", "d3"]  # the day-dated report speaks for both
+    assert ev["others"] == ["Xi and Khurelsukh met in November."]
+
+
+def test_views_html_positions_put_the_met_network_first():
+    g = _graph()
+    pos = html_positions(g, sorted(g.nodes), seed=7)
+    assert set(pos) == set(g.nodes)
+    met = [pos[n] for n in ("person:xi-jinping", "person:ukhnaa-khurelsukh", "person:evil")]
+    assert len(set(met)) == 3  # distinct places
+    assert pos == html_positions(g, sorted(g.nodes), seed=7)
 
 
 def test_views_html_embeds_a_cjk_font_and_is_deterministic():
@@ -266,3 +307,18 @@ def test_page_font_text_matches_the_laid_out_page():
     laid_out = json.dumps(html_data(g, params), ensure_ascii=False)
     strip = re.compile(r'"[xy]": -?[0-9.]+')
     assert strip.sub("", _font_text(g, params)) == strip.sub("", laid_out)
+
+
+def test_views_met_network_cut_keeps_everyone_with_a_partner():
+    import networkx as nx
+
+    from pipeline.views import met_network
+
+    g = nx.MultiDiGraph()
+    for i in range(6):  # a hub who met six people, and six pairs who met once
+        g.add_edge("person:hub", f"person:h{i}", key="met", kind="met", weight=1)
+        g.add_edge(f"person:a{i}", f"person:b{i}", key="met", kind="met", weight=1)
+    h = met_network(g, 9)
+    assert h.number_of_nodes() == 9
+    assert not list(nx.isolates(h))  # nobody drawn alone: pairs come in whole
+    assert "person:hub" in h and all(f"person:h{i}" in h for i in range(6))
