@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-browser lint bench eval-dev clean-venv
+.PHONY: run test test-browser lint bench eval-dev large-run clean-venv
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ eval-dev: $(STAMP)
 		--output outputs/dev/scores.json --markdown outputs/dev/scores.md --errors outputs/dev/errors.md \
 		--title "Development set"
 	PATH="$(BIN):$$PATH" diplograph cue-coverage --errors outputs/dev/errors.csv --docs $(DEV)/docs --output outputs/dev/cue_coverage.md
+
+# A real run at corpus size for the browser test of graph.html: the benchmark's English news
+# (2,225 articles, no dates) together with the development set (dated, both languages, every
+# meeting kind), linked into outputs/large/input (outside git) and run with 2 workers (a few minutes).
+LARGE_EN ?= ../shared/data/bench/en-bbc
+large-run: $(STAMP)
+	@test -d $(LARGE_EN) -a -d $(DEV)/docs || { echo "large-run: $(LARGE_EN) or $(DEV)/docs not found"; exit 2; }
+	rm -rf outputs/large/input && mkdir -p outputs/large/input
+	ln -s $(abspath $(LARGE_EN))/*.txt $(abspath $(DEV)/docs)/*.txt outputs/large/input/
+	PATH="$(BIN):$$PATH" diplograph run --input outputs/large/input --output outputs/large/run --no-progress --workers 2
 
 # A measurement, not a test: needs ../shared/data; writes outputs/bench/ (about 25 minutes: the throughput pairs run 3 rounds).
 bench: $(STAMP)
