@@ -141,6 +141,19 @@ def _verb_objects(tok) -> list:
     return []
 
 
+def _thing_object(verb, person_at: dict[int, str], rules) -> bool:
+    """The trigger verb's direct object is a thing, not someone: "received a proposal from
+    X", "received an award", "met a cool reception", "met the fans' demand". A common noun
+    that names no one (``person_nouns``, ``group_nouns``) and holds no person mention."""
+    for c in verb.children:
+        if c.dep_ not in ("dobj", "obj"):
+            continue
+        if c.pos_ != "NOUN" or c.lemma_.lower() in rules.person_nouns or c.lemma_.lower() in rules.group_nouns:
+            return False
+        return not any(x.i in person_at for x in _arg_tokens(c))
+    return False
+
+
 def _modality(tok, rules) -> str:
     """``planned`` when the event at ``tok`` is not stated as a fact; else ``""``."""
     modal_lemmas = rules.modal_lemmas
@@ -198,6 +211,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         subj_toks: list = []
         obj_toks: list = _with_objects(t)
         if is_verb:
+            if _thing_object(t, person_at, rules):
+                continue
             subj_toks = _subjects(t) or _inherited_subjects(t)
             obj_toks += [c for c in t.children if c.dep_ in _OBJECTS]
             predicate = t
@@ -300,12 +315,18 @@ def _surface_objects(sdoc, trigger, is_verb: bool, person_at: dict[int, str], ru
         start = trigger.i + 1
     out: list[str] = []
     for tok in sdoc[start:]:
-        if (_is_break(tok, rules) and tok.text != ";") or _is_trigger(tok, rules):
+        if (_is_break(tok, rules) and tok.text != ";") or _is_trigger(tok, rules) or _clause_verb(tok, trigger):
             break
         eid = person_at.get(tok.i)
         if eid and eid not in out and not _possessive(sdoc, tok.i + _name_len(sdoc, tok.i, person_at) - 1):
             out.append(eid)
     return out
+
+
+def _clause_verb(tok, trigger) -> bool:
+    """``tok`` is the verb of another clause than the trigger's ("… met in Devon, beat X
+    and Y"): the trigger's objects end before it."""
+    return tok.i != trigger.i and tok.pos_ == "VERB" and tok.dep_ in ("ROOT", "conj", "ccomp", "parataxis")
 
 
 def _name_len(sdoc, i: int, person_at: dict[int, str]) -> int:

@@ -31,6 +31,7 @@ _LEXICONS = (
     "clause_breaks",
     "name_edge_words",
     "group_nouns",
+    "person_nouns",
 )
 _NEVER = re.compile(r"(?!x)x")
 
@@ -48,6 +49,7 @@ class LangRules:
     clause_breaks: frozenset[str] = frozenset()
     name_edge_words: frozenset[str] = frozenset()
     group_nouns: frozenset[str] = frozenset()
+    person_nouns: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:
         try:

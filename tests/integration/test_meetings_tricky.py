@@ -229,6 +229,14 @@ CASES = [
         {("Hans Weber", "Omar Farid")},
         "Berlin",
     ),
+    # a trigger verb whose object is a thing states no meeting with whoever else is named
+    (
+        "thing_object",
+        "2025-11-19",
+        "Prime Minister Kenji Sato said on Monday that he had received a detailed proposal from President Tom Hale.",
+        set(),
+        None,
+    ),
 ]
 
 
@@ -261,3 +269,25 @@ def test_meetings_tricky_sentences(tricky_run, cid, date, text, pairs, place):
         assert {m.place for m in mine} == {place}
     for m in mine:
         assert m.evidence and 0 <= m.start < m.end
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # the objects of a trigger end where another clause's verb begins (the parse hangs the
+        # relative clause's "met" on the subject, and the word-order reading ran on into "beat")
+        ("The band, whose members met in Leeds, beat Tom Hale and Anna Berg in the vote.", ["Tom Hale", "Anna Berg"]),
+        # a trigger verb whose object is a thing
+        ("He said he had received a detailed proposal from Tom Hale last week.", ["Tom Hale"]),
+        ("She also received a yellow card for a foul on Tom Hale.", ["Tom Hale"]),
+    ],
+)
+def test_sentence_events_no_meeting(text, names):
+    """Sentence by sentence, with a person standing in for the story's last subject."""
+    from pipeline.meetings_en import load_parser, sentence_events
+    from pipeline.params import default_params_path, load_section
+    from pipeline.rules import load_rules
+
+    nlp = load_parser(load_section(default_params_path(), "extract").spacy_parser)
+    spans = [(text.index(n), text.index(n) + len(n), n) for n in names]
+    assert sentence_events(nlp(text), spans, load_rules().en, fallback_subject="Kenji Sato") == []
