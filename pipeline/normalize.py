@@ -24,7 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from pipeline import contract
-from pipeline.dates import find_publication_date
+from pipeline.dates import anchor_of, find_publication_date
 from pipeline.params import NormalizeParams, load_section, stage_parser
 from pipeline.textnorm import CJK_RANGES, has_chinese, is_cjk, simplified_view, to_simplified
 
@@ -303,8 +303,8 @@ def detect_script(text: str, *, opencc_config: str = "t2s") -> str:
 
 # --------------------------------------------------------------------------- metadata
 
-# " date 2025-11-19" or " date 2023-10" (month known only) as the first line
-DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*\n?", re.IGNORECASE)
+# " date 2025-11-19", " date 2023-10" (month known only) or " date 2023" as the first line
+DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b[ \t]*\n?", re.IGNORECASE)
 BOILERPLATE = re.compile(
     r"^\s*(?:\((?:Web )?editors?:.*\)|(?:Web )?editors?:.*|Reference\(s\):.*|[(（]责任编辑[:：].*[)）]|责任编辑[:：].*"
     r"|【纠错】.*|Source:.*|Related:?|Share:?|Copyright.*|版权所有.*)\s*$",
@@ -405,8 +405,10 @@ def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
     has_zh = has_chinese(rec.lang, out["segments"])
     view = simplified_view(text, tuple(params.opencc_configs)) if has_zh else text
     out["simplified"] = view if has_zh else ""
-    if m:
+    if m and anchor_of(m.group(1)) is not None:
         rec.date = m.group(1)
+    elif m:  # " date 2024-13-45": the line is a header, but no date
+        rec.error = "; ".join(filter(None, [rec.error, f"date header {m.group(1)!r} is not a calendar date (ignored)"]))
     elif raw.meta.get("date"):
         rec.date = str(raw.meta["date"])[:10]
     else:

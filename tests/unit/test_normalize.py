@@ -147,6 +147,10 @@ def test_normalize_detect_script(text, script):
         (EN, "", 0),  # no date line, no date in the text
         (f"BEIJING, Nov. 19, 2025 (Xinhua) -- {EN}", "2025-11-19", 0),  # dateline in the head
         (f"Xinhua date 2025-11-19\n{EN}", "2025-11-19", 0),  # not a date line: the body starts at 0
+        (f" date 2023-10\n{EN}", "2023-10", 14),  # month known only
+        (f" date 2023\n{EN}", "2023", 11),  # year known only
+        (f" date 2024-13-45\n{EN}", "", 17),  # a header, but no calendar date: no date (a note says so)
+        (f" date 2023-02-30\n{EN}", "", 17),
     ],
 )
 def test_normalize_document_date_line(text, date, body_start):
@@ -156,6 +160,7 @@ def test_normalize_document_date_line(text, date, body_start):
     assert rec["body_start"] == body_start
     assert rec["text"] == text
     assert rec["n_chars"] == len(text)
+    assert ("not a calendar date" in rec["error"]) == (body_start > 0 and not date)
 
 
 def test_normalize_document_bom_is_removed_before_the_date_line():
