@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -407,6 +408,14 @@ def write_jsonl(path: Path, records: Iterable[dict]) -> int:
         w.discard()
         raise
     return w.close()
+
+
+def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` consecutive items (the last may be shorter): a stage streams its
+    records a batch at a time, so a big corpus never sits in memory."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

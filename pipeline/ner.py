@@ -26,9 +26,9 @@ import numpy as np
 from pipeline import contract
 from pipeline.params import NerParams, load_section, stage_parser
 from pipeline.textnorm import Normalized, nfkc_with_offsets, simplified_view
-from pipeline.zh_ner_data import MODEL_FILE as STANZA_MODEL_FILE
-from pipeline.zh_ner_data import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
-from pipeline.zh_ner_data import charlm_files, is_bigram_vocab
+from pipeline.zh_units import MODEL_FILE as STANZA_MODEL_FILE
+from pipeline.zh_units import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
+from pipeline.zh_units import charlm_files, is_bigram_vocab
 
 logger = logging.getLogger(__name__)
 
@@ -449,7 +449,7 @@ def _cap(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]
 
 def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     """Token spans ``(first, last+1, label)`` from BIOES tags, tolerant of bad sequences."""
-    from pipeline.zh_ner_data import spans_from_tags
+    from pipeline.zh_units import spans_from_tags
 
     return spans_from_tags(tags)
 
@@ -614,7 +614,7 @@ class StanzaBackend:
         self.known = None
         self.lac = None
         if self.chars:
-            from pipeline.zh_ner_data import is_lac_tag_key
+            from pipeline.zh_units import is_lac_tag_key
 
             # the vector vocabulary as the loaded tagger holds it (no second read of the file)
             vocab = self.nlp.processors["ner"].trainers[0].vocab["word"]
@@ -640,7 +640,7 @@ class StanzaBackend:
 
     def model_tokens(self, sentences: list[list[str]]) -> list[list[str]]:
         """The tokens the model is fed for sentences of characters."""
-        from pipeline import zh_ner_data as zd
+        from pipeline import zh_units as zd
 
         if self.lac is not None:
             tags = self.lac.tag(["".join(chars) for chars in sentences])
@@ -859,7 +859,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
     a = p.parse_args(argv)
     from pipeline.progress import counter
-    from pipeline.runner import batches
 
     params = load_section(a.params, "ner")
     # streams: a batch of documents at a time, so a big corpus never sits in memory
@@ -869,7 +868,7 @@ def main(argv: list[str] | None = None) -> int:
     n = errors = sentences = 0
     labels: dict[str, int] = {}
     try:
-        for batch in batches(contract.read_jsonl(a.input), 64):
+        for batch in contract.batches(contract.read_jsonl(a.input), 64):
             for x in annotate(batch, params, backends=backends):
                 out.add([vars(x)])
                 bar.update(1)

@@ -27,14 +27,13 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from pipeline import contract
+from pipeline import contract, deps
+from pipeline.contract import batches
 from pipeline.helper import limit_threads
 from pipeline.normalize import RawDoc
 
@@ -43,9 +42,10 @@ logger = logging.getLogger(__name__)
 __all__ = ["DocCache", "process_batch", "run_corpus", "version_key"]
 
 CACHE_FORMAT = "1"
-# the modules whose code decides a document's rows (graph, views, bench… do not)
-PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "meetings_en", "keyphrases", "dates", "textnorm",
-                        "rules", "contract", "params", "zh_ner_data", "runner")  # fmt: skip
+# the modules whose code decides a document's rows: the per-document stages, this module
+# and everything they import (read from the source by pipeline.deps; graph, views, bench…
+# are not among them)
+PER_DOCUMENT_ROOTS = ("pipeline.normalize", "pipeline.ner", "pipeline.link", "pipeline.extract", "pipeline.runner")
 LIBRARIES = ("spacy", "stanza", "torch", "jieba", "opencc", "langdetect", "charset-normalizer", "pypinyin")
 
 # per-document tables (all but entities.csv, which is built across documents)
@@ -80,9 +80,8 @@ def _version(dist: str) -> str:
 
 def version_key(params: dict[str, Any]) -> str:
     """Hash of everything besides a document's own content that decides its rows."""
-    here = Path(__file__).resolve().parent
     parts: dict[str, Any] = {"format": CACHE_FORMAT}
-    parts["code"] = {m: _file_digest(here / f"{m}.py") for m in PER_DOCUMENT_MODULES}
+    parts["code"] = {m: _file_digest(deps.module_file(m)) for m in deps.closure(PER_DOCUMENT_ROOTS)}
     parts["params"] = {s: asdict(params[s]) for s in PER_DOC_STAGES}
     ner, link, extract = params["ner"], params["link"], params["extract"]
     files = {"stanza_ner_model": ner.stanza_ner_model, "stanza_pretrain": ner.stanza_pretrain,
@@ -369,13 +368,6 @@ def make_executor(workers: int = 1, scheduler: str | None = None, helper: Any = 
 
 
 # --------------------------------------------------------------------------- shell
-
-
-def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of ``size`` consecutive items (the last may be shorter)."""
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
 
 
 class _Sinks:
