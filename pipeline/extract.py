@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import contract, gazetteer
-from pipeline.dates import Anchor, anchor_of, find_dates, parse_iso
+from pipeline.dates import Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
 from pipeline.meetings_en import load_parser, sentence_events
 from pipeline.meetings_zh import clause_events
@@ -280,7 +280,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     """
     text, doc_id = view_of(rec), rec["doc_id"]
     rules = load_rules(params.rules)
-    ref = anchor_of(rec.get("date"))
+    # the dateline's day anchors "today", 今天 and 17日 (a wire story filed the day before
+    # its page's date, or in another time zone)
+    ref = dateline_anchor(anchor_of(rec.get("date")), (rec.get("dateline") or {}).get("date_text"))
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
