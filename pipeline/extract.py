@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import contract, gazetteer
-from pipeline.dates import Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
+from pipeline.dates import MONTHS, WEEKDAYS, Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
 from pipeline.meetings_en import load_parser, sentence_events
 from pipeline.meetings_zh import clause_events
@@ -116,6 +116,8 @@ _ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")
 _EN_CAPITAL_AFTER = re.compile(r"^(?:['’]s)?\s+capital\b")
 _EN_CAPITAL_BEFORE = re.compile(r"\bcapital(?:\s+city)?\s+of\s+(?:the\s+)?$")
 _ZH_CAPITAL_AFTER = re.compile(r"^首都")
+# a Chinese place name that names a state (巴国, 刚果民主共和国, 汤加王国)
+_ZH_COUNTRY_WORD = re.compile(r"(?:[国國]|共和国|共和國|王国|王國|联邦|聯邦)$")
 # a capitalised name after in/at that the model did not tag: checked against the gazetteer
 _EN_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
@@ -136,7 +138,9 @@ def _kind_of(name: str, mention_type: str) -> str:
     place = gazetteer.lookup(name)
     if place is not None:
         return place.kind
-    return "country" if mention_type == "country" else "city"  # a venue, a district: as precise as a city
+    if mention_type == "country" or _ZH_COUNTRY_WORD.search(name):
+        return "country"  # 巴国, 友邦巴拉圭共和国: a state the gazetteer does not spell so
+    return "city"  # a venue, a district: as precise as a city
 
 
 def _capital(rec: dict, m: dict, text: str, s: int, e: int, lang: str) -> tuple[str, str] | None:
@@ -176,7 +180,7 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
         )  # fmt: skip
         if narrows:
             cued[-1] = m  # the narrower place replaces the wider one before it
-        elif lr.place_before.search(left):
+        elif lr.place_before.search(left) and not lr.not_place_before.search(left):
             cued.append(m)
     for m in cued:
         cap = _capital(rec, m, text, s, e, lang) if m["type"] == "country" else None
@@ -206,24 +210,34 @@ def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, menti
     tagged = [(m["start"], m["end"]) for m in mentions]
     out = []
     if lang == "zh":
+        # a city inside a tagged event or body (在名古屋二十国集团外长会议期间) is still the city
+        places = [(m["start"], m["end"]) for m in mentions if m.get("type") in ("location", "country")]
         for cue in re.finditer(r"[在于赴]", text[s:e]):
             a = s + cue.end()
+            for n in range(2, 8):  # 在日本名古屋: the city after its country
+                place = gazetteer.lookup(text[a : a + n]) if a + n <= e else None
+                if place is not None and place.kind == "country" and not gazetteer.lookup(text[a : a + n + 1]):
+                    a += n
+                    break
             for n in range(5, 1, -1):
                 name = text[a : a + n]
                 place = gazetteer.lookup(name) if a + n <= e else None
                 if place is not None and place.kind == "city" and place.population >= 300_000:
                     if _ZH_LONGER_NAME.match(text, a + n):
                         break
-                    if not any(ts < a + n and a < te for ts, te in tagged):
+                    if not any(ts < a + n and a < te for ts, te in places):
                         out.append(_PlaceCand(0, a, a + n, rec["text"][a : a + n], ""))
                     break
         return out
     for m in _EN_CAPITALISED.finditer(text, s, e):
         if any(ts < m.end() and m.start() < te for ts, te in tagged):
             continue
-        if not lr.place_before.search(text[max(s, m.start() - 12) : m.start()]):
+        left = text[max(s, m.start() - 40) : m.start()]  # "in the coastal city of Xiamen"
+        if not lr.place_before.search(left) or lr.not_place_before.search(left):
             continue
         words = m.group().split()
+        if words[0].lower() in MONTHS or words[0].lower() in WEEKDAYS:
+            continue  # "in March", "on Friday": a date, not March in Cambridgeshire
         for n in range(len(words), 0, -1):  # "Montevideo Friday": the longest name the gazetteer knows
             name = " ".join(words[:n])
             place = gazetteer.lookup(name)
@@ -235,14 +249,20 @@ def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, menti
     return out
 
 
-def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str] | None:
-    """The city a sentence says a visit went to ("arrived in Ulaanbaatar", 抵达吉隆坡); a
-    country alone ("visit to Japan") is too wide to be a meeting's place, and a region
-    never is one."""
+def _visit_place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str, rules: Rules,
+                 kind: str = "city") -> tuple[str, str] | None:  # fmt: skip
+    """The city (or, with ``kind="country"``, the country) a sentence says a visit went to
+    ("arrived in Ulaanbaatar", 抵达吉隆坡, "during his visit to Japan"); a visited country's
+    capital named as such ("arrived in the Philippine capital", 抵达刚果（金）首都) is its
+    city. A visited country is the place of the meetings after it only when no city is
+    known; a region never is."""
     for m in mentions:
         if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
-                text[max(s, m["start"] - 16) : m["start"]]):  # fmt: skip
-            if _kind_of(m["text"], m["type"]) == "city":
+                text[max(s, m["start"] - 40) : m["start"]]):  # fmt: skip
+            found = _kind_of(m["text"], m["type"])
+            if found == "country" and kind == "city" and (cap := _capital(rec, m, text, s, e, lang)) is not None:
+                return cap
+            if found == kind:
                 return m["text"], m["entity_id"]
     return None
 
@@ -293,6 +313,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     here: tuple[str, str] | None = (
         (dl_place, dl_entity) if dl_place and _kind_of(dl_place, "location") == "city" else None
     )
+    visited_country: tuple[str, str] | None = None  # the last country a visit went to
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
@@ -343,11 +364,15 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 here = (place, place_eid)
             if not place and dl_place and s <= dl_end <= e:
                 place, place_eid = dl_place, dl_entity
-            visited = _visit_place(ments, text, s, lang, rules) if groups and not place else None
+            visited = _visit_place(rec, ments, text, s, e, lang, rules) if groups and not place else None
             if visited:
                 here = visited  # "arrived in Astana and met …"
             if not place and here:
                 place, place_eid = here
+            if not place and groups:  # no city known: the country the visit went to ("during his visit to Japan")
+                place, place_eid = (
+                    _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country or ("", "")
+                )
             for group, trigger, basis in groups:
                 roles = {}
                 for m in ments:
@@ -371,9 +396,10 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             lead_place = _place(rec, ments, text, s, e, lang, rules)
             if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":
                 here = lead_place
-        visited = _visit_place(ments, text, s, lang, rules)
+        visited = _visit_place(rec, ments, text, s, e, lang, rules)
         if visited:
             here = visited
+        visited_country = _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
@@ -463,6 +489,8 @@ def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
         if cur.date and m.date and cur.date[:7] != m.date[:7]:
             merged[key | {m.start}] = m  # different dates: a different meeting
             continue
+        if m.place and cur.place and _kind_of(cur.place, "country") == "country" != _kind_of(m.place, "location"):
+            cur.place, cur.place_entity_id = m.place, m.place_entity_id  # a city the report names later
         for f in ("date", "date_precision", "date_end", "place", "place_entity_id"):
             if not getattr(cur, f) and getattr(m, f):
                 setattr(cur, f, getattr(m, f))

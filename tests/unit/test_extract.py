@@ -429,6 +429,70 @@ def test_extract_place_never_a_region_and_the_story_city_carries_on():
     assert set(places.values()) == {"Lima"}
 
 
+def test_extract_place_city_of_phrase():
+    text = "Wang Yi held talks with Penny Wong in the coastal city of Xiamen near Fuzhou on Friday."
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Penny Wong", "PERSON"), ("Xiamen", "GPE"), ("Fuzhou", "GPE")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Xiamen"
+
+
+def test_extract_place_not_a_place_the_talks_were_about():
+    text = "Visiting Amman, Wang Yi met Ayman Safadi. Wang Yi and Ayman Safadi discussed the situation in Syria."
+    rec = _linked(text, [("Amman", "GPE"), ("Wang Yi", "PERSON"), ("Ayman Safadi", "PERSON"), ("Wang Yi", "PERSON"),
+                         ("Ayman Safadi", "PERSON"), ("Syria", "GPE")])  # fmt: skip
+    assert {m.place for m in extract_meetings(rec, PARAMS)} == {"Amman"}
+
+
+def test_extract_place_visited_country_when_no_city_is_known():
+    text = "During her visit to Vietnam, Penny Wong held a meeting with Bui Thanh Son."
+    rec = _linked(text, [("Vietnam", "GPE"), ("Penny Wong", "PERSON"), ("Bui Thanh Son", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Vietnam"
+
+
+def test_extract_place_city_beats_the_visited_country():
+    text = "Penny Wong arrived in Hanoi on her visit to Vietnam. She met Bui Thanh Son."
+    rec = _linked(text, [("Penny Wong", "PERSON"), ("Hanoi", "GPE"), ("Vietnam", "GPE"), ("Bui Thanh Son", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Hanoi"
+
+
+def test_extract_place_flew_to():
+    text = "Their last meeting was in March, when Mark Carney flew to Washington to sit down with Donald Trump."
+    rec = _linked(text, [("March", "DATE"), ("Mark Carney", "PERSON"), ("Washington", "GPE"),
+                         ("Donald Trump", "PERSON")])  # fmt: skip
+    assert {m.place for m in extract_meetings(rec, PARAMS)} == {"Washington"}
+
+
+def test_extract_place_from_a_bare_dateline():
+    text = "WELLINGTON: Wang Yi held talks with Winston Peters here on Monday."
+    rec = _linked(text, [("WELLINGTON", "GPE"), ("Wang Yi", "PERSON"), ("Winston Peters", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Wellington"
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "place"),
+    [
+        ("王毅在日本大阪二十国集团外长会议期间会见林芳正。", [("王毅", "PER"), ("日本大阪二十国集团外长会议", "ORG"), ("林芳正", "PER")], "大阪"),
+        ("中国驻法国大使卢沙野在使馆会见马克龙。", [("中国", "LOC"), ("法国", "LOC"), ("卢沙野", "PER"), ("马克龙", "PER")], "使馆"),
+        ("王毅飞抵吉隆坡。访马期间，王毅会见了安瓦尔。", [("王毅", "PER"), ("吉隆坡", "LOC"), ("王毅", "PER"), ("安瓦尔", "PER")], "吉隆坡"),
+        ("王毅抵达此次访问的最后一站、新西兰首都惠灵顿。王毅会见了彼得斯。",
+         [("王毅", "PER"), ("新西兰", "LOC"), ("惠灵顿", "LOC"), ("王毅", "PER"), ("彼得斯", "PER")], "惠灵顿"),
+    ],
+)  # fmt: skip
+def test_extract_chinese_place(text, spans, place):
+    assert {m.place for m in extract_meetings(_linked(text, spans, lang="zh", date="2025-11-19"), PARAMS)} == {place}
+
+
+def test_extract_chinese_dateline_day_anchors_today():
+    text = "（中央社华盛顿16日综合外电报导）美国国务卿卢比欧今天在白宫会见巴西外长维埃拉。"
+    rec = _linked(text, [("华盛顿", "LOC"), ("美国", "LOC"), ("卢比欧", "PER"), ("白宫", "LOC"), ("巴西", "LOC"),
+                         ("维埃拉", "PER")], lang="zh", date="2025-10-17")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.date == "2025-10-16"
+
+
 def test_extract_undated_main_meeting_takes_the_story_day():
     text = "Wang Yi held talks with Sergei Lavrov on Sunday. The two discussed trade. They agreed to meet often. " \
            "Wang Yi also met Antony Blinken."  # fmt: skip

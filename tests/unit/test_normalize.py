@@ -381,6 +381,9 @@ def test_normalize_read_inputs_empty_folder(tmp_path):
         ("中央社记者林明台北16日电）总统会见了代表团。", "台北", "总统"),  # the place, not the reporter
         ("（新加坡30日讯）两国总理会晤。", "新加坡", "两国总理"),
         ("王毅18日电话会谈。", None, None),  # a phone call, not a dateline
+        ("NEW DELHI: Prime Minister Modi met the visiting minister.", "NEW DELHI", "Prime Minister"),
+        ("WASHINGTON — The president met the visiting minister.", "WASHINGTON", "The president"),
+        ("BREAKING: The president met the visiting minister.", None, None),  # not a place the gazetteer knows
         ("Xi Jinping (R) met Khurelsukh in Beijing.", None, None),  # a photo position is not an agency
         ("No dateline here, just text.", None, None),
     ],
