@@ -262,7 +262,7 @@ def _visit_place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lan
             found = _kind_of(m["text"], m["type"])
             if found == "country" and kind == "city" and (cap := _capital(rec, m, text, s, e, lang)) is not None:
                 return cap
-            if found == kind:
+            if found == kind and (lang != "zh" or len(m["text"]) > 1):  # 访日: 日 is too short to show as a place
                 return m["text"], m["entity_id"]
     return None
 
@@ -489,7 +489,8 @@ def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
         if cur.date and m.date and cur.date[:7] != m.date[:7]:
             merged[key | {m.start}] = m  # different dates: a different meeting
             continue
-        if m.place and cur.place and _kind_of(cur.place, "country") == "country" != _kind_of(m.place, "location"):
+        if m.place and cur.place and _kind_of(cur.place, "country") == "country" \
+                and getattr(gazetteer.lookup(m.place), "kind", "") == "city":  # fmt: skip
             cur.place, cur.place_entity_id = m.place, m.place_entity_id  # a city the report names later
         for f in ("date", "date_precision", "date_end", "place", "place_entity_id"):
             if not getattr(cur, f) and getattr(m, f):
@@ -587,6 +588,11 @@ class Topics:
     weak_zh: re.Pattern | None
     not_en: dict[str, re.Pattern] = field(default_factory=dict)
     not_zh: dict[str, re.Pattern] = field(default_factory=dict)
+    # a list of the talks' subjects: item separators and clause bounds per language
+    list_sep: dict[str, re.Pattern] = field(default_factory=dict)
+    list_bounds: dict[str, re.Pattern] = field(default_factory=dict)
+    list_subjects: dict[str, re.Pattern] = field(default_factory=dict)  # the clause speaks of subjects
+    any_cue: dict[str, re.Pattern] = field(default_factory=dict)  # every topic's cues, one pattern
 
     @classmethod
     def load(cls, path: Path) -> Topics:
@@ -604,7 +610,14 @@ class Topics:
         weak = data.get("weak", {})
         w_en = re.compile(r"(?:" + "|".join(weak["en"]) + r")", re.IGNORECASE) if weak.get("en") else None
         w_zh = re.compile("|".join(weak["zh"])) if weak.get("zh") else None
-        return cls(en, zh, w_en, w_zh, not_en, not_zh)
+        lists = data.get("lists", {})
+        flags = {"en": re.IGNORECASE, "zh": 0}
+        sep = {k: re.compile(v["separators"], flags[k]) for k, v in lists.items()}
+        bounds = {k: re.compile(v["bounds"]) for k, v in lists.items()}
+        subjects = {k: re.compile(v["subjects"], flags[k]) for k, v in lists.items()}
+        any_cue = {"en": _en_rx([c for t in data["topics"].values() for c in t.get("en", [])]),
+                   "zh": re.compile("|".join(c for t in data["topics"].values() for c in t.get("zh", [])))}  # fmt: skip
+        return cls(en, zh, w_en, w_zh, not_en, not_zh, sep, bounds, subjects, any_cue)
 
 
 def _en_rx(cues: list[str]) -> re.Pattern:
@@ -623,10 +636,47 @@ class TopicHit:
     end: int
 
 
+def _listed(text: str, s: int, e: int, a: int, b: int, lang: str, topics: Topics) -> bool:
+    """Whether the cue at ``a:b`` heads one item of a list of the talks' subjects whose
+    next or previous item (in Chinese: any other item of the 、 list) holds a cue too:
+    "trade, cultural and humanitarian ties", 在金融、商贸、清洁能源等领域. The clause must
+    speak of subjects (cooperation, issues, 领域, 议题), so that a list of guests is none."""
+    sep, bounds = topics.list_sep.get(lang), topics.list_bounds.get(lang)
+    if sep is None or bounds is None:
+        return False
+    lo = max((m.end() for m in bounds.finditer(text, max(s, a - 160), a)), default=max(s, a - 160))
+    hi = next((m.start() for m in bounds.finditer(text, b, min(e, b + 160))), min(e, b + 160))
+    clause = text[lo:hi]
+    if (lang == "zh" and "、" not in clause) or not topics.list_subjects[lang].search(clause):
+        return False
+    cuts = [lo, *sorted(x for m in sep.finditer(clause) for x in (lo + m.start(), lo + m.end())), hi]
+    items = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    own = next((i for i, (x, y) in enumerate(items) if x <= a and b <= y), None)
+    if own is None or len(items) < 2:
+        return False
+    x, y = items[own]
+    if lang == "zh":  # the cue ends its item (清洁能源, 全球卫生议题), not a word inside it (黑海港口农产品协议)
+        if y - b > 4 and not text.startswith(("等", "领域", "方面", "议题", "问题", "合作"), b):
+            return False
+        others = [it for i, it in enumerate(items) if i != own]
+    else:  # the cue opens its item ("security came up", "cultural ties"): at most two words before it
+        if len(text[x:a].split()) > 2:
+            return False
+        others = []
+        if own > 0:  # the last words of the item before
+            px, py = items[own - 1]
+            others.append((max(px, py - 30), py))
+        if own + 1 < len(items):  # the first words of the item after
+            nx, ny = items[own + 1]
+            others.append((nx, min(ny, nx + 30)))
+    return any(topics.any_cue[lang].search(text, x, y) for x, y in others)
+
+
 def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: ExtractParams) -> list[TopicHit]:
     """Topics of the sentences ``spans`` of a linked document.
 
-    Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue). A cue
+    Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue that is
+    not one item of a list of subjects beside another topic's cue). A cue
     inside a name (person, organization, place) does not count unless it is the whole
     name ("Taiwan", "SCO"), and neither does a cue inside a topic's exclusions
     ("Belt and Road" is not road building).
@@ -664,6 +714,8 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
                 if any(xs <= a and b <= xe for xs, xe in excluded):
                     continue
                 w = 0.5 if weak is not None and weak.fullmatch(m.group()) else 1.0
+                if w < 1.0 and _listed(text, s, e, a, b, lang, topics):
+                    w = 1.0  # one of the subjects the passage lists
                 if w > sent_best:
                     sent_best = w
                     if best is None or w > best[0]:

@@ -302,6 +302,20 @@ def test_extract_topic_evidence_row():
         ("他回忆了文化大革命时期的经历。", [], "zh", "culture_education"),
         ("双方传递正能量。", [], "zh", "energy"),
         ("中国是世界贸易组织成员。", [("世界贸易组织", "ORG")], "zh", "trade"),
+        # metaphors, the sides of a talk, the press pool, the economy's crises and sanctions
+        ("He urged the envoy to serve as a bridge between the two nations.", [], "en", "infrastructure"),
+        ("The parties exchanged views. Both parties agreed to meet again.", [], "en", "party_exchange"),
+        ("Travel Pool Report #3. The motorcade left.", [], "en", "tourism"),
+        ("They recalled the global financial crisis. Prices were not stable.", [], "en", "peace_security"),
+        ("双方讨论了关税与制裁问题，以及应对国际金融危机。", [], "zh", "peace_security"),
+        ("双方同意推动两国关系健康稳定发展。两国关系长期稳定。", [], "zh", "peace_security"),
+        ("双方同意打击跨境电信诈骗。", [], "zh", "connectivity"),
+        ("数位记者随团采访。", [], "zh", "digital_economy"),
+        ("第十届外长会议会议开幕。", [], "zh", "party_exchange"),
+        ("双方同意在清洁能源领域开展合作。", [], "zh", "energy"),
+        # a list of guests is no list of subjects
+        ("他会见了国会议员、研究机构人士和企业家。", [], "zh", "party_exchange"),
+        ("They exchanged ideas on mobility, sustainability and design.", [], "en", "green_development"),
     ],
 )
 def test_extract_topic_traps_of_naive_matching(text, spans, lang, absent):
@@ -324,6 +338,26 @@ def test_extract_topic_traps_of_naive_matching(text, spans, lang, absent):
 )
 def test_extract_topic_whole_name_is_its_topic(text, spans, lang, present):
     assert present in _topics(text, spans, lang=lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # a common word listed beside another subject of the talks counts whole
+        ("Climate change, agriculture and security came under discussion.", "en", "peace_security"),
+        ("They called for better trade and cultural relations.", "en", "culture_education"),
+        ("双方同意在金融、商贸、清洁能源等领域加强合作。", "zh", "investment_finance"),
+        ("双方就旅游、人文等领域的合作交换意见。", "zh", "people_to_people"),
+        ("The leaders backed meaningful debt relief.", "en", "investment_finance"),
+    ],
+)
+def test_extract_topic_listed_subject(text, lang, topic):
+    assert _topics(text, lang=lang).get(topic) == 1.0
+
+
+def test_extract_topic_weak_cue_alone_still_counts_half():
+    assert "peace_security" not in _topics("The region remained stable.")
+    assert "people_to_people" not in _topics("双方重视人文。", lang="zh")
 
 
 def test_extract_meeting_topics_follow_the_meeting_passage():
