@@ -341,6 +341,13 @@ ZH_DATELINE_DAY = re.compile(
     re.MULTILINE,
 )
 
+# the date and place that sign a statement or a joint communiqué: （二〇二二年十一月二十八日  北京）
+_ZN = "[0-9〇零○一二三四五六七八九十]"
+ZH_SIGNATURE = re.compile(
+    rf"[（(][ \t\u3000]*(?P<date>(?:{_ZN}{{4}}年)?{_ZN}{{1,2}}月{_ZN}{{1,3}}日)[ \t\u3000，,于在]*"
+    r"(?P<place>[\u4e00-\u9fff]{2,8})[ \t\u3000]*[）)]"
+)
+
 
 def _dateline_place(m: re.Match) -> tuple[int, int]:
     """The place of a day-only dateline; after a reporter's name (记者林明台北16日电),
@@ -372,6 +379,10 @@ def find_dateline(text: str, body_start: int = 0, *, window: int = 2000) -> dict
             ps, pe = _dateline_place(m)
             return {"place": text[ps:pe], "place_start": ps, "place_end": pe, "date_text": m.group("date"),
                     "agency": m.group("agency") or "", "end": m.end()}  # fmt: skip
+    for m in ZH_SIGNATURE.finditer(text, body_start, min(len(text), body_start + 300)):
+        if getattr(gazetteer.lookup(m.group("place")), "kind", "") == "city":
+            return {"place": m.group("place"), "place_start": m.start("place"), "place_end": m.end("place"),
+                    "date_text": m.group("date"), "agency": "", "end": m.end()}  # fmt: skip
     return None
 
 

@@ -384,6 +384,7 @@ def test_normalize_read_inputs_empty_folder(tmp_path):
         ("NEW DELHI: Prime Minister Modi met the visiting minister.", "NEW DELHI", "Prime Minister"),
         ("WASHINGTON — The president met the visiting minister.", "WASHINGTON", "The president"),
         ("BREAKING: The president met the visiting minister.", None, None),  # not a place the gazetteer knows
+        ("两国联合声明（二〇二四年五月十六日  北京）一、应邀", "北京", "一、应邀"),  # a statement's signature
         ("Xi Jinping (R) met Khurelsukh in Beijing.", None, None),  # a photo position is not an agency
         ("No dateline here, just text.", None, None),
     ],
