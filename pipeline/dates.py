@@ -122,14 +122,18 @@ ZH_PATTERNS = [
     ("zh_last_week_day", re.compile(r"(?:上个?周|上个?星期|上礼拜)(?P<wd>[一二三四五六日天])")),
     (
         "zh_weekday",
-        re.compile(rf"(?:星期|周)(?P<wd>[一二三四五六日天])(?![\s（(]*{_ZN}{{1,3}}[日号])"),
-    ),  # 周四（9日）: the day
+        re.compile(
+            rf"(?:星期|周)(?P<wd>[一二三四五六日天])(?![\s（(]*{_ZN}{{1,3}}[日号])"
+            r"(?P<will>(?=[^，。；]{0,2}?(?:将|要|会(?![见晤谈面议])|还将)))?"
+        ),
+    ),  # 周四（9日）: the day; 星期三将/会…: the coming one
     ("zh_relday", re.compile(r"(?P<rel>今天|今日|昨天|昨日|前天|前日|明天|明日)")),
     # a day of the month alone (17日): the report's month, or the month before
     (
         "zh_d",
         re.compile(
-            r"(?<![0-9〇零○一二三四五六七八九十月年])(?:(?P<d>[0-9]{1,2})[日号]|(?P<dz>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])日)(?![0-9本])"
+            r"(?<![0-9〇零○一二三四五六七八九十月年])(?<!为期|结束|完成|展开|开始)"  # 为期4日, 结束4日访华: days, not a date
+            r"(?:(?P<d>[0-9]{1,2})[日号]|(?P<dz>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])日)(?![0-9本])"
         ),
     ),
 ]
@@ -277,8 +281,10 @@ def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMenti
             elif kind in ("weekday", "zh_weekday"):
                 if ref is not None:
                     wd = WEEKDAYS[g["wd"].lower()] if kind == "weekday" else ZH_WEEKDAYS[g["wd"]]
-                    back = (ref.weekday() - wd) % 7
-                    add(m, (ref - dt.timedelta(days=back)).isoformat(), "day")
+                    if g.get("will") is not None:  # 星期三将会见: the coming Wednesday
+                        add(m, (ref + dt.timedelta(days=(wd - ref.weekday()) % 7)).isoformat(), "day")
+                    else:
+                        add(m, (ref - dt.timedelta(days=(ref.weekday() - wd) % 7)).isoformat(), "day")
             elif kind in ("weekend", "zh_last_weekend"):
                 # the Saturday and Sunday before the report's week ("last weekend", 上周末); "over
                 # the weekend" said on a Saturday or Sunday is that weekend

@@ -351,8 +351,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 groups = []
             # the sentence's date and place serve each of its meetings
             date = dates[0] if dates else None
-            if date is None and recent_dates and sid - recent_dates[-1][0] <= 2:
-                date = recent_dates[-1][1]  # 访问期间, "during the visit": the dates stated just before
+            if date is None:  # 访问期间, "during the visit": the dates stated just before (never a plan's)
+                date = next((d for i, d in reversed(recent_dates) if sid - i <= 2
+                             and (ref is None or d.iso[: len(ref.iso)] <= ref.iso)), None)  # fmt: skip
             if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
                 dl_dates = find_dates(text[s:dl_end], ref)
                 date = dl_dates[0] if dl_dates else None
@@ -390,8 +391,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     confidence=CONFIDENCE[basis],
                     extra={"reported_cue": bool(lr.reported.search(sent))},
                 ))  # fmt: skip
-        if dates:
-            recent_dates.append((sid, dates[-1]))
+        recent_dates += [(sid, d) for d in dates]
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
             lead_place = _place(rec, ments, text, s, e, lang, rules)
             if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":

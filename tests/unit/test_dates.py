@@ -65,6 +65,8 @@ MAY15 = dt.date(2025, 5, 15)
         ("两国外长上周末在日内瓦会晤", REF, "2025-11-15", "day", "2025-11-16"),
         ("上周三在河内会见", REF, "2025-11-12", "day", ""),
         ("上星期五", REF, "2025-11-14", "day", ""),
+        ("星期五将会见外长", REF, "2025-11-21", "day", ""),  # a plan: the coming Friday
+        ("周一会见了外长", REF, "2025-11-17", "day", ""),  # 会见 is the meeting, not "will"
     ],
 )
 def test_dates_find_first(text, ref, iso, precision, end_iso):
@@ -88,6 +90,8 @@ def test_dates_find_first(text, ref, iso, precision, end_iso):
         ("日本外相茂木敏充", REF),  # 日 of 日本
         ("总统乘坐空军一号专机抵达", REF),  # 一号 names the plane: not the 1st
         ("地铁二号线", REF),
+        ("总统结束4日访华行程", REF),  # four days, not the 4th
+        ("为期3日的访问", REF),
         ("", REF),
     ],
 )

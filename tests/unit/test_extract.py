@@ -527,6 +527,14 @@ def test_extract_chinese_dateline_day_anchors_today():
     assert m.date == "2025-10-16"
 
 
+def test_extract_a_plans_date_never_dates_a_meeting():
+    text = "王毅明日将访问河内，结束3日访问行程。王毅在上海期间会见了拉夫罗夫。"
+    rec = _linked(text, [("王毅", "PER"), ("河内", "LOC"), ("王毅", "PER"), ("上海", "LOC"), ("拉夫罗夫", "PER")],
+                  lang="zh", date="2025-11-19")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.date <= "2025-11-19"
+
+
 def test_extract_undated_main_meeting_takes_the_story_day():
     text = "Wang Yi held talks with Sergei Lavrov on Sunday. The two discussed trade. They agreed to meet often. " \
            "Wang Yi also met Antony Blinken."  # fmt: skip
