@@ -14,6 +14,7 @@ whose subject is a pronoun ("He met with …") takes the last person named befor
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from bisect import bisect_left
@@ -352,8 +353,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             # the sentence's date and place serve each of its meetings
             date = dates[0] if dates else None
             if date is None:  # 访问期间, "during the visit": the dates stated just before (never a plan's)
-                date = next((d for i, d in reversed(recent_dates) if sid - i <= 2
-                             and (ref is None or d.iso[: len(ref.iso)] <= ref.iso)), None)  # fmt: skip
+                near = itertools.takewhile(lambda x, sid=sid: sid - x[0] <= 2, reversed(recent_dates))
+                date = next((d for _, d in near if ref is None or d.iso[: len(ref.iso)] <= ref.iso), None)
             if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
                 dl_dates = find_dates(text[s:dl_end], ref)
                 date = dl_dates[0] if dl_dates else None
