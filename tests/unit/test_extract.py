@@ -477,6 +477,13 @@ def test_extract_place_not_a_place_the_talks_were_about():
     assert {m.place for m in extract_meetings(rec, PARAMS)} == {"Amman"}
 
 
+def test_extract_place_people_in_a_city_is_where_they_met():
+    text = "Wang Yi met Ayman Safadi and business people in Amman on Monday."
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Ayman Safadi", "PERSON"), ("Amman", "GPE")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Amman"
+
+
 def test_extract_place_visited_country_when_no_city_is_known():
     text = "During her visit to Vietnam, Penny Wong held a meeting with Bui Thanh Son."
     rec = _linked(text, [("Vietnam", "GPE"), ("Penny Wong", "PERSON"), ("Bui Thanh Son", "PERSON")])
