@@ -594,6 +594,7 @@ class Topics:
     list_bounds: dict[str, re.Pattern] = field(default_factory=dict)
     list_subjects: dict[str, re.Pattern] = field(default_factory=dict)  # the clause speaks of subjects
     any_cue: dict[str, re.Pattern] = field(default_factory=dict)  # every topic's cues, one pattern
+    in_bodies: frozenset[str] = frozenset()  # topics whose cues name bodies: opening a body's name they count
 
     @classmethod
     def load(cls, path: Path) -> Topics:
@@ -618,7 +619,8 @@ class Topics:
         subjects = {k: re.compile(v["subjects"], flags[k]) for k, v in lists.items()}
         any_cue = {"en": _en_rx([c for t in data["topics"].values() for c in t.get("en", [])]),
                    "zh": re.compile("|".join(c for t in data["topics"].values() for c in t.get("zh", [])))}  # fmt: skip
-        return cls(en, zh, w_en, w_zh, not_en, not_zh, sep, bounds, subjects, any_cue)
+        in_bodies = frozenset(tid for tid, cues in data["topics"].items() if cues.get("in_body_names"))
+        return cls(en, zh, w_en, w_zh, not_en, not_zh, sep, bounds, subjects, any_cue, in_bodies)
 
 
 def _en_rx(cues: list[str]) -> re.Pattern:
@@ -684,6 +686,7 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
     """
     text, original = view_of(rec), rec["text"]
     names = SpanSet((m["start"], m["end"]) for m in rec["mentions"] if m.get("type"))
+    bodies = {m["start"] for m in rec["mentions"] if m.get("type") == "organization"}
     by_lang: dict[str, list[list[int]]] = {}
     for span in spans:
         by_lang.setdefault("zh" if lang_at(rec, span[0]) == "zh" else "en", []).append(span)
@@ -710,8 +713,8 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
             sent_best = 0.0
             for m in rx.finditer(text, s, e):
                 a, b = m.start(), m.end()
-                if names.overlaps_other(a, b):
-                    continue  # part of a name, not the name itself
+                if names.overlaps_other(a, b) and not (tid in topics.in_bodies and a in bodies):
+                    continue  # part of a name, not the name itself (but 亚太经合组织 is APEC)
                 if any(xs <= a and b <= xe for xs, xe in excluded):
                     continue
                 w = 0.5 if weak is not None and weak.fullmatch(m.group()) else 1.0

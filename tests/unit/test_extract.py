@@ -355,6 +355,22 @@ def test_extract_topic_listed_subject(text, lang, topic):
     assert _topics(text, lang=lang).get(topic) == 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "spans", "lang", "topic", "present"),
+    [
+        ("双方就朝鲜半岛事务交换意见。", [("朝鲜半岛", "LOC")], "zh", "peace_security", True),
+        ("They discussed destroying the chemical weapons stockpile.", [], "en", "peace_security", True),
+        ("They agreed to act on the climate emergency.", [], "en", "climate_environment", True),
+        # a body named by a multilateral cue is that body; a national body that holds one is not
+        ("亚太经合组织第三十次领导人非正式会议开幕。", [("亚太经合组织第三十次领导人非正式会议", "ORG")], "zh", "multilateral", True),
+        ("An aide of the National Security Council attended.", [("National Security Council", "ORG")], "en",
+         "multilateral", False),
+    ],
+)  # fmt: skip
+def test_extract_topic_named_subjects(text, spans, lang, topic, present):
+    assert (topic in _topics(text, spans, lang=lang)) is present
+
+
 def test_extract_topic_weak_cue_alone_still_counts_half():
     assert "peace_security" not in _topics("The region remained stable.")
     assert "people_to_people" not in _topics("双方重视人文。", lang="zh")
