@@ -109,7 +109,7 @@ _EN_COUNTRY_THEN_CITY = re.compile(
 )
 _ZH_COUNTRY_THEN_CITY = re.compile(r"^(?:的)?(?:首都|城市|港口城市|海滨城市|古城)?$")
 # 在西非葡萄牙语国家几内亚比绍: a region, then the country or city it narrows to
-_ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s]{0,8}$")
+_ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s的]{0,8}$")  # 在中东访问的美国总统: no narrowing across 的
 _ZH_PARTIES = re.compile(r"[同与和跟及]")
 # a Chinese city name that is the start of a longer name (联合国, 中山大学) is not the city
 _ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")

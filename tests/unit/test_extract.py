@@ -542,6 +542,13 @@ def test_extract_chinese_place(text, spans, place):
     assert {m.place for m in extract_meetings(_linked(text, spans, lang="zh", date="2025-11-19"), PARAMS)} == {place}
 
 
+def test_extract_chinese_region_does_not_narrow_across_a_clause():
+    text = "正在中东访问的美国特使维特科夫与以色列总理内塔尼亚胡会面。"
+    rec = _linked(text, [("中东", "LOC"), ("美国", "LOC"), ("维特科夫", "PER"), ("以色列", "LOC"), ("内塔尼亚胡", "PER")],
+                  lang="zh")  # fmt: skip
+    assert {m.place for m in extract_meetings(rec, PARAMS)} == {""}  # not the envoy's country
+
+
 def test_extract_chinese_dateline_day_anchors_today():
     text = "（中央社华盛顿16日综合外电报导）美国国务卿卢比欧今天在白宫会见巴西外长维埃拉。"
     rec = _linked(text, [("华盛顿", "LOC"), ("美国", "LOC"), ("卢比欧", "PER"), ("白宫", "LOC"), ("巴西", "LOC"),
