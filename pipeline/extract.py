@@ -390,7 +390,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
                     evidence=" ".join(rec["text"][s:e].split()), start=s, end=e,
                     confidence=CONFIDENCE[basis],
-                    extra={"reported_cue": bool(lr.reported.search(sent))},
+                    extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang)))},
                 ))  # fmt: skip
         recent_dates += [(sid, d) for d in dates]
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
@@ -405,6 +405,21 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
     return _date_main_events(meetings, ref, lead_dates)
+
+
+_ZH_CLAUSE_END = re.compile(r"[，,；;。]")
+
+
+def _trigger_clauses(sent: str, trig: re.Match, lang: str) -> str:
+    """Where a recollection cue speaks of the meeting: the whole sentence in English; in
+    Chinese the trigger's clause and the one before it (会见X时，王毅表示，去年两国建交:
+    去年 dates the ties, not the meeting)."""
+    if lang != "zh":
+        return sent
+    ends = [m.end() for m in _ZH_CLAUSE_END.finditer(sent, 0, trig.start())]
+    start = ends[-2] if len(ends) >= 2 else 0
+    nxt = _ZH_CLAUSE_END.search(sent, trig.end())
+    return sent[start : nxt.start() if nxt else len(sent)]
 
 
 def _date_main_events(meetings: list[MeetingRecord], ref: Anchor | None, lead_dates: list) -> list[MeetingRecord]:

@@ -549,6 +549,21 @@ def test_extract_chinese_region_does_not_narrow_across_a_clause():
     assert {m.place for m in extract_meetings(rec, PARAMS)} == {""}  # not the envoy's country
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("会见法国外长巴罗时，王毅表示，去年两国建立了新的合作机制。", "main"),  # 去年 dates the ties
+        ("王毅表示，他去年在巴黎会见了巴罗。", "reported"),
+        ("去年，王毅在巴黎会见了巴罗。", "reported"),
+    ],
+)
+def test_extract_chinese_recollection_cue_near_the_trigger(text, kind):
+    spans = sorted([(n, t) for n, t in (("巴罗", "PER"), ("王毅", "PER"), ("巴黎", "LOC")) if n in text],
+                   key=lambda x: text.index(x[0]))  # fmt: skip
+    rec = _linked(text, spans, lang="zh", date="2025-06-11")
+    assert [m.kind for m in extract_meetings(rec, PARAMS)] == [kind]
+
+
 def test_extract_chinese_dateline_day_anchors_today():
     text = "（中央社华盛顿16日综合外电报导）美国国务卿卢比欧今天在白宫会见巴西外长维埃拉。"
     rec = _linked(text, [("华盛顿", "LOC"), ("美国", "LOC"), ("卢比欧", "PER"), ("白宫", "LOC"), ("巴西", "LOC"),
