@@ -3,8 +3,11 @@
 The publication date (a ``date`` header at day, month or year precision, a dateline, or
 metadata: :class:`Anchor`) anchors every relative expression: weekdays ("on Sunday",
 周四), the day of the report and the days before it ("today", "yesterday", 今日, 昨日,
-前天), a day of the month alone (17日), "earlier this month", "last month", 本月, 上月,
-a month without a year, and ranges ("May 14-16", 5月14日至16日). An expression that needs
+前天), the weekend before ("over the weekend", 上周末: its Saturday to Sunday) and a
+weekday of the week before (上周三), a day of the month alone (17日), "earlier this
+month", "last month", 本月, 上月, a month without a year, and ranges ("May 14-16",
+5月14日至16日). A wire dateline's day (华盛顿16日电, filed the day before its page's
+date) anchors them in place of the page's date (:func:`dateline_anchor`). An expression that needs
 more precision than the anchor has (a weekday against a month-only header) gives no date:
 no date is better than an invented one. Nothing depends on today's date.
 
@@ -26,7 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["Anchor", "DateMention", "anchor_of", "find_dates", "find_publication_date", "parse_iso"]
+__all__ = ["Anchor", "DateMention", "anchor_of", "dateline_anchor", "find_dates", "find_publication_date", "parse_iso"]
 
 MONTHS = {m.lower(): i for i, m in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -81,6 +84,8 @@ EN_PATTERNS = [
             rf"(?!\s*[(（]\s*(?:{_MONTH_NAMES})\.?\s*\d)"
         ),
     ),
+    # the weekend before the report: "last weekend", "over the weekend" (a two-day range)
+    ("weekend", re.compile(r"\b(?:last|over the|at the|on the|past) weekend\b", re.IGNORECASE)),
     # the day of the report and the day before it
     ("today", re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", re.IGNORECASE)),
     ("yesterday", re.compile(r"\b(?:yesterday|last night)\b", re.IGNORECASE)),
@@ -112,21 +117,29 @@ ZH_PATTERNS = [
     ("zh_this_year", re.compile(r"今年|本年")),
     ("zh_this_month", re.compile(r"本月|这个月|当月")),
     ("zh_last_month", re.compile(r"上月|上个月")),
+    # 上周末: the weekend of the week before; 上周三: a weekday of the week before
+    ("zh_last_weekend", re.compile(r"(?:上个?周|上个?星期|上礼拜)末")),
+    ("zh_last_week_day", re.compile(r"(?:上个?周|上个?星期|上礼拜)(?P<wd>[一二三四五六日天])")),
     (
         "zh_weekday",
-        re.compile(rf"(?:星期|周)(?P<wd>[一二三四五六日天])(?![\s（(]*{_ZN}{{1,3}}[日号])"),
-    ),  # 周四（9日）: the day
+        re.compile(
+            rf"(?:星期|周)(?P<wd>[一二三四五六日天])(?![\s（(]*{_ZN}{{1,3}}[日号])"
+            r"(?P<will>(?=[^，。；]{0,2}?(?:将|要|会(?![见晤谈面议])|还将)))?"
+        ),
+    ),  # 周四（9日）: the day; 星期三将/会…: the coming one
     ("zh_relday", re.compile(r"(?P<rel>今天|今日|昨天|昨日|前天|前日|明天|明日)")),
     # a day of the month alone (17日): the report's month, or the month before
     (
         "zh_d",
         re.compile(
-            r"(?<![0-9〇零○一二三四五六七八九十月年])(?P<d>[0-9]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号](?![0-9本])"
+            r"(?<![0-9〇零○一二三四五六七八九十月年])(?<!为期|结束|完成|展开|开始)"  # 为期4日, 结束4日访华: days, not a date
+            r"(?:(?P<d>[0-9]{1,2})[日号]|(?P<dz>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])日)(?![0-9本])"
         ),
     ),
 ]
 ZH_REL_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2, "明天": 1, "明日": 1}
-_RELATIVE_DAY = ("weekday", "zh_weekday", "today", "yesterday", "zh_relday")
+_RELATIVE_DAY = ("weekday", "zh_weekday", "today", "yesterday", "zh_relday", "weekend", "zh_last_weekend",
+                 "zh_last_week_day")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -268,14 +281,28 @@ def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMenti
             elif kind in ("weekday", "zh_weekday"):
                 if ref is not None:
                     wd = WEEKDAYS[g["wd"].lower()] if kind == "weekday" else ZH_WEEKDAYS[g["wd"]]
-                    back = (ref.weekday() - wd) % 7
-                    add(m, (ref - dt.timedelta(days=back)).isoformat(), "day")
+                    if g.get("will") is not None:  # 星期三将会见: the coming Wednesday
+                        add(m, (ref + dt.timedelta(days=(wd - ref.weekday()) % 7)).isoformat(), "day")
+                    else:
+                        add(m, (ref - dt.timedelta(days=(ref.weekday() - wd) % 7)).isoformat(), "day")
+            elif kind in ("weekend", "zh_last_weekend"):
+                # the Saturday and Sunday before the report's week ("last weekend", 上周末); "over
+                # the weekend" said on a Saturday or Sunday is that weekend
+                monday = ref - dt.timedelta(days=ref.weekday())
+                sat = monday - dt.timedelta(days=2)
+                if kind == "weekend" and not m.group().lower().startswith("last") and ref.weekday() >= 5:
+                    sat = monday + dt.timedelta(days=5)
+                sun = min(sat + dt.timedelta(days=1), ref)
+                add(m, sat.isoformat(), "day", sun.isoformat() if sun > sat else "")
+            elif kind == "zh_last_week_day":
+                monday = ref - dt.timedelta(days=ref.weekday() + 7)
+                add(m, (monday + dt.timedelta(days=ZH_WEEKDAYS[g["wd"]])).isoformat(), "day")
             elif kind in ("today", "yesterday", "zh_relday"):
                 if ref is not None:
                     days = {"today": 0, "yesterday": -1}.get(kind) if kind != "zh_relday" else ZH_REL_DAYS[g["rel"]]
                     add(m, (ref + dt.timedelta(days=days)).isoformat(), "day")
             elif kind == "zh_d":
-                d = _zh_number(g["d"])
+                d = _zh_number(g["d"] or g["dz"])
                 if to_month and 1 <= d <= 31:
                     y, mo = ref.year, ref.month
                     if d > ref.day + 2:  # a day later in the month than the report: the month before
@@ -317,6 +344,24 @@ def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMenti
                 if 1900 <= y <= 2100:
                     add(m, f"{y:04d}", "year")
     return sorted(found, key=lambda x: x.start)
+
+
+def dateline_anchor(anchor: Anchor | None, date_text: str | None) -> Anchor | None:
+    """The day a wire dateline gives ("BEIJING, May 14", 华盛顿16日电), as the anchor of the
+    story's relative expressions ("today", 今天, 昨日), when it falls on the publication
+    date or in the three days before it (a page stamped the next day, in another time zone),
+    or inside a publication month known only to the month. Else ``anchor`` unchanged."""
+    if anchor is None or not date_text:
+        return anchor
+    day = next((d for d in find_dates(date_text, anchor) if d.precision == "day"), None)
+    if day is None:
+        return anchor
+    when = dt.date.fromisoformat(day.iso)
+    if anchor.precision == "day" and 0 <= (anchor.date - when).days <= 3:
+        return Anchor(when, "day")
+    if anchor.precision == "month" and day.iso[:7] == anchor.iso:
+        return Anchor(when, "day")
+    return anchor
 
 
 def find_publication_date(head: str) -> str | None:

@@ -14,6 +14,7 @@ whose subject is a pronoun ("He met with …") takes the last person named befor
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from bisect import bisect_left
@@ -23,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import contract, gazetteer
-from pipeline.dates import Anchor, anchor_of, find_dates, parse_iso
+from pipeline.dates import MONTHS, WEEKDAYS, Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
 from pipeline.meetings_en import load_parser, sentence_events
 from pipeline.meetings_zh import clause_events
@@ -108,7 +109,7 @@ _EN_COUNTRY_THEN_CITY = re.compile(
 )
 _ZH_COUNTRY_THEN_CITY = re.compile(r"^(?:的)?(?:首都|城市|港口城市|海滨城市|古城)?$")
 # 在西非葡萄牙语国家几内亚比绍: a region, then the country or city it narrows to
-_ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s]{0,8}$")
+_ZH_SAME_PHRASE = re.compile(r"^[^，。,；;、\s的]{0,8}$")  # 在中东访问的美国总统: no narrowing across 的
 _ZH_PARTIES = re.compile(r"[同与和跟及]")
 # a Chinese city name that is the start of a longer name (联合国, 中山大学) is not the city
 _ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")
@@ -116,6 +117,8 @@ _ZH_LONGER_NAME = re.compile(r"[国省州县区部会党大院馆学]")
 _EN_CAPITAL_AFTER = re.compile(r"^(?:['’]s)?\s+capital\b")
 _EN_CAPITAL_BEFORE = re.compile(r"\bcapital(?:\s+city)?\s+of\s+(?:the\s+)?$")
 _ZH_CAPITAL_AFTER = re.compile(r"^首都")
+# a Chinese place name that names a state (巴国, 刚果民主共和国, 汤加王国)
+_ZH_COUNTRY_WORD = re.compile(r"(?:[国國]|共和国|共和國|王国|王國|联邦|聯邦)$")
 # a capitalised name after in/at that the model did not tag: checked against the gazetteer
 _EN_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
@@ -136,7 +139,9 @@ def _kind_of(name: str, mention_type: str) -> str:
     place = gazetteer.lookup(name)
     if place is not None:
         return place.kind
-    return "country" if mention_type == "country" else "city"  # a venue, a district: as precise as a city
+    if mention_type == "country" or _ZH_COUNTRY_WORD.search(name):
+        return "country"  # 巴国, 友邦巴拉圭共和国: a state the gazetteer does not spell so
+    return "city"  # a venue, a district: as precise as a city
 
 
 def _capital(rec: dict, m: dict, text: str, s: int, e: int, lang: str) -> tuple[str, str] | None:
@@ -176,7 +181,7 @@ def _place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str
         )  # fmt: skip
         if narrows:
             cued[-1] = m  # the narrower place replaces the wider one before it
-        elif lr.place_before.search(left):
+        elif lr.place_before.search(left) and not lr.not_place_before.search(left):
             cued.append(m)
     for m in cued:
         cap = _capital(rec, m, text, s, e, lang) if m["type"] == "country" else None
@@ -206,24 +211,34 @@ def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, menti
     tagged = [(m["start"], m["end"]) for m in mentions]
     out = []
     if lang == "zh":
+        # a city inside a tagged event or body (在名古屋二十国集团外长会议期间) is still the city
+        places = [(m["start"], m["end"]) for m in mentions if m.get("type") in ("location", "country")]
         for cue in re.finditer(r"[在于赴]", text[s:e]):
             a = s + cue.end()
+            for n in range(2, 8):  # 在日本名古屋: the city after its country
+                place = gazetteer.lookup(text[a : a + n]) if a + n <= e else None
+                if place is not None and place.kind == "country" and not gazetteer.lookup(text[a : a + n + 1]):
+                    a += n
+                    break
             for n in range(5, 1, -1):
                 name = text[a : a + n]
                 place = gazetteer.lookup(name) if a + n <= e else None
                 if place is not None and place.kind == "city" and place.population >= 300_000:
                     if _ZH_LONGER_NAME.match(text, a + n):
                         break
-                    if not any(ts < a + n and a < te for ts, te in tagged):
+                    if not any(ts < a + n and a < te for ts, te in places):
                         out.append(_PlaceCand(0, a, a + n, rec["text"][a : a + n], ""))
                     break
         return out
     for m in _EN_CAPITALISED.finditer(text, s, e):
         if any(ts < m.end() and m.start() < te for ts, te in tagged):
             continue
-        if not lr.place_before.search(text[max(s, m.start() - 12) : m.start()]):
+        left = text[max(s, m.start() - 40) : m.start()]  # "in the coastal city of Xiamen"
+        if not lr.place_before.search(left) or lr.not_place_before.search(left):
             continue
         words = m.group().split()
+        if words[0].lower() in MONTHS or words[0].lower() in WEEKDAYS:
+            continue  # "in March", "on Friday": a date, not March in Cambridgeshire
         for n in range(len(words), 0, -1):  # "Montevideo Friday": the longest name the gazetteer knows
             name = " ".join(words[:n])
             place = gazetteer.lookup(name)
@@ -235,14 +250,20 @@ def _gazetteer_cities(rec: dict, text: str, s: int, e: int, lang: str, lr, menti
     return out
 
 
-def _visit_place(mentions: list[dict], text: str, s: int, lang: str, rules: Rules) -> tuple[str, str] | None:
-    """The city a sentence says a visit went to ("arrived in Ulaanbaatar", 抵达吉隆坡); a
-    country alone ("visit to Japan") is too wide to be a meeting's place, and a region
-    never is one."""
+def _visit_place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lang: str, rules: Rules,
+                 kind: str = "city") -> tuple[str, str] | None:  # fmt: skip
+    """The city (or, with ``kind="country"``, the country) a sentence says a visit went to
+    ("arrived in Ulaanbaatar", 抵达吉隆坡, "during his visit to Japan"); a visited country's
+    capital named as such ("arrived in the Philippine capital", 抵达刚果（金）首都) is its
+    city. A visited country is the place of the meetings after it only when no city is
+    known; a region never is."""
     for m in mentions:
         if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
-                text[max(s, m["start"] - 16) : m["start"]]):  # fmt: skip
-            if _kind_of(m["text"], m["type"]) == "city":
+                text[max(s, m["start"] - 40) : m["start"]]):  # fmt: skip
+            found = _kind_of(m["text"], m["type"])
+            if found == "country" and kind == "city" and (cap := _capital(rec, m, text, s, e, lang)) is not None:
+                return cap
+            if found == kind and (lang != "zh" or len(m["text"]) > 1):  # 访日: 日 is too short to show as a place
                 return m["text"], m["entity_id"]
     return None
 
@@ -280,7 +301,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     """
     text, doc_id = view_of(rec), rec["doc_id"]
     rules = load_rules(params.rules)
-    ref = anchor_of(rec.get("date"))
+    # the dateline's day anchors "today", 今天 and 17日 (a wire story filed the day before
+    # its page's date, or in another time zone)
+    ref = dateline_anchor(anchor_of(rec.get("date")), (rec.get("dateline") or {}).get("date_text"))
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
@@ -291,6 +314,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     here: tuple[str, str] | None = (
         (dl_place, dl_entity) if dl_place and _kind_of(dl_place, "location") == "city" else None
     )
+    visited_country: tuple[str, str] | None = None  # the last country a visit went to
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
@@ -328,8 +352,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 groups = []
             # the sentence's date and place serve each of its meetings
             date = dates[0] if dates else None
-            if date is None and recent_dates and sid - recent_dates[-1][0] <= 2:
-                date = recent_dates[-1][1]  # 访问期间, "during the visit": the dates stated just before
+            if date is None:  # 访问期间, "during the visit": the dates stated just before (never a plan's)
+                near = itertools.takewhile(lambda x, sid=sid: sid - x[0] <= 2, reversed(recent_dates))
+                date = next((d for _, d in near if ref is None or d.iso[: len(ref.iso)] <= ref.iso), None)
             if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
                 dl_dates = find_dates(text[s:dl_end], ref)
                 date = dl_dates[0] if dl_dates else None
@@ -341,11 +366,15 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 here = (place, place_eid)
             if not place and dl_place and s <= dl_end <= e:
                 place, place_eid = dl_place, dl_entity
-            visited = _visit_place(ments, text, s, lang, rules) if groups and not place else None
+            visited = _visit_place(rec, ments, text, s, e, lang, rules) if groups and not place else None
             if visited:
                 here = visited  # "arrived in Astana and met …"
             if not place and here:
                 place, place_eid = here
+            if not place and groups:  # no city known: the country the visit went to ("during his visit to Japan")
+                place, place_eid = (
+                    _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country or ("", "")
+                )
             for group, trigger, basis in groups:
                 roles = {}
                 for m in ments:
@@ -361,21 +390,36 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
                     evidence=" ".join(rec["text"][s:e].split()), start=s, end=e,
                     confidence=CONFIDENCE[basis],
-                    extra={"reported_cue": bool(lr.reported.search(sent))},
+                    extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang)))},
                 ))  # fmt: skip
-        if dates:
-            recent_dates.append((sid, dates[-1]))
+        recent_dates += [(sid, d) for d in dates]
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
             lead_place = _place(rec, ments, text, s, e, lang, rules)
             if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":
                 here = lead_place
-        visited = _visit_place(ments, text, s, lang, rules)
+        visited = _visit_place(rec, ments, text, s, e, lang, rules)
         if visited:
             here = visited
+        visited_country = _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
     return _date_main_events(meetings, ref, lead_dates)
+
+
+_ZH_CLAUSE_END = re.compile(r"[，,；;。]")
+
+
+def _trigger_clauses(sent: str, trig: re.Match, lang: str) -> str:
+    """Where a recollection cue speaks of the meeting: the whole sentence in English; in
+    Chinese the trigger's clause and the one before it (会见X时，王毅表示，去年两国建交:
+    去年 dates the ties, not the meeting)."""
+    if lang != "zh":
+        return sent
+    ends = [m.end() for m in _ZH_CLAUSE_END.finditer(sent, 0, trig.start())]
+    start = ends[-2] if len(ends) >= 2 else 0
+    nxt = _ZH_CLAUSE_END.search(sent, trig.end())
+    return sent[start : nxt.start() if nxt else len(sent)]
 
 
 def _date_main_events(meetings: list[MeetingRecord], ref: Anchor | None, lead_dates: list) -> list[MeetingRecord]:
@@ -461,6 +505,9 @@ def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
         if cur.date and m.date and cur.date[:7] != m.date[:7]:
             merged[key | {m.start}] = m  # different dates: a different meeting
             continue
+        if m.place and cur.place and _kind_of(cur.place, "country") == "country" \
+                and getattr(gazetteer.lookup(m.place), "kind", "") == "city":  # fmt: skip
+            cur.place, cur.place_entity_id = m.place, m.place_entity_id  # a city the report names later
         for f in ("date", "date_precision", "date_end", "place", "place_entity_id"):
             if not getattr(cur, f) and getattr(m, f):
                 setattr(cur, f, getattr(m, f))
@@ -557,6 +604,12 @@ class Topics:
     weak_zh: re.Pattern | None
     not_en: dict[str, re.Pattern] = field(default_factory=dict)
     not_zh: dict[str, re.Pattern] = field(default_factory=dict)
+    # a list of the talks' subjects: item separators and clause bounds per language
+    list_sep: dict[str, re.Pattern] = field(default_factory=dict)
+    list_bounds: dict[str, re.Pattern] = field(default_factory=dict)
+    list_subjects: dict[str, re.Pattern] = field(default_factory=dict)  # the clause speaks of subjects
+    any_cue: dict[str, re.Pattern] = field(default_factory=dict)  # every topic's cues, one pattern
+    in_bodies: frozenset[str] = frozenset()  # topics whose cues name bodies: opening a body's name they count
 
     @classmethod
     def load(cls, path: Path) -> Topics:
@@ -574,7 +627,15 @@ class Topics:
         weak = data.get("weak", {})
         w_en = re.compile(r"(?:" + "|".join(weak["en"]) + r")", re.IGNORECASE) if weak.get("en") else None
         w_zh = re.compile("|".join(weak["zh"])) if weak.get("zh") else None
-        return cls(en, zh, w_en, w_zh, not_en, not_zh)
+        lists = data.get("lists", {})
+        flags = {"en": re.IGNORECASE, "zh": 0}
+        sep = {k: re.compile(v["separators"], flags[k]) for k, v in lists.items()}
+        bounds = {k: re.compile(v["bounds"]) for k, v in lists.items()}
+        subjects = {k: re.compile(v["subjects"], flags[k]) for k, v in lists.items()}
+        any_cue = {"en": _en_rx([c for t in data["topics"].values() for c in t.get("en", [])]),
+                   "zh": re.compile("|".join(c for t in data["topics"].values() for c in t.get("zh", [])))}  # fmt: skip
+        in_bodies = frozenset(tid for tid, cues in data["topics"].items() if cues.get("in_body_names"))
+        return cls(en, zh, w_en, w_zh, not_en, not_zh, sep, bounds, subjects, any_cue, in_bodies)
 
 
 def _en_rx(cues: list[str]) -> re.Pattern:
@@ -593,16 +654,54 @@ class TopicHit:
     end: int
 
 
+def _listed(text: str, s: int, e: int, a: int, b: int, lang: str, topics: Topics) -> bool:
+    """Whether the cue at ``a:b`` heads one item of a list of the talks' subjects whose
+    next or previous item (in Chinese: any other item of the 、 list) holds a cue too:
+    "trade, cultural and humanitarian ties", 在金融、商贸、清洁能源等领域. The clause must
+    speak of subjects (cooperation, issues, 领域, 议题), so that a list of guests is none."""
+    sep, bounds = topics.list_sep.get(lang), topics.list_bounds.get(lang)
+    if sep is None or bounds is None:
+        return False
+    lo = max((m.end() for m in bounds.finditer(text, max(s, a - 160), a)), default=max(s, a - 160))
+    hi = next((m.start() for m in bounds.finditer(text, b, min(e, b + 160))), min(e, b + 160))
+    clause = text[lo:hi]
+    if (lang == "zh" and "、" not in clause) or not topics.list_subjects[lang].search(clause):
+        return False
+    cuts = [lo, *sorted(x for m in sep.finditer(clause) for x in (lo + m.start(), lo + m.end())), hi]
+    items = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    own = next((i for i, (x, y) in enumerate(items) if x <= a and b <= y), None)
+    if own is None or len(items) < 2:
+        return False
+    x, y = items[own]
+    if lang == "zh":  # the cue ends its item (清洁能源, 全球卫生议题), not a word inside it (黑海港口农产品协议)
+        if y - b > 4 and not text.startswith(("等", "领域", "方面", "议题", "问题", "合作"), b):
+            return False
+        others = [it for i, it in enumerate(items) if i != own]
+    else:  # the cue opens its item ("security came up", "cultural ties"): at most two words before it
+        if len(text[x:a].split()) > 2:
+            return False
+        others = []
+        if own > 0:  # the last words of the item before
+            px, py = items[own - 1]
+            others.append((max(px, py - 30), py))
+        if own + 1 < len(items):  # the first words of the item after
+            nx, ny = items[own + 1]
+            others.append((nx, min(ny, nx + 30)))
+    return any(topics.any_cue[lang].search(text, x, y) for x, y in others)
+
+
 def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: ExtractParams) -> list[TopicHit]:
     """Topics of the sentences ``spans`` of a linked document.
 
-    Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue). A cue
+    Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue that is
+    not one item of a list of subjects beside another topic's cue). A cue
     inside a name (person, organization, place) does not count unless it is the whole
     name ("Taiwan", "SCO"), and neither does a cue inside a topic's exclusions
     ("Belt and Road" is not road building).
     """
     text, original = view_of(rec), rec["text"]
     names = SpanSet((m["start"], m["end"]) for m in rec["mentions"] if m.get("type"))
+    bodies = {m["start"] for m in rec["mentions"] if m.get("type") == "organization"}
     by_lang: dict[str, list[list[int]]] = {}
     for span in spans:
         by_lang.setdefault("zh" if lang_at(rec, span[0]) == "zh" else "en", []).append(span)
@@ -629,11 +728,13 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
             sent_best = 0.0
             for m in rx.finditer(text, s, e):
                 a, b = m.start(), m.end()
-                if names.overlaps_other(a, b):
-                    continue  # part of a name, not the name itself
+                if names.overlaps_other(a, b) and not (tid in topics.in_bodies and a in bodies):
+                    continue  # part of a name, not the name itself (but 亚太经合组织 is APEC)
                 if any(xs <= a and b <= xe for xs, xe in excluded):
                     continue
                 w = 0.5 if weak is not None and weak.fullmatch(m.group()) else 1.0
+                if w < 1.0 and _listed(text, s, e, a, b, lang, topics):
+                    w = 1.0  # one of the subjects the passage lists
                 if w > sent_best:
                     sent_best = w
                     if best is None or w > best[0]:

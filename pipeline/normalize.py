@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline import contract
+from pipeline import contract, gazetteer
 from pipeline.dates import anchor_of, find_publication_date
 from pipeline.params import NormalizeParams, load_section, stage_parser
 from pipeline.textnorm import CJK_RANGES, has_chinese, is_cjk, simplified_view, to_simplified
@@ -324,6 +324,41 @@ ZH_DATELINE = re.compile(
     r"(?P<place>[\u4e00-\u9fff]{2,8}?)(?P<date>\d{1,2}月\d{1,2}日)电",
     re.MULTILINE,
 )
+# "NEW YORK: Prime Minister …", "WASHINGTON — The president …" (Indian and US outlets, no
+# agency): a place in capitals that the gazetteer knows, then a colon or a dash
+EN_DATELINE_BARE = re.compile(
+    r"^[ \t]*(?P<place>[A-Z][A-Z.'\-]+(?:[ ][A-Z][A-Z.'\-]+){0,3})"
+    r"(?:,[ \t]+(?P<date>(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?[ \t]+\d{1,2}))?"
+    r"[ \t]*(?::|--|—|–)[ \t]+(?=[A-Z])",
+    re.MULTILINE,
+)
+# the day-only and bracketed forms of Taiwan, Hong Kong and Southeast Asian outlets:
+# （中央社华盛顿16日综合外电报导）, 中央社／ 圣保罗16日专电, 中央社记者X台北16日电, （新加坡30日讯）
+ZH_DATELINE_DAY = re.compile(
+    r"^[ \t\u3000]*(?P<open>[（(])?(?:(?P<agency>[\u4e00-\u9fff]{1,4}社)(?P<reporter>记者[\u4e00-\u9fff]{2,4}?)?"
+    r"[ \t\u3000／/]*)?(?P<place>[\u4e00-\u9fff]{2,8}?)(?P<date>(?:\d{1,2}月)?\d{1,2}日)"
+    r"(?:专电|综合外电报[导道]|综合报[导道]|外电报[导道]|电(?![话视邀报])|讯)[）)]?",
+    re.MULTILINE,
+)
+
+# the date and place that sign a statement or a joint communiqué: （二〇二二年十一月二十八日  北京）
+_ZN = "[0-9〇零○一二三四五六七八九十]"
+ZH_SIGNATURE = re.compile(
+    rf"[（(][ \t\u3000]*(?P<date>(?:{_ZN}{{4}}年)?{_ZN}{{1,2}}月{_ZN}{{1,3}}日)[ \t\u3000，,于在]*"
+    r"(?P<place>[\u4e00-\u9fff]{2,8})[ \t\u3000]*[）)]"
+)
+
+
+def _dateline_place(m: re.Match) -> tuple[int, int]:
+    """The place of a day-only dateline; after a reporter's name (记者林明台北16日电),
+    the longest end of the name run that the gazetteer knows."""
+    ps, pe = m.span("place")
+    if m.group("reporter"):
+        run_start = m.start("reporter") + 2
+        for a in range(run_start + 1, pe - 1):
+            if gazetteer.lookup(m.string[a:pe]) is not None:
+                return a, pe
+    return ps, pe
 
 
 def find_dateline(text: str, body_start: int = 0, *, window: int = 2000) -> dict | None:
@@ -335,6 +370,19 @@ def find_dateline(text: str, body_start: int = 0, *, window: int = 2000) -> dict
         if m:
             return {"place": m.group("place"), "place_start": m.start("place"), "place_end": m.end("place"),
                     "date_text": m.group("date") or "", "agency": m.group("agency"), "end": m.end()}  # fmt: skip
+    for m in EN_DATELINE_BARE.finditer(text, body_start, head_end):
+        if gazetteer.lookup(m.group("place").title()) is not None:
+            return {"place": m.group("place"), "place_start": m.start("place"), "place_end": m.end("place"),
+                    "date_text": m.group("date") or "", "agency": "", "end": m.end()}  # fmt: skip
+    for m in ZH_DATELINE_DAY.finditer(text, body_start, head_end):
+        if m.group("open") or m.group("agency"):  # a bare "北京16日电" line is not told from a sentence
+            ps, pe = _dateline_place(m)
+            return {"place": text[ps:pe], "place_start": ps, "place_end": pe, "date_text": m.group("date"),
+                    "agency": m.group("agency") or "", "end": m.end()}  # fmt: skip
+    for m in ZH_SIGNATURE.finditer(text, body_start, min(len(text), body_start + 300)):
+        if getattr(gazetteer.lookup(m.group("place")), "kind", "") == "city":
+            return {"place": m.group("place"), "place_start": m.start("place"), "place_end": m.end("place"),
+                    "date_text": m.group("date"), "agency": "", "end": m.end()}  # fmt: skip
     return None
 
 

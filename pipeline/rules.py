@@ -21,7 +21,8 @@ __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
-              "attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
+              "attendance", "separately", "place_before", "not_place_before", "visit_before", "venue", "event_names",
+              "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
 _LEXICONS = (
     "trigger_lemmas",
@@ -107,8 +108,8 @@ def compile_rules(data: dict) -> Rules:
         for cat in CATEGORIES:
             rules = section.get(cat) or []
             # context rules are anchored at the end or start of the context they read
-            anchored = cat in ("not_participant", "not_participant_after", "place_before", "visit_before", "venue",
-                               "event_names", "venue_names")  # fmt: skip
+            anchored = cat in ("not_participant", "not_participant_after", "place_before", "not_place_before",
+                               "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
             if anchored:
                 # read with .match(text, pos) or against the end of a slice: a leading '^'
                 # would only match at the start of the whole text, so it is dropped

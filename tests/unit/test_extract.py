@@ -302,6 +302,20 @@ def test_extract_topic_evidence_row():
         ("他回忆了文化大革命时期的经历。", [], "zh", "culture_education"),
         ("双方传递正能量。", [], "zh", "energy"),
         ("中国是世界贸易组织成员。", [("世界贸易组织", "ORG")], "zh", "trade"),
+        # metaphors, the sides of a talk, the press pool, the economy's crises and sanctions
+        ("He urged the envoy to serve as a bridge between the two nations.", [], "en", "infrastructure"),
+        ("The parties exchanged views. Both parties agreed to meet again.", [], "en", "party_exchange"),
+        ("Travel Pool Report #3. The motorcade left.", [], "en", "tourism"),
+        ("They recalled the global financial crisis. Prices were not stable.", [], "en", "peace_security"),
+        ("双方讨论了关税与制裁问题，以及应对国际金融危机。", [], "zh", "peace_security"),
+        ("双方同意推动两国关系健康稳定发展。两国关系长期稳定。", [], "zh", "peace_security"),
+        ("双方同意打击跨境电信诈骗。", [], "zh", "connectivity"),
+        ("数位记者随团采访。", [], "zh", "digital_economy"),
+        ("第十届外长会议会议开幕。", [], "zh", "party_exchange"),
+        ("双方同意在清洁能源领域开展合作。", [], "zh", "energy"),
+        # a list of guests is no list of subjects
+        ("他会见了国会议员、研究机构人士和企业家。", [], "zh", "party_exchange"),
+        ("They exchanged ideas on mobility, sustainability and design.", [], "en", "green_development"),
     ],
 )
 def test_extract_topic_traps_of_naive_matching(text, spans, lang, absent):
@@ -324,6 +338,42 @@ def test_extract_topic_traps_of_naive_matching(text, spans, lang, absent):
 )
 def test_extract_topic_whole_name_is_its_topic(text, spans, lang, present):
     assert present in _topics(text, spans, lang=lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # a common word listed beside another subject of the talks counts whole
+        ("Climate change, agriculture and security came under discussion.", "en", "peace_security"),
+        ("They called for better trade and cultural relations.", "en", "culture_education"),
+        ("双方同意在金融、商贸、清洁能源等领域加强合作。", "zh", "investment_finance"),
+        ("双方就旅游、人文等领域的合作交换意见。", "zh", "people_to_people"),
+        ("The leaders backed meaningful debt relief.", "en", "investment_finance"),
+    ],
+)
+def test_extract_topic_listed_subject(text, lang, topic):
+    assert _topics(text, lang=lang).get(topic) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "lang", "topic", "present"),
+    [
+        ("双方就朝鲜半岛事务交换意见。", [("朝鲜半岛", "LOC")], "zh", "peace_security", True),
+        ("They discussed destroying the chemical weapons stockpile.", [], "en", "peace_security", True),
+        ("They agreed to act on the climate emergency.", [], "en", "climate_environment", True),
+        # a body named by a multilateral cue is that body; a national body that holds one is not
+        ("亚太经合组织第三十次领导人非正式会议开幕。", [("亚太经合组织第三十次领导人非正式会议", "ORG")], "zh", "multilateral", True),
+        ("An aide of the National Security Council attended.", [("National Security Council", "ORG")], "en",
+         "multilateral", False),
+    ],
+)  # fmt: skip
+def test_extract_topic_named_subjects(text, spans, lang, topic, present):
+    assert (topic in _topics(text, spans, lang=lang)) is present
+
+
+def test_extract_topic_weak_cue_alone_still_counts_half():
+    assert "peace_security" not in _topics("The region remained stable.")
+    assert "people_to_people" not in _topics("双方重视人文。", lang="zh")
 
 
 def test_extract_meeting_topics_follow_the_meeting_passage():
@@ -427,6 +477,107 @@ def test_extract_place_never_a_region_and_the_story_city_carries_on():
                          ("Wang Yi", "PERSON"), ("Antony Blinken", "PERSON"), ("Europe", "LOC")])  # fmt: skip
     places = {tuple(sorted(m.participants)): m.place for m in extract_meetings(rec, PARAMS)}
     assert set(places.values()) == {"Lima"}
+
+
+def test_extract_place_city_of_phrase():
+    text = "Wang Yi held talks with Penny Wong in the coastal city of Xiamen near Fuzhou on Friday."
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Penny Wong", "PERSON"), ("Xiamen", "GPE"), ("Fuzhou", "GPE")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Xiamen"
+
+
+def test_extract_place_not_a_place_the_talks_were_about():
+    text = "Visiting Amman, Wang Yi met Ayman Safadi. Wang Yi and Ayman Safadi discussed the situation in Syria."
+    rec = _linked(text, [("Amman", "GPE"), ("Wang Yi", "PERSON"), ("Ayman Safadi", "PERSON"), ("Wang Yi", "PERSON"),
+                         ("Ayman Safadi", "PERSON"), ("Syria", "GPE")])  # fmt: skip
+    assert {m.place for m in extract_meetings(rec, PARAMS)} == {"Amman"}
+
+
+def test_extract_place_people_in_a_city_is_where_they_met():
+    text = "Wang Yi met Ayman Safadi and business people in Amman on Monday."
+    rec = _linked(text, [("Wang Yi", "PERSON"), ("Ayman Safadi", "PERSON"), ("Amman", "GPE")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Amman"
+
+
+def test_extract_place_visited_country_when_no_city_is_known():
+    text = "During her visit to Vietnam, Penny Wong held a meeting with Bui Thanh Son."
+    rec = _linked(text, [("Vietnam", "GPE"), ("Penny Wong", "PERSON"), ("Bui Thanh Son", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Vietnam"
+
+
+def test_extract_place_city_beats_the_visited_country():
+    text = "Penny Wong arrived in Hanoi on her visit to Vietnam. She met Bui Thanh Son."
+    rec = _linked(text, [("Penny Wong", "PERSON"), ("Hanoi", "GPE"), ("Vietnam", "GPE"), ("Bui Thanh Son", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Hanoi"
+
+
+def test_extract_place_flew_to():
+    text = "Their last meeting was in March, when Mark Carney flew to Washington to sit down with Donald Trump."
+    rec = _linked(text, [("March", "DATE"), ("Mark Carney", "PERSON"), ("Washington", "GPE"),
+                         ("Donald Trump", "PERSON")])  # fmt: skip
+    assert {m.place for m in extract_meetings(rec, PARAMS)} == {"Washington"}
+
+
+def test_extract_place_from_a_bare_dateline():
+    text = "WELLINGTON: Wang Yi held talks with Winston Peters here on Monday."
+    rec = _linked(text, [("WELLINGTON", "GPE"), ("Wang Yi", "PERSON"), ("Winston Peters", "PERSON")])
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.place == "Wellington"
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "place"),
+    [
+        ("王毅在日本大阪二十国集团外长会议期间会见林芳正。", [("王毅", "PER"), ("日本大阪二十国集团外长会议", "ORG"), ("林芳正", "PER")], "大阪"),
+        ("中国驻法国大使卢沙野在使馆会见马克龙。", [("中国", "LOC"), ("法国", "LOC"), ("卢沙野", "PER"), ("马克龙", "PER")], "使馆"),
+        ("王毅飞抵吉隆坡。访马期间，王毅会见了安瓦尔。", [("王毅", "PER"), ("吉隆坡", "LOC"), ("王毅", "PER"), ("安瓦尔", "PER")], "吉隆坡"),
+        ("王毅抵达此次访问的最后一站、新西兰首都惠灵顿。王毅会见了彼得斯。",
+         [("王毅", "PER"), ("新西兰", "LOC"), ("惠灵顿", "LOC"), ("王毅", "PER"), ("彼得斯", "PER")], "惠灵顿"),
+    ],
+)  # fmt: skip
+def test_extract_chinese_place(text, spans, place):
+    assert {m.place for m in extract_meetings(_linked(text, spans, lang="zh", date="2025-11-19"), PARAMS)} == {place}
+
+
+def test_extract_chinese_region_does_not_narrow_across_a_clause():
+    text = "正在中东访问的美国特使维特科夫与以色列总理内塔尼亚胡会面。"
+    rec = _linked(text, [("中东", "LOC"), ("美国", "LOC"), ("维特科夫", "PER"), ("以色列", "LOC"), ("内塔尼亚胡", "PER")],
+                  lang="zh")  # fmt: skip
+    assert {m.place for m in extract_meetings(rec, PARAMS)} == {""}  # not the envoy's country
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("会见法国外长巴罗时，王毅表示，去年两国建立了新的合作机制。", "main"),  # 去年 dates the ties
+        ("王毅表示，他去年在巴黎会见了巴罗。", "reported"),
+        ("去年，王毅在巴黎会见了巴罗。", "reported"),
+    ],
+)
+def test_extract_chinese_recollection_cue_near_the_trigger(text, kind):
+    spans = sorted([(n, t) for n, t in (("巴罗", "PER"), ("王毅", "PER"), ("巴黎", "LOC")) if n in text],
+                   key=lambda x: text.index(x[0]))  # fmt: skip
+    rec = _linked(text, spans, lang="zh", date="2025-06-11")
+    assert [m.kind for m in extract_meetings(rec, PARAMS)] == [kind]
+
+
+def test_extract_chinese_dateline_day_anchors_today():
+    text = "（中央社华盛顿16日综合外电报导）美国国务卿卢比欧今天在白宫会见巴西外长维埃拉。"
+    rec = _linked(text, [("华盛顿", "LOC"), ("美国", "LOC"), ("卢比欧", "PER"), ("白宫", "LOC"), ("巴西", "LOC"),
+                         ("维埃拉", "PER")], lang="zh", date="2025-10-17")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.date == "2025-10-16"
+
+
+def test_extract_a_plans_date_never_dates_a_meeting():
+    text = "王毅明日将访问河内，结束3日访问行程。王毅在上海期间会见了拉夫罗夫。"
+    rec = _linked(text, [("王毅", "PER"), ("河内", "LOC"), ("王毅", "PER"), ("上海", "LOC"), ("拉夫罗夫", "PER")],
+                  lang="zh", date="2025-11-19")  # fmt: skip
+    (m,) = extract_meetings(rec, PARAMS)
+    assert m.date <= "2025-11-19"
 
 
 def test_extract_undated_main_meeting_takes_the_story_day():

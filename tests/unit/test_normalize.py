@@ -381,6 +381,15 @@ def test_normalize_read_inputs_empty_folder(tmp_path):
         ("MOSCOW (Reuters) - Li Qiang arrived.", "MOSCOW", "Li Qiang"),
         ("date 2025-11-19\nBEIJING, May 14 (Xinhua) -- Xi spoke.", "BEIJING", "Xi spoke"),
         ("新华社北京5月14日电 国家主席习近平会见。", "北京", "国家主席"),
+        ("（中央社华盛顿16日综合外电报导）美国国务卿会晤了外长。", "华盛顿", "美国国务卿"),
+        ("中央社／ 圣保罗16日专电\n\n巴西外长会见了国务卿。", "圣保罗", "巴西外长"),
+        ("中央社记者林明台北16日电）总统会见了代表团。", "台北", "总统"),  # the place, not the reporter
+        ("（新加坡30日讯）两国总理会晤。", "新加坡", "两国总理"),
+        ("王毅18日电话会谈。", None, None),  # a phone call, not a dateline
+        ("NEW DELHI: Prime Minister Modi met the visiting minister.", "NEW DELHI", "Prime Minister"),
+        ("WASHINGTON — The president met the visiting minister.", "WASHINGTON", "The president"),
+        ("BREAKING: The president met the visiting minister.", None, None),  # not a place the gazetteer knows
+        ("两国联合声明（二〇二四年五月十六日  北京）一、应邀", "北京", "一、应邀"),  # a statement's signature
         ("Xi Jinping (R) met Khurelsukh in Beijing.", None, None),  # a photo position is not an agency
         ("No dateline here, just text.", None, None),
     ],

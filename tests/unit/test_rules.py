@@ -21,7 +21,7 @@ def _context(cat: str, example: str) -> str:
     if cat in ("not_participant", "not_participant_after"):
         m = re.search(r"\{([^}]*)\}", example)
         return MARKS.sub("", example[: m.start()] if cat == "not_participant" else example[m.end() :])
-    if cat in ("place_before", "visit_before"):
+    if cat in ("place_before", "not_place_before", "visit_before"):
         return MARKS.sub("", example[: example.index("<")])
     if cat in ("event_names", "venue_names"):  # the name in <...> itself
         return example[example.index("<") + 1 : example.index(">")]
