@@ -24,7 +24,7 @@ title table of ``models/rules/meetings.yaml``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from pipeline import contract
 from pipeline.rules import Rules, load_rules
@@ -34,17 +34,20 @@ __all__ = ["extract_affiliations"]
 
 _EN_WORD = re.compile(r"\S+")
 _EN_TRAIL = ",;:"  # a token may end a phrase with one of these (only the token next to the name)
-_ZH_BREAK = re.compile(r"[，。、；：,;:！？!?“”\"（）()《》「」『』\s]")
+_ZH_BREAK = re.compile(r"[，。；：,;:！？!?“”\"（）()《》「」『』\s]")
 _EN_APPOSITION_START = re.compile(r"\s*,\s+(?:who\s+(?:is|was)\s+(?:also\s+)?)?")
 _EN_OF_COUNTRY = re.compile(r"^\s+of\s+(?:the\s+)?$")
 _EN_POSSESSIVE = re.compile(r"['’]s$")
 _EN_MAX_WORDS = 14
+_EN_MAX_CHARS = 240
 _EN_TITLE_TAIL = re.compile(r"(?:\s+(?:of|for|and|the|to))+\s*$", re.IGNORECASE)
 _EN_CONNECTORS = frozenset({"and", "of", "the", "to", "for", "by", "led", "headed", "&"})
 _DEMONYM_END = re.compile(r"(?:ians?|ans?|ese|i|ish|ic|n)$")
-_ZH_MAX_CHARS = 24
+_ZH_MAX_CHARS = 32
 # what joins the items of a Chinese list of title holders, and a join at a phrase's start
-_ZH_LIST_SEP = re.compile(r"\s*、\s*")
+_ZH_LIST_SEP = re.compile(r"\s*[）)]?\s*、\s*")  # after a gloss: 总理马拉佩（James Marape）、外长X
+_ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
+_ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
 _ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
 
 
@@ -55,9 +58,8 @@ def _lang_at(rec: dict, pos: int) -> str:
     return rec["lang"]
 
 
-def _sentence_bounds(rec: dict, pos: int, n: int) -> tuple[int, int]:
-    sents = rec.get("sentences") or []
-    i = bisect_right([s for s, _ in sents], pos) - 1
+def _sentence_bounds(sents: list[list[int]], sent_starts: list[int], pos: int, n: int) -> tuple[int, int]:
+    i = bisect_right(sent_starts, pos) - 1
     if 0 <= i < len(sents) and sents[i][0] <= pos < sents[i][1]:
         return sents[i][0], sents[i][1]
     return 0, n
@@ -79,6 +81,7 @@ def _en_phrase_before(text: str, start: int, floor: int, rules: Rules) -> int:
     """Where the English title phrase that ends right before ``start`` begins (``start``
     when there is none). A comma may close a phrase only right before the name or before
     titles alone ("Thailand's former prime minister, General X")."""
+    floor = max(floor, start - _EN_MAX_CHARS)  # a phrase is short: linear in the document overall
     toks = list(_EN_WORD.finditer(text, floor, start))
     begin = start
     titles_only = True  # the tokens after this one are titles of the title table
@@ -142,7 +145,7 @@ def _has_head(phrase: str, lang: str, rules: Rules) -> bool:
     return bool(rules.en_affiliation_head.search(phrase))
 
 
-def _targets(mentions: list[dict], lo: int, hi: int, text: str, lang: str, rules: Rules,
+def _targets(mentions: list[dict], starts: list[int], lo: int, hi: int, text: str, lang: str, rules: Rules,
              countries: dict[str, list[str]] | None = None) -> list[dict]:  # fmt: skip
     """The nearest country and the nearest organization mentioned within [lo, hi), never one
     an office is posted to ("Ambassador to China", 驻华大使); an organization before the
@@ -150,7 +153,11 @@ def _targets(mentions: list[dict], lo: int, hi: int, text: str, lang: str, rules
     a capitalized word no mention links to a country may be the demonym of a country the
     document names ("Maldivian" where Maldives is named)."""
     found: dict[str, dict] = {}
-    for m in reversed(mentions):
+    window = mentions[bisect_left(starts, lo) : bisect_left(starts, hi)]  # a phrase is short: linear overall
+    # a name inside a longer one is part of it (国务院 in 美国国务院)
+    window = [m for m in window if not any(o["start"] <= m["start"] and m["end"] <= o["end"]
+                                           and o["end"] - o["start"] > m["end"] - m["start"] for o in window)]  # fmt: skip
+    for m in reversed(window):
         if m["start"] < lo or m["end"] > hi or m.get("type") not in ("country", "organization") or m["type"] in found:
             continue
         if _posted_to(text, m["start"], lo, lang, rules):
@@ -166,6 +173,13 @@ def _targets(mentions: list[dict], lo: int, hi: int, text: str, lang: str, rules
     country, org = found.get("country"), found.get("organization")
     if country and org and org["start"] < country["start"]:
         return [country]
+    if lang == "zh" and org:
+        # 新加坡人民行动党主席、政府副总理兼财政部长X: every body of the titles joined by 、 or 兼
+        found["organization"] = org
+        for m in window:
+            if m["end"] <= org["start"] and m.get("type") == "organization":
+                if not _posted_to(text, m["start"], lo, lang, rules) and (not country or m["start"] > country["start"]):
+                    found[m["entity_id"]] = m
     return sorted(found.values(), key=lambda m: m["start"])
 
 
@@ -248,15 +262,30 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         if country and country in in_doc and country != target:
             out.setdefault((pid, country), contract.Affiliation(pid, country, title, rec["doc_id"], evidence))
 
+    starts = [m["start"] for m in mentions]  # in text order (link sorts them)
+    sents = rec.get("sentences") or []
+    sent_starts = [s for s, _ in sents]
     persons = [i for i, m in enumerate(mentions) if m.get("type") == "person"]
     list_country: dict[int, str] = {}  # a person's country stated by a title phrase (zh lists)
-    for i in persons:
+    prev_end = 0  # where the persons before this one end
+    for k, i in enumerate(persons):
         m = mentions[i]
         lang = _lang_at(rec, m["start"])
-        s_lo, s_hi = _sentence_bounds(rec, m["start"], len(text))
-        prev_person = max((p["end"] for p in mentions[:i] if p.get("type") == "person" and p["end"] <= m["start"]),
-                          default=s_lo)  # fmt: skip
-        floor = max(s_lo, prev_person)
+        s_lo, s_hi = _sentence_bounds(sents, sent_starts, m["start"], len(text))
+        floor = max(s_lo, prev_end if prev_end <= m["start"] else s_lo)
+        prev_end = max(prev_end, m["end"])
+        prev = persons[k - 1] if k else None
+        if lang == "zh" and prev in list_country and mentions[prev]["entity_id"] == m["entity_id"]:
+            if _ZH_GLOSS_OPEN.fullmatch(text, mentions[prev]["end"], m["start"]):  # 马拉佩（James Marape）
+                list_country[i] = list_country[prev]
+        if lang == "zh":
+            # 萨尔维（瓦努阿图总理，Charlot Salwai）: a gloss that states the country and the title
+            g = _ZH_GLOSS_OPEN.match(text, m["end"])
+            t = mentions[i + 1] if g and i + 1 < len(mentions) else None
+            if t is not None and t["start"] == g.end() and t.get("type") == "country":
+                title = _ZH_GLOSS_TITLE.match(text, t["end"])
+                if title and rules.zh_title_suffix.search(title.group()) and _zh_between_ok(title.group(), rules):
+                    add(m["entity_id"], t["entity_id"], title.group(), m["start"], title.end())
         # a title phrase before the name
         if lang == "zh":
             begin = _zh_phrase_before(text, m["start"], floor, rules)
@@ -265,7 +294,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         phrase = text[begin : m["start"]].rstrip(" ,")
         if phrase and _has_head(phrase, lang, rules):
             stated = False
-            for t in _targets(mentions, begin, m["start"], text, lang, rules, countries):
+            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
                 between = text[t["end"] : m["start"]]
                 if lang == "zh" and not _zh_between_ok(between, rules):
                     continue
@@ -273,21 +302,20 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
                 if t["type"] == "country":
                     list_country[i], stated = t["entity_id"], True
             # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
-            prev = next((j for j in range(i - 1, -1, -1) if mentions[j].get("type") == "person"), None)
             if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
-                own = _ZH_LIST_JOIN.sub("", phrase)
+                own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
                 sep = text[mentions[prev]["end"] : begin] + phrase[: len(phrase) - len(own)]
                 if _ZH_LIST_SEP.fullmatch(sep) and _zh_between_ok(own, rules) and _has_head(own, lang, rules):
                     list_country[i] = list_country[prev]
                     add(m["entity_id"], list_country[i], own, mentions[prev]["start"], m["end"])
         if lang == "zh":
             continue
-        nxt_person = min((p["start"] for p in mentions[i + 1 :] if p.get("type") == "person"), default=s_hi)
+        nxt_person = mentions[persons[k + 1]]["start"] if k + 1 < len(persons) else s_hi
         ceiling = min(s_hi, nxt_person, m["end"] + 200)
         # an apposition after the name
         a_lo, a_hi = _en_phrase_after(text, m["end"], ceiling, nxt_person, rules)
         if a_hi > a_lo and _has_head(text[a_lo:a_hi], lang, rules):
-            for t in _targets(mentions, a_lo, a_hi, text, lang, rules, countries):
+            for t in _targets(mentions, starts, a_lo, a_hi, text, lang, rules, countries):
                 add(m["entity_id"], t["entity_id"], _title(text, a_lo, a_hi, t, lang, rules), m["start"], a_hi)
         # "X of Country"
         for t in mentions[i + 1 : i + 2]:
@@ -298,7 +326,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         m = mentions[i]
         country = (entities.get(m["entity_id"]) or {}).get("country", "")
         if country and (m["entity_id"], country) not in out:
-            s, e = _sentence_bounds(rec, m["start"], len(text))
+            s, e = _sentence_bounds(sents, sent_starts, m["start"], len(text))
             add(m["entity_id"], country, "", s, e)
     return list(out.values())
 

@@ -44,8 +44,8 @@ __all__ = ["DocCache", "process_batch", "run_corpus", "version_key"]
 
 CACHE_FORMAT = "1"
 # the modules whose code decides a document's rows (graph, views, bench… do not)
-PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "meetings_en", "keyphrases", "dates", "textnorm",
-                        "rules", "contract", "params", "zh_ner_data", "runner")  # fmt: skip
+PER_DOCUMENT_MODULES = ("normalize", "ner", "link", "kb", "extract", "affiliations", "meetings_en", "keyphrases",
+                        "dates", "textnorm", "rules", "contract", "params", "zh_ner_data", "runner")  # fmt: skip
 LIBRARIES = ("spacy", "stanza", "torch", "jieba", "opencc", "langdetect", "charset-normalizer", "pypinyin")
 
 # per-document tables (all but entities.csv, which is built across documents)

@@ -118,3 +118,37 @@ def test_affiliations_unlinked_demonym_of_a_named_country():
             m["entity_id"], m["type"] = "", ""
     assert [(a.person_id, a.org_or_country_id) for a in extract_affiliations(rec)] == [
         ("person:ana-quispe", "country:peru")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # a gloss after the name that states the country and the title
+        (
+            "他期待见到罗萨斯（秘鲁总理，Ana Rosas）。",
+            [("罗萨斯", "PER"), ("秘鲁", "LOC"), ("Ana Rosas", "PER")],
+            [("person:罗萨斯", "country:peru")],
+        ),
+        # a list item after a Latin gloss takes the country of the item before it
+        (
+            "他会见了秘鲁总统罗萨斯（Ana Rosas）、外长贝尔特兰。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("Ana Rosas", "PER"), ("贝尔特兰", "PER")],
+            [("person:ana-rosas", "country:peru"), ("person:贝尔特兰", "country:peru")],
+        ),
+        # two titles of one person joined by 、: the body of the first counts
+        (
+            "他会见了秘鲁人民党主席、政府副总理贝尔特兰。",
+            [("秘鲁人民党", "ORG"), ("贝尔特兰", "PER")],
+            [("person:贝尔特兰", "organization:秘鲁人民党")],
+        ),
+    ],
+)
+def test_affiliations_chinese_glosses_and_lists(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_a_name_inside_a_longer_one_is_part_of_it():
+    # 国务院 inside 美国国务院 is not China's State Council
+    text = "美国国务院发言人普莱斯表示。"
+    rows = _rows(text, [("美国国务院", "ORG"), ("国务院", "ORG"), ("普莱斯", "PER")], "zh")
+    assert [t for _, t in rows] == ["organization:us-state-department"]
