@@ -141,6 +141,12 @@ def test_affiliations_unlinked_demonym_of_a_named_country():
             [("秘鲁人民党", "ORG"), ("贝尔特兰", "PER")],
             [("person:贝尔特兰", "organization:秘鲁人民党")],
         ),
+        # a title may hold 同 (共同主席): only a clause breaks a title
+        (
+            "秘鲁人民党共同主席贝尔特兰发言。",
+            [("秘鲁人民党", "ORG"), ("贝尔特兰", "PER")],
+            [("person:贝尔特兰", "organization:秘鲁人民党")],
+        ),
     ],
 )
 def test_affiliations_chinese_glosses_and_lists(text, spans, expected):
