@@ -17,13 +17,13 @@ import datetime as dt
 import itertools
 import logging
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from pipeline import contract, gazetteer
+from pipeline.affiliations import extract_affiliations
 from pipeline.dates import MONTHS, WEEKDAYS, Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
 from pipeline.keyphrases import keyphrases
 from pipeline.meetings_en import load_parser, sentence_events
@@ -545,50 +545,6 @@ def _assign_kind(meetings: list[MeetingRecord], ref: Anchor | None, ents: dict) 
             m.kind = "reported"
             m.confidence = round(m.confidence - 0.1, 2)
     return meetings
-
-
-# --------------------------------------------------------------------------- affiliations
-
-EN_APPOSITION = re.compile(
-    r"^,\s+(?:a\s+|the\s+)?((?:[a-z\-]+\s+){0,3}?(?:secretary|president|chairman|chairwoman|minister|premier|leader|head|member|director|ambassador|spokesperson|speaker|chief|governor|mayor)(?:[a-z\s\-]{0,20}?)?)\s+of\s+(?:the\s+)?$"
-)
-
-
-def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:
-    """Person → country/organization with the title, from titles and appositions."""
-    text, original, rules = view_of(rec), rec["text"], rules or load_rules()
-    mentions = [m for m in rec["mentions"] if m.get("entity_id")]
-    starts = [m["start"] for m in mentions]  # in text order (link sorts them)
-    out: dict[tuple, contract.Affiliation] = {}
-    for i, m in enumerate(mentions):
-        if m.get("type") != "person":
-            continue
-        lang = lang_at(rec, m["start"])
-        # "Chinese Premier Li Qiang" / 中华人民共和国主席习近平 / 国务院总理李克强
-        title = _role_before(text, m["start"], lang, rules)
-        if title:
-            window_start = m["start"] - len(title) - (25 if lang != "zh" else 20)
-            prev = [p for p in mentions[bisect_left(starts, window_start, 0, i) : i]
-                    if p["end"] <= m["start"] and p.get("type") in ("country", "organization")]  # fmt: skip
-            if prev:
-                org = prev[-1]
-                between = text[org["end"] : m["start"]]
-                if len(between.strip()) <= len(title) + 3:
-                    key = (m["entity_id"], org["entity_id"])
-                    out.setdefault(key, contract.Affiliation(m["entity_id"], org["entity_id"], title, rec["doc_id"],
-                                                             original[org["start"] : m["end"]]))  # fmt: skip
-        if lang != "zh":
-            # "Yangug Sodbaatar, general secretary of the Mongolian People's Party"
-            for nxt in mentions[i + 1 : i + 4]:
-                if nxt.get("type") not in ("organization", "country") or nxt["start"] - m["end"] > 80:
-                    continue
-                am = EN_APPOSITION.match(text[m["end"] : nxt["start"]])
-                if am:
-                    key = (m["entity_id"], nxt["entity_id"])
-                    out.setdefault(key, contract.Affiliation(m["entity_id"], nxt["entity_id"], am.group(1).strip(),
-                                                             rec["doc_id"], original[m["start"] : nxt["end"]]))  # fmt: skip
-                    break
-    return list(out.values())
 
 
 # --------------------------------------------------------------------------- topics

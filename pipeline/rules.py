@@ -33,6 +33,15 @@ _LEXICONS = (
     "name_edge_words",
     "group_nouns",
     "person_nouns",
+    # affiliations (pipeline/affiliations.py): the lower-case words a title phrase may hold
+    # ("caretaker", "ruling"), the heads that make a phrase a title besides the title table
+    # ("counterpart"), the words before a country an office is posted to ("to", 驻) and, in
+    # Chinese, the words that make the stretch between a country and a name a clause (在, 同)
+    "title_phrase_words",
+    "affiliation_heads",
+    "posting_words",
+    "affiliation_breaks",
+    "title_comma_after",
 )
 _NEVER = re.compile(r"(?!x)x")
 
@@ -51,6 +60,11 @@ class LangRules:
     name_edge_words: frozenset[str] = frozenset()
     group_nouns: frozenset[str] = frozenset()
     person_nouns: frozenset[str] = frozenset()
+    title_phrase_words: frozenset[str] = frozenset()
+    affiliation_heads: frozenset[str] = frozenset()
+    posting_words: frozenset[str] = frozenset()
+    affiliation_breaks: frozenset[str] = frozenset()
+    title_comma_after: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:
         try:
@@ -75,6 +89,8 @@ class Rules:
     title_words: frozenset[str] = frozenset()  # every title, lower case: a "name" that is one is no name
     en_title_then_name: re.Pattern | None = None  # "Foreign Minister of Peru Elmer Schialer": (name)
     zh_honorific_prefix: re.Pattern | None = None  # 拿督斯里 before a Chinese-written name
+    en_affiliation_head: re.Pattern | None = None  # an office or an affiliation head in a title phrase (any case)
+    en_title_tokens: frozenset[str] = frozenset()  # the words of the English offices, lower case
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     def lang(self, lang: str) -> LangRules:
@@ -156,6 +172,10 @@ def compile_rules(data: dict) -> Rules:
             rf"(?<![\w-])(?i:{_words(en_offices)})(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,5}}?)?,?\s+"
             r"(?P<name>[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*(?:\s+(?:[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*|bin|al|de|da|van|von|der|el)){1,4})"
         ),
+        en_affiliation_head=re.compile(
+            rf"(?<![\w-])(?:{_words([*en_offices, *langs['en'].affiliation_heads])})(?![\w-])", re.IGNORECASE
+        ),
+        en_title_tokens=frozenset(w for f in en_offices for w in re.split(r"[\s-]+", f.lower()) if w),
         raw=data,
     )
 

@@ -225,7 +225,8 @@ def test_extract_chinese_no_meeting(text):
             "zh",
             [("person:ukhnaa-khurelsukh", "country:mongolia", "总统")],
         ),
-        ("Xi Jinping spoke in China.", [("Xi Jinping", "PERSON"), ("China", "GPE")], "en", []),
+        # no title, and a person the knowledge base does not know
+        ("Tomas Rivas spoke in China.", [("Tomas Rivas", "PERSON"), ("China", "GPE")], "en", []),
     ],
 )
 def test_extract_affiliations(text, spans, lang, expected):

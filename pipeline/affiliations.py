@@ -1,0 +1,344 @@
+"""Affiliations: a person's country or organization, from the titles around the name.
+
+Core (pure): :func:`extract_affiliations` reads one linked document record and returns
+one :class:`~pipeline.contract.Affiliation` per person and country or organization, from
+(first found wins, so a row quotes the text that states it):
+
+- **a title phrase before the name**: the words of a title that may hold the country or
+  organization ("Mongolian Foreign Minister X", "Russia's State Duma delegation led by
+  Speaker X", "President of the Italian Senate X", "his Turkish counterpart X"; 越南副总理兼外长X,
+  俄罗斯国家杜马主席X). The nearest country and the nearest organization in the phrase count,
+  never one the office is posted to ("Ambassador to China", 驻华大使);
+- **an apposition after the name** ("X, general secretary of the Communist Party of
+  Vietnam", "X, who is also the Prime Minister of Y") and "X of Country";
+- **the knowledge base**: a person the link stage found in it has a country
+  (``entities[id]["country"]``), which counts where the document names that country.
+
+An organization whose own country the link stage knows (the State Duma: Russia) also
+gives that country, where the document names it. The words a title phrase may hold, the
+heads it needs and the words that break it are data: the ``title_phrase_words``,
+``affiliation_heads``, ``posting_words`` and ``affiliation_breaks`` lexicons and the
+title table of ``models/rules/meetings.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+
+from pipeline import contract
+from pipeline.rules import Rules, load_rules
+from pipeline.textnorm import view_of
+
+__all__ = ["extract_affiliations"]
+
+_EN_WORD = re.compile(r"\S+")
+_EN_TRAIL = ",;:"  # a token may end a phrase with one of these (only the token next to the name)
+_ZH_BREAK = re.compile(r"[，。；：,;:！？!?“”\"（）()《》「」『』\s]")
+_EN_APPOSITION_START = re.compile(r"\s*,\s+(?:who\s+(?:is|was)\s+(?:also\s+)?)?")
+_EN_OF_COUNTRY = re.compile(r"^\s+of\s+(?:the\s+)?$")
+_EN_POSSESSIVE = re.compile(r"['’]s$")
+_EN_MAX_WORDS = 14
+_EN_MAX_CHARS = 240
+_EN_TITLE_TAIL = re.compile(r"(?:\s+(?:of|for|and|the|to))+\s*$", re.IGNORECASE)
+_EN_CONNECTORS = frozenset({"and", "of", "the", "to", "for", "by", "led", "headed", "&"})
+_DEMONYM_END = re.compile(r"(?:ians?|ans?|ese|i|ish|ic|n)$")
+_ZH_MAX_CHARS = 32
+# what joins the items of a Chinese list of title holders, and a join at a phrase's start
+_ZH_LIST_SEP = re.compile(r"\s*[）)]?\s*、\s*")  # after a gloss: 总理马拉佩（James Marape）、外长X
+_ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
+_ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
+_ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
+
+
+def _lang_at(rec: dict, pos: int) -> str:
+    for s, e, lang in rec.get("segments") or ():
+        if s <= pos < e:
+            return lang
+    return rec["lang"]
+
+
+def _sentence_bounds(sents: list[list[int]], sent_starts: list[int], pos: int, n: int) -> tuple[int, int]:
+    i = bisect_right(sent_starts, pos) - 1
+    if 0 <= i < len(sents) and sents[i][0] <= pos < sents[i][1]:
+        return sents[i][0], sents[i][1]
+    return 0, n
+
+
+def _en_token_ok(tok: str, rules: Rules) -> bool:
+    """A word that may stand in an English title phrase: capitalized (a title, a name of a
+    body or a country, a demonym, an honorific) or one of the lexicon's lower-case words."""
+    word = _EN_POSSESSIVE.sub("", tok)
+    if not word:
+        return False
+    if word[0].isupper() or word in ("&", "-"):
+        return True
+    parts = [p for p in re.split(r"[-–]", word.lower()) if p]
+    return bool(parts) and all(p in rules.en.title_phrase_words or p in rules.en_title_tokens for p in parts)
+
+
+def _en_phrase_before(text: str, start: int, floor: int, rules: Rules) -> int:
+    """Where the English title phrase that ends right before ``start`` begins (``start``
+    when there is none). A comma may close a phrase only right before the name or before
+    titles alone ("Thailand's former prime minister, General X")."""
+    floor = max(floor, start - _EN_MAX_CHARS)  # a phrase is short: linear in the document overall
+    toks = list(_EN_WORD.finditer(text, floor, start))
+    begin = start
+    titles_only = True  # the tokens after this one are titles of the title table
+    for k in range(len(toks) - 1, max(-1, len(toks) - 1 - _EN_MAX_WORDS), -1):
+        tok = toks[k].group()
+        if k == len(toks) - 1 or (titles_only and tok[-1:] == "," and tok[:1].islower()):
+            tok = tok.rstrip(_EN_TRAIL)
+        elif tok[-1:] in _EN_TRAIL or (
+            tok[-1:] == "." and "." not in tok[:-1] and tok.lower() not in rules.title_words
+        ):
+            break
+        if not _en_token_ok(tok, rules):
+            break
+        titles_only = titles_only and tok.lower().rstrip(".") in rules.en_title_tokens
+        begin = toks[k].start()
+    # the phrase starts at a word of the title, not at a connector ("and", "of")
+    while begin < start:
+        m = _EN_WORD.match(text, begin)
+        if m is None or m.group().lower() not in _EN_CONNECTORS:
+            break
+        begin = m.end() + (len(text[m.end() :]) - len(text[m.end() :].lstrip()))
+    # nor does it end at one ("Qatar's Emir and X"), unless a delegation is "led by" X
+    words = text[begin:start].lower().split()
+    if words and words[-1].rstrip(",") in _EN_CONNECTORS and words[-2:] not in (["led", "by"], ["headed", "by"]):
+        return start
+    # a title set off by a comma is the name's own after a word that opens an apposition
+    # ("his Chinese counterpart, X"), not after a verb ("Greeting the Russian minister, X")
+    if words and words[-1].endswith(","):
+        before = text[floor:begin].split()
+        while before and before[-1].lower() in ("the", "a", "an"):
+            before.pop()
+        if not before or before[-1].lower() not in rules.en.title_comma_after:
+            return start
+    return begin
+
+
+def _en_phrase_after(text: str, end: int, ceiling: int, next_name: int, rules: Rules) -> tuple[int, int]:
+    """The apposition right after a name: (start, end) of its title phrase, or (end, end)."""
+    lead = _EN_APPOSITION_START.match(text, end, ceiling)
+    if lead is None or lead.end() == end:
+        return end, end
+    last = None
+    for t in list(_EN_WORD.finditer(text, lead.end(), ceiling))[:_EN_MAX_WORDS]:
+        tok = t.group()
+        stripped = tok.rstrip(_EN_TRAIL + ".)")
+        if not _en_token_ok(stripped, rules):
+            break
+        last = t.start() + len(stripped)
+        if stripped != tok:  # punctuation closes the apposition
+            return lead.end(), last
+    else:
+        # it runs into the next name: the title of that name ("X, Kyrgyz Foreign Minister Y")
+        if last is not None and ceiling == next_name and not text[last:ceiling].strip():
+            return end, end
+    return (lead.end(), last) if last is not None else (end, end)
+
+
+def _has_head(phrase: str, lang: str, rules: Rules) -> bool:
+    if lang == "zh":
+        return bool(rules.zh_title_suffix.search(phrase))
+    return bool(rules.en_affiliation_head.search(phrase))
+
+
+def _targets(mentions: list[dict], starts: list[int], lo: int, hi: int, text: str, lang: str, rules: Rules,
+             countries: dict[str, list[str]] | None = None) -> list[dict]:  # fmt: skip
+    """The nearest country and the nearest organization mentioned within [lo, hi), never one
+    an office is posted to ("Ambassador to China", 驻华大使); an organization before the
+    country belongs to another phrase ("the UN and Chinese Foreign Minister X"). In English,
+    a capitalized word no mention links to a country may be the demonym of a country the
+    document names ("Maldivian" where Maldives is named)."""
+    found: dict[str, dict] = {}
+    window = mentions[bisect_left(starts, lo) : bisect_left(starts, hi)]  # a phrase is short: linear overall
+    # a name inside a longer one is part of it (国务院 in 美国国务院)
+    window = [m for m in window if not any(o["start"] <= m["start"] and m["end"] <= o["end"]
+                                           and o["end"] - o["start"] > m["end"] - m["start"] for o in window)]  # fmt: skip
+    for m in reversed(window):
+        if m["start"] < lo or m["end"] > hi or m.get("type") not in ("country", "organization") or m["type"] in found:
+            continue
+        if _posted_to(text, m["start"], lo, lang, rules):
+            continue
+        found[m["type"]] = m
+    if lang != "zh" and countries:
+        after = found["country"]["end"] if "country" in found else lo
+        for w in reversed(list(_EN_WORD.finditer(text, after, hi))):
+            eid = _demonym_country(w.group().rstrip(",;:"), countries)
+            if eid and not _posted_to(text, w.start(), lo, lang, rules):
+                found["country"] = {"entity_id": eid, "type": "country", "start": w.start(), "end": w.end()}
+                break
+    country, org = found.get("country"), found.get("organization")
+    if country and org and org["start"] < country["start"]:
+        return [country]
+    if lang == "zh" and org:
+        # 新加坡人民行动党主席、政府副总理兼财政部长X: every body of the titles joined by 、 or 兼
+        found["organization"] = org
+        for m in window:
+            if m["end"] <= org["start"] and m.get("type") == "organization":
+                if not _posted_to(text, m["start"], lo, lang, rules) and (not country or m["start"] > country["start"]):
+                    found[m["entity_id"]] = m
+    return sorted(found.values(), key=lambda m: m["start"])
+
+
+def _demonym_country(word: str, countries: dict[str, list[str]]) -> str:
+    """The country (of those a document names) whose name a demonym is formed from: the
+    name's stem begins the word, which ends as demonyms do (Maldivian, Uruguayan, Lao)."""
+    if not word[:1].isupper() or len(word) < 3 or not word.isalpha():
+        return ""
+    best, best_len = "", 0
+    for eid, names in countries.items():
+        for name in names:
+            if " " in name or not name.isalpha() or name == word:
+                continue
+            common = len(_common_prefix(name.lower(), word.lower()))
+            stem_ok = common >= max(4, len(name) - 3) or (common == len(word) and len(name) - len(word) == 1)
+            if stem_ok and (common == len(word) or _DEMONYM_END.search(word)) and common > best_len:
+                best, best_len = eid, common
+    return best
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _posted_to(text: str, start: int, lo: int, lang: str, rules: Rules) -> bool:
+    if lang == "zh":
+        return any(text[max(lo, start - len(w)) : start] == w for w in rules.zh.posting_words)
+    words = text[lo:start].split()
+    while words and words[-1].lower() == "the":
+        words.pop()
+    return bool(words) and words[-1].lower() in rules.en.posting_words
+
+
+def _zh_phrase_before(text: str, start: int, floor: int, rules: Rules) -> int:
+    """Where the Chinese title phrase before ``start`` begins: after the last break, at
+    most ``_ZH_MAX_CHARS`` back."""
+    lo = max(floor, start - _ZH_MAX_CHARS)
+    left = text[lo:start]
+    cut = max((m.end() for m in _ZH_BREAK.finditer(left)), default=0)
+    return lo + cut
+
+
+def _zh_between_ok(between: str, rules: Rules) -> bool:
+    """The words between a country or organization and the name are a title, not a clause
+    (越南副总理兼外长, not 在越南会见总理)."""
+    if rules.zh.triggers.search(between):
+        return False
+    return not any(w in between for w in rules.zh.affiliation_breaks)
+
+
+def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:
+    """Person → country/organization with the title, from titles, appositions and the KB.
+
+    Args:
+        rec: a linked document record (``text``, ``mentions`` with entity ids and types,
+            ``entities``, ``sentences``; ``simplified`` for Chinese).
+        rules: the compiled rules (the title table and the affiliation lexicons).
+
+    Returns:
+        One row per (person, country or organization), in the order first stated.
+    """
+    text, original, rules = view_of(rec), rec["text"], rules or load_rules()
+    entities = rec.get("entities") or {}
+    mentions = [m for m in rec["mentions"] if m.get("entity_id")]
+    in_doc = {m["entity_id"] for m in mentions}
+    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), *e.get("aliases", [])} if n]
+                 for eid, e in entities.items() if e.get("type") == "country" and eid in in_doc}  # fmt: skip
+    out: dict[tuple[str, str], contract.Affiliation] = {}
+
+    def add(pid: str, target: str, title: str, s: int, e: int) -> None:
+        if target not in in_doc or pid == target:
+            return
+        evidence = " ".join(original[s:e].split())
+        out.setdefault((pid, target), contract.Affiliation(pid, target, title, rec["doc_id"], evidence))
+        # an organization the KB places in a country stands for that country too
+        country = (entities.get(target) or {}).get("country", "")
+        if country and country in in_doc and country != target:
+            out.setdefault((pid, country), contract.Affiliation(pid, country, title, rec["doc_id"], evidence))
+
+    starts = [m["start"] for m in mentions]  # in text order (link sorts them)
+    sents = rec.get("sentences") or []
+    sent_starts = [s for s, _ in sents]
+    persons = [i for i, m in enumerate(mentions) if m.get("type") == "person"]
+    list_country: dict[int, str] = {}  # a person's country stated by a title phrase (zh lists)
+    prev_end = 0  # where the persons before this one end
+    for k, i in enumerate(persons):
+        m = mentions[i]
+        lang = _lang_at(rec, m["start"])
+        s_lo, s_hi = _sentence_bounds(sents, sent_starts, m["start"], len(text))
+        floor = max(s_lo, prev_end if prev_end <= m["start"] else s_lo)
+        prev_end = max(prev_end, m["end"])
+        prev = persons[k - 1] if k else None
+        if lang == "zh" and prev in list_country and mentions[prev]["entity_id"] == m["entity_id"]:
+            if _ZH_GLOSS_OPEN.fullmatch(text, mentions[prev]["end"], m["start"]):  # 马拉佩（James Marape）
+                list_country[i] = list_country[prev]
+        if lang == "zh":
+            # 萨尔维（瓦努阿图总理，Charlot Salwai）: a gloss that states the country and the title
+            g = _ZH_GLOSS_OPEN.match(text, m["end"])
+            t = mentions[i + 1] if g and i + 1 < len(mentions) else None
+            if t is not None and t["start"] == g.end() and t.get("type") == "country":
+                title = _ZH_GLOSS_TITLE.match(text, t["end"])
+                if title and rules.zh_title_suffix.search(title.group()) and _zh_between_ok(title.group(), rules):
+                    add(m["entity_id"], t["entity_id"], title.group(), m["start"], title.end())
+        # a title phrase before the name
+        if lang == "zh":
+            begin = _zh_phrase_before(text, m["start"], floor, rules)
+        else:
+            begin = _en_phrase_before(text, m["start"], floor, rules)
+        phrase = text[begin : m["start"]].rstrip(" ,")
+        if phrase and _has_head(phrase, lang, rules):
+            stated = False
+            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
+                between = text[t["end"] : m["start"]]
+                if lang == "zh" and not _zh_between_ok(between, rules):
+                    continue
+                add(m["entity_id"], t["entity_id"], _title(text, begin, m["start"], t, lang, rules), begin, m["end"])
+                if t["type"] == "country":
+                    list_country[i], stated = t["entity_id"], True
+            # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
+            if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
+                own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
+                sep = text[mentions[prev]["end"] : begin] + phrase[: len(phrase) - len(own)]
+                if _ZH_LIST_SEP.fullmatch(sep) and _zh_between_ok(own, rules) and _has_head(own, lang, rules):
+                    list_country[i] = list_country[prev]
+                    add(m["entity_id"], list_country[i], own, mentions[prev]["start"], m["end"])
+        if lang == "zh":
+            continue
+        nxt_person = mentions[persons[k + 1]]["start"] if k + 1 < len(persons) else s_hi
+        ceiling = min(s_hi, nxt_person, m["end"] + 200)
+        # an apposition after the name
+        a_lo, a_hi = _en_phrase_after(text, m["end"], ceiling, nxt_person, rules)
+        if a_hi > a_lo and _has_head(text[a_lo:a_hi], lang, rules):
+            for t in _targets(mentions, starts, a_lo, a_hi, text, lang, rules, countries):
+                add(m["entity_id"], t["entity_id"], _title(text, a_lo, a_hi, t, lang, rules), m["start"], a_hi)
+        # "X of Country"
+        for t in mentions[i + 1 : i + 2]:
+            if t["type"] == "country" and _EN_OF_COUNTRY.match(text[m["end"] : t["start"]]):
+                add(m["entity_id"], t["entity_id"], "", m["start"], t["end"])
+    # the knowledge base: a known person's country, where the document names it
+    for i in persons:
+        m = mentions[i]
+        country = (entities.get(m["entity_id"]) or {}).get("country", "")
+        if country and (m["entity_id"], country) not in out:
+            s, e = _sentence_bounds(sents, sent_starts, m["start"], len(text))
+            add(m["entity_id"], country, "", s, e)
+    return list(out.values())
+
+
+def _title(text: str, lo: int, hi: int, target: dict, lang: str, rules: Rules) -> str:
+    """The title a phrase states: from its first office word up to the country or body it
+    names after that word ("President of the Italian Senate" → President), else to its end
+    (English); the words between the country or organization and the name (Chinese)."""
+    if lang == "zh":
+        return text[target["end"] : hi].strip().removeprefix("的")
+    m = rules.en_affiliation_head.search(text, lo, hi)
+    if m is None:
+        return text[lo:hi].strip(" ,;:")
+    end = target["start"] if target["start"] > m.start() else hi
+    return _EN_TITLE_TAIL.sub("", text[m.start() : end]).strip(" ,;:")

@@ -1,0 +1,160 @@
+"""Unit tests for pipeline.affiliations on linked records built from invented sentences."""
+
+import pytest
+
+from pipeline.affiliations import extract_affiliations
+from tests.unit.test_extract import _linked
+
+
+def _rows(text, spans, lang="en"):
+    rec = _linked(text, spans, lang=lang)
+    return sorted((a.person_id, a.org_or_country_id) for a in extract_affiliations(rec))
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "lang", "expected"),
+    [
+        # demonym, then a title of several words
+        (
+            "The Mexican Defence Minister Ana Quispe arrived.",
+            [("Mexican", "NORP"), ("Ana Quispe", "PERSON")],
+            "en",
+            [("person:ana-quispe", "country:mexico")],
+        ),
+        # a possessive country and its body before a delegation led by a title holder
+        (
+            "Chile's Senate delegation led by Speaker Tomas Rivas arrived.",
+            [("Chile", "GPE"), ("Senate", "ORG"), ("Tomas Rivas", "PERSON")],
+            "en",
+            [("person:tomas-rivas", "country:chile"), ("person:tomas-rivas", "organization:senate")],
+        ),
+        # title + of + country before the name; the country an ambassador is posted to is not his
+        (
+            "Ambassador of Peru to Chile Luis Ramos spoke.",
+            [("Peru", "GPE"), ("Chile", "GPE"), ("Luis Ramos", "PERSON")],
+            "en",
+            [("person:luis-ramos", "country:peru")],
+        ),
+        # an apposition after the name
+        (
+            "Marta Soler, the caretaker prime minister of Peru, spoke.",
+            [("Marta Soler", "PERSON"), ("Peru", "GPE")],
+            "en",
+            [("person:marta-soler", "country:peru")],
+        ),
+        # a counterpart, set off by a comma after "his"
+        (
+            "He met his Chilean counterpart, Pablo Lagos, on Monday.",
+            [("Chilean", "NORP"), ("Pablo Lagos", "PERSON")],
+            "en",
+            [("person:pablo-lagos", "country:chile")],
+        ),
+        # "X of Country"
+        (
+            "Ministers Pablo Lagos of Chile and Ana Quispe met.",
+            [("Pablo Lagos", "PERSON"), ("Chile", "GPE"), ("Ana Quispe", "PERSON")],
+            "en",
+            [("person:pablo-lagos", "country:chile")],
+        ),
+        # an apposition that runs into the next name is that name's title
+        (
+            "Mexican Foreign Minister Ana Quispe, Chilean Foreign Minister Pablo Lagos met.",
+            [("Mexican", "NORP"), ("Ana Quispe", "PERSON"), ("Chilean", "NORP"), ("Pablo Lagos", "PERSON")],
+            "en",
+            [("person:ana-quispe", "country:mexico"), ("person:pablo-lagos", "country:chile")],
+        ),
+        # a verb before a comma-set title: the title is someone else's
+        (
+            "Greeting the Chilean minister, Ana Quispe said hello.",
+            [("Chilean", "NORP"), ("Ana Quispe", "PERSON")],
+            "en",
+            [],
+        ),
+        # a title phrase that ends in "and" belongs to the name before it
+        ("Peru's Emir and Ana Quispe spoke.", [("Peru", "GPE"), ("Ana Quispe", "PERSON")], "en", []),
+        # no title at all
+        ("Ana Quispe spoke in Peru.", [("Ana Quispe", "PERSON"), ("Peru", "GPE")], "en", []),
+        # Chinese: country + two titles + name; 驻 marks where an ambassador is posted
+        (
+            "秘鲁副总理兼外长罗萨斯抵达。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER")],
+            "zh",
+            [("person:罗萨斯", "country:peru")],
+        ),
+        (
+            "智利驻秘鲁大使罗萨斯抵达。",
+            [("智利", "LOC"), ("秘鲁", "LOC"), ("罗萨斯", "PER")],
+            "zh",
+            [("person:罗萨斯", "country:chile")],
+        ),
+        # a clause, not a title, between the country and the name
+        ("他在秘鲁会见总理罗萨斯。", [("秘鲁", "LOC"), ("罗萨斯", "PER")], "zh", []),
+        # a title alone in a list takes the country of the item before it
+        (
+            "他会见了秘鲁总统罗萨斯、总理贝尔特兰。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER")],
+            "zh",
+            [("person:罗萨斯", "country:peru"), ("person:贝尔特兰", "country:peru")],
+        ),
+    ],
+)
+def test_affiliations_title_phrases(text, spans, lang, expected):
+    assert _rows(text, spans, lang) == expected
+
+
+def test_affiliations_knowledge_base_country_where_the_document_names_it():
+    # the KB knows Xi Jinping's country: a row where China is named, none where it is not
+    assert _rows("Xi Jinping spoke about China.", [("Xi Jinping", "PERSON"), ("China", "GPE")]) == [
+        ("person:xi-jinping", "country:china")]  # fmt: skip
+    assert _rows("Xi Jinping spoke in Lima.", [("Xi Jinping", "PERSON"), ("Lima", "GPE")]) == []
+
+
+def test_affiliations_unlinked_demonym_of_a_named_country():
+    text = "Peru and Bhutan met. The Peruvian Foreign Minister Ana Quispe spoke."
+    spans = [("Peru", "GPE"), ("Bhutan", "GPE"), ("Peruvian", "NORP"), ("Ana Quispe", "PERSON")]
+    rec = _linked(text, spans)
+    for m in rec["mentions"]:  # as if the KB did not know the demonym
+        if m["text"] == "Peruvian":
+            m["entity_id"], m["type"] = "", ""
+    assert [(a.person_id, a.org_or_country_id) for a in extract_affiliations(rec)] == [
+        ("person:ana-quispe", "country:peru")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # a gloss after the name that states the country and the title
+        (
+            "他期待见到罗萨斯（秘鲁总理，Ana Rosas）。",
+            [("罗萨斯", "PER"), ("秘鲁", "LOC"), ("Ana Rosas", "PER")],
+            [("person:罗萨斯", "country:peru")],
+        ),
+        # a list item after a Latin gloss takes the country of the item before it
+        (
+            "他会见了秘鲁总统罗萨斯（Ana Rosas）、外长贝尔特兰。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("Ana Rosas", "PER"), ("贝尔特兰", "PER")],
+            [("person:ana-rosas", "country:peru"), ("person:贝尔特兰", "country:peru")],
+        ),
+        # two titles of one person joined by 、: the body of the first counts
+        (
+            "他会见了秘鲁人民党主席、政府副总理贝尔特兰。",
+            [("秘鲁人民党", "ORG"), ("贝尔特兰", "PER")],
+            [("person:贝尔特兰", "organization:秘鲁人民党")],
+        ),
+        # a title may hold 同 (共同主席): only a clause breaks a title
+        (
+            "秘鲁人民党共同主席贝尔特兰发言。",
+            [("秘鲁人民党", "ORG"), ("贝尔特兰", "PER")],
+            [("person:贝尔特兰", "organization:秘鲁人民党")],
+        ),
+    ],
+)
+def test_affiliations_chinese_glosses_and_lists(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_a_name_inside_a_longer_one_is_part_of_it():
+    # 国务院 inside 美国国务院 is not China's State Council
+    text = "美国国务院发言人普莱斯表示。"
+    rows = _rows(text, [("美国国务院", "ORG"), ("国务院", "ORG"), ("普莱斯", "PER")], "zh")
+    assert [t for _, t in rows] == ["organization:us-state-department"]
