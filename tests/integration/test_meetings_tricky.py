@@ -229,6 +229,52 @@ CASES = [
         {("Hans Weber", "Omar Farid")},
         "Berlin",
     ),
+    # Chinese meetings (issue #25), each in simplified and traditional script
+    # a banquet for a guest is a meeting
+    (
+        "zh_banquet",
+        "2025-07-04",
+        "法国总统马克龙当晚在爱丽舍宫以晚宴款待国务院总理李强。",
+        {("Emmanuel Macron", "Li Qiang")},
+        None,
+    ),
+    (
+        "zh_tw_banquet",
+        "2025-07-04",
+        "法國總統馬克龍當晚在愛麗舍宮以晚宴款待國務院總理李強。",
+        {("Emmanuel Macron", "Li Qiang")},
+        None,
+    ),
+    # the one in whose company (在X陪同下) someone came is no side of the meeting
+    (
+        "zh_escort",
+        "2025-07-04",
+        "国务院总理李强在外长王毅陪同下会见了印尼总统普拉博沃。",
+        {("Li Qiang", "Prabowo Subianto")},
+        None,
+    ),
+    (
+        "zh_tw_escort",
+        "2025-07-04",
+        "國務院總理李強在外長王毅陪同下會見了印尼總統普拉博沃。",
+        {("Li Qiang", "Prabowo Subianto")},
+        None,
+    ),
+    # a meeting that was scheduled (原定) and shelved (搁置)
+    (
+        "zh_shelved",
+        "2025-07-04",
+        "马克龙原定下周与朔尔茨举行的会谈已被搁置。",
+        set(),
+        None,
+    ),
+    (
+        "zh_tw_shelved",
+        "2025-07-04",
+        "馬克龍原定下週與朔爾茨舉行的會談已被擱置。",
+        set(),
+        None,
+    ),
 ]
 
 
