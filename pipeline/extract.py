@@ -284,6 +284,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
+    # the two sides of the last Chinese sentence about a meeting, held or planned (not a
+    # call or video link): 两国元首, 双方, 两人 in the sentences after it stand for them
+    sides: list[str] = []
     recent_dates: list[tuple[int, object]] = []
     lead_dates: list = []  # the dates of the first sentences: the story's day
     # where the story is: the dateline's city, then the last city a visit went to or a
@@ -294,13 +297,13 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
-    for sid, (s, e) in enumerate(rec["sentences"]):
+    for sid, s, e, ments in _meeting_sentences(rec, text, by_sentence):
         sent = text[s:e]
         lang = lang_at(rec, s)
         lr = rules.lang(lang)
-        ments = by_sentence.get(sid, [])
         persons = _participants(ments, text, s, e, lr)
         trig = lr.triggers.search(sent)
+        groups: list = []
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
         if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
@@ -319,8 +322,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                           if not ev.modality]  # fmt: skip
             elif lang == "zh":
                 spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
-                pair = list(out[-1].participants) if out else []
-                rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=pair)
+                rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=sides)
                 groups = [(g, t, BASIS[inf]) for g, t, inf in rows]
             elif not lr.modality.search(sent):
                 groups = [(g, trig.group(), "words") for g in _word_groups(sent, persons, last_person, params)]
@@ -374,8 +376,38 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             here = visited
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
+            if lang == "zh" and trig and groups:
+                last_person = groups[0][0][0]  # 他还会见: the host of the sentence's meeting, not its last guest
+        if lang == "zh" and groups:
+            sides = list(out[-1].participants)
+        elif lang == "zh" and len(persons) == 2 and trig and not lr.negatives.search(sent):
+            sides = list(persons)
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
     return _date_main_events(meetings, ref, lead_dates)
+
+
+# where a Chinese sentence ends; a sentence NER cut at a comma for length ends otherwise
+_ZH_SENTENCE_END = set("。！？!?；;…”’」』）)》】\"'")
+
+
+def _meeting_sentences(rec: dict, text: str, by_sentence: dict[int, list[dict]]):
+    """(first sentence id, start, end, mentions) of each sentence meetings are read from:
+    the document's sentences, with a Chinese sentence that NER cut for length (a piece
+    that stops at a comma, the next one starting right there) joined again, so that a
+    long guest list and its trigger are read together."""
+    sents = rec["sentences"]
+    sid = 0
+    while sid < len(sents):
+        s, e = sents[sid]
+        ments = list(by_sentence.get(sid, []))
+        k = sid
+        while (k + 1 < len(sents) and sents[k + 1][0] == e and e > s and text[e - 1] not in _ZH_SENTENCE_END
+               and lang_at(rec, s) == "zh" and lang_at(rec, e) == "zh"):  # fmt: skip
+            k += 1
+            e = sents[k][1]
+            ments += by_sentence.get(k, [])
+        yield sid, s, e, ments
+        sid = k + 1
 
 
 def _date_main_events(meetings: list[MeetingRecord], ref: Anchor | None, lead_dates: list) -> list[MeetingRecord]:

@@ -230,6 +230,29 @@ CASES = [
         "Berlin",
     ),
     # Chinese meetings (issue #25), each in simplified and traditional script
+    # besides X (除X外) is set apart; 他 is the host of the sentence before, not its last guest
+    (
+        "zh_besides",
+        "2025-07-04",
+        "习近平当天上午会见了普京。除普京外，他还会见了托卡耶夫和呼日勒苏赫。",
+        {
+            ("Vladimir Putin", "Xi Jinping"),
+            ("Kassym-Jomart Tokayev", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Xi Jinping"),
+        },
+        None,
+    ),
+    (
+        "zh_tw_besides",
+        "2025-07-04",
+        "習近平當天上午會見了普京。除普京外，他還會見了托卡耶夫和呼日勒蘇赫。",
+        {
+            ("Vladimir Putin", "Xi Jinping"),
+            ("Kassym-Jomart Tokayev", "Xi Jinping"),
+            ("Ukhnaa Khurelsukh", "Xi Jinping"),
+        },
+        None,
+    ),
     # a banquet for a guest is a meeting
     (
         "zh_banquet",
@@ -243,6 +266,33 @@ CASES = [
         "2025-07-04",
         "法國總統馬克龍當晚在愛麗舍宮以晚宴款待國務院總理李強。",
         {("Emmanuel Macron", "Li Qiang")},
+        None,
+    ),
+    # 同 opens a guest list that runs past commas (and past NER's cut of a long sentence) to its trigger
+    (
+        "zh_list_long",
+        "2025-07-14",
+        "应俄方邀请，全国人大常委会委员长赵乐际9日至12日率中国全国人大代表团对俄罗斯联邦进行正式友好访问，其间分别同俄罗斯总统普京，俄罗斯联邦会议联邦委员会主席马特维延科，俄罗斯联邦会议国家杜马主席沃洛金，俄罗斯联邦政府第一副总理曼图罗夫，俄罗斯联邦外交部长拉夫罗夫等就双边关系、议会合作以及共同关心的国际和地区问题深入交流。",
+        {
+            ("Vladimir Putin", "Zhao Leji"),
+            ("Valentina Matviyenko", "Zhao Leji"),
+            ("Vyacheslav Volodin", "Zhao Leji"),
+            ("Sergei Lavrov", "Zhao Leji"),
+            ("Zhao Leji", "曼图罗夫"),
+        },
+        None,
+    ),
+    (
+        "zh_tw_list_long",
+        "2025-07-14",
+        "應俄方邀請，全國人大常委會委員長趙樂際9日至12日率中國全國人大代表團對俄羅斯聯邦進行正式友好訪問，其間分別同俄羅斯總統普京，俄羅斯聯邦會議聯邦委員會主席馬特維延科，俄羅斯聯邦會議國家杜馬主席沃洛金，俄羅斯聯邦政府第一副總理曼圖羅夫，俄羅斯聯邦外交部長拉夫羅夫等就雙邊關係、議會合作以及共同關心的國際和地區問題深入交流。",
+        {
+            ("Vladimir Putin", "Zhao Leji"),
+            ("Valentina Matviyenko", "Zhao Leji"),
+            ("Vyacheslav Volodin", "Zhao Leji"),
+            ("Sergei Lavrov", "Zhao Leji"),
+            ("Zhao Leji", "曼图罗夫"),
+        },
         None,
     ),
     # the one in whose company (在X陪同下) someone came is no side of the meeting
@@ -273,6 +323,36 @@ CASES = [
         "2025-07-04",
         "馬克龍原定下週與朔爾茨舉行的會談已被擱置。",
         set(),
+        None,
+    ),
+    # a plan word wrapped by the page (计 划)
+    (
+        "zh_wrapped",
+        "2025-07-04",
+        "朔尔茨和马克龙计 划于下月在巴黎举行会晤。",
+        set(),
+        None,
+    ),
+    (
+        "zh_tw_wrapped",
+        "2025-07-04",
+        "朔爾茨和馬克龍計 劃於下月在巴黎舉行會晤。",
+        set(),
+        None,
+    ),
+    # 两人 and 双方 after a planned meeting stand for its two sides
+    (
+        "zh_sides_plan",
+        "2025-07-04",
+        "普京和莫迪计划下月举行会晤。两人上次见面是在去年7月，当时双方在莫斯科举行会谈。",
+        {("Narendra Modi", "Vladimir Putin")},
+        None,
+    ),
+    (
+        "zh_tw_sides_plan",
+        "2025-07-04",
+        "普京和莫迪計劃下月舉行會晤。兩人上次見面是在去年7月，當時雙方在莫斯科舉行會談。",
+        {("Narendra Modi", "Vladimir Putin")},
         None,
     ),
 ]
