@@ -306,6 +306,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         groups: list = []
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
+        quoted = _quoted(sent)
         if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
             dates = sorted(dates, key=lambda d: s + d.start < dl_end <= e or sent.startswith(("电", "讯"), d.end))
         if sid < 4:
@@ -328,8 +329,15 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 groups = [(g, trig.group(), "words") for g in _word_groups(sent, persons, last_person, params)]
             else:
                 groups = []
-            # the sentence's date and place serve each of its meetings
-            date = dates[0] if dates else None
+            # the sentence's date and place serve each of its meetings; a date inside a
+            # quotation dates what the speaker said, not the meeting outside it
+            own = (
+                [d for d in dates if not quoted.overlaps(d.start, d.end)]
+                if not quoted.overlaps(*trig.span())
+                else dates
+            )
+            date = own[0] if own else None
+            stated = date is not None
             if date is None and recent_dates and sid - recent_dates[-1][0] <= 2:
                 date = recent_dates[-1][1]  # 访问期间, "during the visit": the dates stated just before
             if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
@@ -363,7 +371,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
                     evidence=" ".join(rec["text"][s:e].split()), start=s, end=e,
                     confidence=CONFIDENCE[basis],
-                    extra={"reported_cue": bool(lr.reported.search(sent))},
+                    extra={"reported_cue": bool(lr.reported.search(sent)), "date_stated": stated},
                 ))  # fmt: skip
         if dates:
             recent_dates.append((sid, dates[-1]))
@@ -388,6 +396,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
 
 # where a Chinese sentence ends; a sentence NER cut at a comma for length ends otherwise
 _ZH_SENTENCE_END = set("。！？!?；;…”’」』）)》】\"'")
+_QUOTE = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 
 
 def _meeting_sentences(rec: dict, text: str, by_sentence: dict[int, list[dict]]):
@@ -408,6 +417,11 @@ def _meeting_sentences(rec: dict, text: str, by_sentence: dict[int, list[dict]])
             ments += by_sentence.get(k, [])
         yield sid, s, e, ments
         sid = k + 1
+
+
+def _quoted(sent: str) -> SpanSet:
+    """The spans of a sentence inside quotation marks."""
+    return SpanSet(m.span() for m in _QUOTE.finditer(sent))
 
 
 def _date_main_events(meetings: list[MeetingRecord], ref: Anchor | None, lead_dates: list) -> list[MeetingRecord]:
@@ -490,9 +504,9 @@ def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
             merged[key] = m
             continue
         cur = merged[key]
-        if cur.date and m.date and cur.date[:7] != m.date[:7]:
+        if cur.date and m.date and cur.date[:7] != m.date[:7] and m.extra.get("date_stated", True):
             merged[key | {m.start}] = m  # different dates: a different meeting
-            continue
+            continue  # (a date borrowed from the sentences before does not make one)
         for f in ("date", "date_precision", "date_end", "place", "place_entity_id"):
             if not getattr(cur, f) and getattr(m, f):
                 setattr(cur, f, getattr(m, f))
