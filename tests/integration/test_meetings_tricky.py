@@ -385,6 +385,23 @@ CASES = [
         {("Kassym-Jomart Tokayev", "Xi Jinping")},
         None,
     ),
+    # a wish to exchange views is no meeting; one held as planned (按原定计划) is
+    ("zh_wish_exchange", "2025-07-04", "李强表示，愿与安华总理就双边合作深入交流。", set(), None),
+    ("zh_tw_wish_exchange", "2025-07-04", "李強表示，願與安華總理就雙邊合作深入交流。", set(), None),
+    (
+        "zh_as_planned",
+        "2025-07-04",
+        "王毅与拉夫罗夫按原定计划在莫斯科举行会谈。",
+        {("Sergei Lavrov", "Wang Yi")},
+        "莫斯科",
+    ),
+    (
+        "zh_tw_as_planned",
+        "2025-07-04",
+        "王毅與拉夫羅夫按原定計劃在莫斯科舉行會談。",
+        {("Sergei Lavrov", "Wang Yi")},
+        "莫斯科",
+    ),
 ]
 
 # one row per event: the same pair again in a later sentence is the same meeting
