@@ -496,7 +496,9 @@ def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams,
 
 
 def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
-    """One meeting per participant set in a document (captions repeat the lead)."""
+    """One meeting per participant set in a document (captions repeat the lead); the same
+    set again is another meeting only when its own sentence states another month (a date
+    borrowed from the sentences before does not)."""
     merged: dict[frozenset, MeetingRecord] = {}
     for m in meetings:
         key = frozenset(m.participants)
