@@ -307,6 +307,9 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     dl_place, dl_entity, dl_end = _dateline(rec)
     out: list[MeetingRecord] = []
     last_person: str | None = None
+    # the two sides of the last Chinese sentence about a meeting, held or planned (not a
+    # call or video link): 两国元首, 双方, 两人 in the sentences after it stand for them
+    sides: list[str] = []
     recent_dates: list[tuple[int, object]] = []
     lead_dates: list = []  # the dates of the first sentences: the story's day
     # where the story is: the dateline's city, then the last city a visit went to or a
@@ -318,15 +321,16 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
-    for sid, (s, e) in enumerate(rec["sentences"]):
+    for sid, s, e, ments in _meeting_sentences(rec, text, by_sentence):
         sent = text[s:e]
         lang = lang_at(rec, s)
         lr = rules.lang(lang)
-        ments = by_sentence.get(sid, [])
         persons = _participants(ments, text, s, e, lr)
         trig = lr.triggers.search(sent)
+        groups: list = []
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
+        quoted = _quoted(sent)
         if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
             dates = sorted(dates, key=lambda d: s + d.start < dl_end <= e or sent.startswith(("电", "讯"), d.end))
         if sid < 4:
@@ -343,15 +347,21 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                           if not ev.modality]  # fmt: skip
             elif lang == "zh":
                 spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
-                pair = list(out[-1].participants) if out else []
-                rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=pair)
+                rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=sides)
                 groups = [(g, t, BASIS[inf]) for g, t, inf in rows]
             elif not lr.modality.search(sent):
                 groups = [(g, trig.group(), "words") for g in _word_groups(sent, persons, last_person, params)]
             else:
                 groups = []
-            # the sentence's date and place serve each of its meetings
-            date = dates[0] if dates else None
+            # the sentence's date and place serve each of its meetings; a date inside a
+            # quotation dates what the speaker said, not the meeting outside it
+            own = (
+                [d for d in dates if not quoted.overlaps(d.start, d.end)]
+                if not quoted.overlaps(*trig.span())
+                else dates
+            )
+            date = own[0] if own else None
+            stated = date is not None
             if date is None:  # 访问期间, "during the visit": the dates stated just before (never a plan's)
                 near = itertools.takewhile(lambda x, sid=sid: sid - x[0] <= 2, reversed(recent_dates))
                 date = next((d for _, d in near if ref is None or d.iso[: len(ref.iso)] <= ref.iso), None)
@@ -390,7 +400,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
                     evidence=" ".join(rec["text"][s:e].split()), start=s, end=e,
                     confidence=CONFIDENCE[basis],
-                    extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang)))},
+                    extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang))),
+                           "date_stated": stated},
                 ))  # fmt: skip
         recent_dates += [(sid, d) for d in dates]
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
@@ -403,6 +414,12 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         visited_country = _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
+            if lang == "zh" and trig and groups:
+                last_person = groups[0][0][0]  # 他还会见: the host of the sentence's meeting, not its last guest
+        if lang == "zh" and groups:
+            sides = list(out[-1].participants)
+        elif lang == "zh" and len(persons) == 2 and trig and not lr.negatives.search(sent):
+            sides = list(persons)
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
     return _date_main_events(meetings, ref, lead_dates)
 
@@ -420,6 +437,36 @@ def _trigger_clauses(sent: str, trig: re.Match, lang: str) -> str:
     start = ends[-2] if len(ends) >= 2 else 0
     nxt = _ZH_CLAUSE_END.search(sent, trig.end())
     return sent[start : nxt.start() if nxt else len(sent)]
+
+
+# where a Chinese sentence ends; a sentence NER cut at a comma for length ends otherwise
+_ZH_SENTENCE_END = set("。！？!?；;…”’」』）)》】\"'")
+_QUOTE = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
+
+
+def _meeting_sentences(rec: dict, text: str, by_sentence: dict[int, list[dict]]):
+    """(first sentence id, start, end, mentions) of each sentence meetings are read from:
+    the document's sentences, with a Chinese sentence that NER cut for length (a piece
+    that stops at a comma, the next one starting right there) joined again, so that a
+    long guest list and its trigger are read together."""
+    sents = rec["sentences"]
+    sid = 0
+    while sid < len(sents):
+        s, e = sents[sid]
+        ments = list(by_sentence.get(sid, []))
+        k = sid
+        while (k + 1 < len(sents) and sents[k + 1][0] == e and e > s and text[e - 1] not in _ZH_SENTENCE_END
+               and lang_at(rec, s) == "zh" and lang_at(rec, e) == "zh"):  # fmt: skip
+            k += 1
+            e = sents[k][1]
+            ments += by_sentence.get(k, [])
+        yield sid, s, e, ments
+        sid = k + 1
+
+
+def _quoted(sent: str) -> SpanSet:
+    """The spans of a sentence inside quotation marks."""
+    return SpanSet(m.span() for m in _QUOTE.finditer(sent))
 
 
 def _date_main_events(meetings: list[MeetingRecord], ref: Anchor | None, lead_dates: list) -> list[MeetingRecord]:
@@ -494,7 +541,9 @@ def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams,
 
 
 def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
-    """One meeting per participant set in a document (captions repeat the lead)."""
+    """One meeting per participant set in a document (captions repeat the lead); the same
+    set again is another meeting only when its own sentence states another month (a date
+    borrowed from the sentences before does not)."""
     merged: dict[frozenset, MeetingRecord] = {}
     for m in meetings:
         key = frozenset(m.participants)
@@ -502,9 +551,9 @@ def _merge_duplicates(meetings: list[MeetingRecord]) -> list[MeetingRecord]:
             merged[key] = m
             continue
         cur = merged[key]
-        if cur.date and m.date and cur.date[:7] != m.date[:7]:
+        if cur.date and m.date and cur.date[:7] != m.date[:7] and m.extra.get("date_stated", True):
             merged[key | {m.start}] = m  # different dates: a different meeting
-            continue
+            continue  # (a date borrowed from the sentences before does not make one)
         if m.place and cur.place and _kind_of(cur.place, "country") == "country" \
                 and getattr(gazetteer.lookup(m.place), "kind", "") == "city":  # fmt: skip
             cur.place, cur.place_entity_id = m.place, m.place_entity_id  # a city the report names later

@@ -306,11 +306,11 @@ def _clean_surface(m: dict) -> None:
 
 
 # words that start right after a Chinese name: where the model's span ends inside one of
-# them (麦考尔众|议员, 拜登通|话, 普京明|日, 丁林 |摄), the span ran over and is cut back
+# them (麦考尔众|议员, 拜登通|话, 普京明|日, 丁林 |摄, 会见X后|，), the span ran over and is cut back
 ZH_AFTER_NAME = (
     "通电话", "通话", "表示", "指出", "强调", "说", "摄", "众议员", "参议员", "议员", "总统", "总理", "主席",
     "部长", "外长", "首相", "大使", "夫妇", "夫人", "明日", "明天", "今日", "今天", "昨日", "昨天", "会见",
-    "会晤", "会谈", "等人",
+    "会晤", "会谈", "等人", "后，", "后,",
 )  # fmt: skip
 _ZH_ADVERB_TAIL = re.compile(r"[也还亦已将曾]\S?$")
 

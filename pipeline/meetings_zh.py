@@ -13,14 +13,17 @@ meeting(s), so "丁薛祥会见朔尔茨之前，王毅与拉夫罗夫……进�
 - persons after it are guests: each host met each guest in a meeting of its own (会见了A和B,
   先后会晤A、B、C are separate bilateral meetings), all together only when the clause says
   so (共同, 一起, 三方, 集体); a guest list that runs on past a comma ("分别会见A，B，C，就……")
-  continues into the next clauses that only name people;
+  continues into the next clauses that only name people, and so does a list that 同/与
+  opens before its trigger ("……访问俄罗斯，分别同总统A，议长B，……外长C等深入交流": the
+  subject carried from before met each of them);
 - 分别 / 先后 split hosts from guests where it stands ("A、B分别同C会见": A–C and B–C);
-- a clause with a modality cue (将, 计划, 期待…) or a negative (通话, 视频) states no meeting,
+- a clause with a modality cue (将, 计划, 期待…) or a negative (通话, 视频) states no meeting
+  (read across a word the page wrapped: 计 划),
   and neither does a clause whose subject comes from one ("朔尔茨将访华，会晤李强"); a
   meeting recalled in another clause of a call story is one ("……通电话。两国元首10月底在
   釜山会晤后……");
-- 两国元首, 两国领导人, 双方, 两人 as the subject stand for the two the story's last meeting
-  was between.
+- 两国元首, 两国领导人, 双方, 两人 as the subject stand for the two the story's last meeting,
+  held or planned, was between (``sides``).
 
 The rules (triggers, modality, separately) come from ``models/rules/meetings.yaml``.
 """
@@ -35,7 +38,15 @@ _CLAUSE_END = re.compile(r"[，,；;]")
 _JOINT = re.compile(r"共同|一起|三方|四方|集体|联合会见")
 _WHEN = re.compile(r"(?:时|之际|期间)[\s，,；;]*$")
 # a clause that starts with one of these is not about its first person (就石破茂的访华行程)
-_NOT_SUBJECT = re.compile(r"^[\s“”\"]*(?:就|对|关于|据|向|为|根据|针对|按照|应|随着|在\S{0,12}之际)")
+_NOT_SUBJECT = re.compile(
+    r"^[\s“”\"]*(?:就|对|关于|据|向|为|根据|针对|按照|应|随着|在\S{0,12}之际|(?:分别|先后)?(?:同|与|跟))"
+)
+# a clause that opens a list of those the subject met, before the trigger that ends it
+# ("……访问俄罗斯，分别同总统A，议长B，……外长C等深入交流")
+_WITH_LIST = re.compile(
+    r"^[\s，,]*(?:访问期间|期间|其间|随后|此后|之后|当天|当日|同日|此外|另外)?(?:分别|先后|还|也|又|并)*(?:同|与|跟)"
+    r"[^，,；;。同与跟]{0,12}$"
+)
 # words that a clause of a guest list does not hold: it has moved on to what was said
 _MOVED_ON = re.compile(r"就|表示|说|指出|强调|同意|认为|交流|交换|双方|希望|介绍|感谢|欢迎|会见|会谈|会晤")
 # what may stand before a trigger without leaving room for an unrecognized name
@@ -87,8 +98,19 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
     while i < len(clauses):
         a, b = clauses[i]
         here = in_clause[i]
-        modal = bool(lr.modality.search(text, a, b) or lr.negatives.search(text, a, b))
+        modal = _vetoed(text, a, b, lr)
         trig = lr.triggers.search(text, a, b)
+        if trig is None and not modal and here and carried and not carried_modal:
+            listed = _list_then_trigger(text, clauses, in_clause, i, lr)
+            if listed is not None:
+                j, t = listed
+                guests = _unique([p[2] for k in range(i, j + 1) for p in in_clause[k] if p[2] != carried])
+                first_row = len(rows)
+                rows += [([carried, g], t) for g in guests]
+                inferred_rows.update(range(first_row, len(rows)))
+                carried_group = []
+                i = j + 1
+                continue
         if trig is None or modal:
             if here and not _NOT_SUBJECT.search(text[a : here[0][0]]) and (carried is None or here[0][0] - a <= 12):
                 carried, carried_modal = here[0][2], modal
@@ -152,6 +174,41 @@ def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]]
         carried_group = []
         i = j
     return [(group, t, k in inferred_rows) for k, (group, t) in enumerate(rows) if len(group) >= 2]
+
+
+# a space or line break between two Chinese characters: a word wrapped by the page (计 划)
+_WRAPPED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+def _vetoed(text: str, a: int, b: int, lr) -> bool:
+    """Whether the clause ``text[a:b]`` says its meeting is a plan (modality) or no meeting
+    in person (negatives), read across words that a page wrapped."""
+    clause = _WRAPPED.sub("", text[a:b])
+    return bool(lr.modality.search(clause) or lr.negatives.search(clause))
+
+
+def _list_then_trigger(
+    text: str, clauses: list[tuple[int, int]], in_clause: list, i: int, lr
+) -> tuple[int, str] | None:
+    """Where clause ``i`` opens a list with 同/与 and the list runs on past commas to a
+    clause whose trigger ends it ("分别同A，B，C等深入交流"): that clause's index and its
+    trigger; None otherwise."""
+    a, _ = clauses[i]
+    if not _WITH_LIST.match(text[a : in_clause[i][0][0]]):
+        return None
+    j = i + 1
+    while (j < len(clauses) and in_clause[j] and not lr.triggers.search(text, *clauses[j])
+           and not _MOVED_ON.search(text, *clauses[j])):  # fmt: skip
+        j += 1
+    if j >= len(clauses) or not in_clause[j]:
+        return None
+    ja, jb = clauses[j]
+    trig = lr.triggers.search(text, ja, jb)
+    if trig is None or _vetoed(text, ja, jb, lr):
+        return None
+    if any(p[0] >= trig.start() for p in in_clause[j]):
+        return None  # the trigger's own clause names its guests after it: a meeting of its own
+    return j, trig.group()
 
 
 def _unique(ids: list[str]) -> list[str]:

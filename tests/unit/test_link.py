@@ -436,3 +436,16 @@ def test_extend_zh_person(text, span, expected):
     m = {"doc_id": "d", "start": span[0], "end": span[1], "text": text[span[0] : span[1]]}
     link.extend_zh_person(m, text, set())
     assert m["text"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        ("王毅会见卡尔扎诺夫后，出席招待会。", (4, 10), "卡尔扎诺夫"),  # 会见X后，: 后 ends the clause, not the name
+        ("王毅会见拉夫罗夫表示。", (4, 10), "拉夫罗夫"),  # the span ran into a word that follows names
+    ],
+)
+def test_trim_zh_person(text, span, expected):
+    m = {"doc_id": "d", "start": span[0], "end": span[1], "text": text[span[0] : span[1]]}
+    link.trim_zh_person(m, text, KB)
+    assert m["text"] == expected
