@@ -310,7 +310,7 @@ def _clean_surface(m: dict) -> None:
 ZH_AFTER_NAME = (
     "通电话", "通话", "表示", "指出", "强调", "说", "摄", "众议员", "参议员", "议员", "总统", "总理", "主席",
     "部长", "外长", "首相", "大使", "夫妇", "夫人", "明日", "明天", "今日", "今天", "昨日", "昨天", "会见",
-    "会晤", "会谈", "等人",
+    "会晤", "会谈", "等人", "陪同",
 )  # fmt: skip
 _ZH_ADVERB_TAIL = re.compile(r"[也还亦已将曾]\S?$")
 
@@ -372,11 +372,46 @@ def extend_zh_person(m: dict, text: str, taken: set[int]) -> None:
         m.update(end=e + 1, text=text[m["start"] : e + 1], mention_id=f"{m['doc_id']}:{m['start']}-{e + 1}")
 
 
+# characters that are prepositions before a name and surnames too (向朗伊总理转达: "to
+# Premier Langyi", not Mr Xiang Langyi)
+_ZH_PREPOSITIONS = set("向与和同对跟给被让把将在")
+
+
+def cut_zh_preposition(mentions: list[dict], text: str, kb: KnowledgeBase) -> None:
+    """A Chinese person span that starts with a preposition (:data:`_ZH_PREPOSITIONS`)
+    loses it when the rest is a name the document gives as a person elsewhere, or a
+    knowledge-base person's."""
+    names = {m["text"] for m in mentions if m["ner_label"] == "PER" and m["text"] and is_cjk(m["text"][0])}
+    for m in mentions:
+        t = m["text"]
+        if m["ner_label"] != "PER" or len(t) < 3 or t[0] not in _ZH_PREPOSITIONS or kb.lookup(t) is not None:
+            continue
+        if t[1:] in names or kb.lookup(t[1:], types=("person",)) is not None:
+            s = m["start"] + 1
+            m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}")
+
+
 def _not_a_name(surface: str, rules: Rules, kb: KnowledgeBase) -> bool:
     """A model's person that is a title, an honorific or a demonym, not a name."""
     s = surface.strip(" '’.").lower()
     s = re.sub(r"^['’]s\s+", "", s)
     return s in rules.title_words or kb.demonym(surface) is not None or not any(ch.isalpha() for ch in s)
+
+
+def _place_not_person(surface: str, text: str, start: int, rules: Rules) -> bool:
+    """A Latin-script "person" the model found that is a place's name (a city of GeoNames
+    by its own name, not one of its alternate names, which hold pinyin such as "Li Wei"; a
+    country; a world region: Okinawa, Asuncion, the Sahel) and has no title before it
+    ("President Lima" stays a person)."""
+    if not surface or is_cjk(surface[0]):
+        return False
+    from pipeline import gazetteer
+
+    place = gazetteer.lookup(surface)
+    if place is None or (place.kind == "city" and name_tokens(place.name) != name_tokens(surface)):
+        return False
+    words = re.findall(r"[\w.'’-]+", text[max(0, start - 60) : start])[-4:]
+    return not any(" ".join(words[i:]).lower() in rules.title_words for i in range(len(words)))
 
 
 def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
@@ -470,6 +505,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     mentions = _split_country_abbreviations(mentions, kb)
     for m in mentions:
         _trim_to_known_person(m, text, kb)
+    cut_zh_preposition(mentions, text, kb)
     mentions, glosses = gloss_mentions(text, mentions, rules)
     # a Latin word the Chinese model called a person ("Donald" of an English phrase) is
     # not one, unless it glosses a name or the knowledge base knows it
@@ -558,6 +594,9 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         elif TYPE_BY_LABEL.get(label) == "person" and len(surface) == 1 and is_cjk(surface):
             pending.append(m)  # a surname alone (蔡总统): the full name the document gives, in pass 2
             continue
+        elif (TYPE_BY_LABEL.get(label) == "person" and " " in surface and not cut
+              and _place_not_person(surface, text, m["start"], rules)):  # fmt: skip
+            m["type"], m["entity_id"] = "location", register(f"location:{slug(surface)}", "location", surface)
         elif TYPE_BY_LABEL.get(label) == "person" and (" " in surface or "·" in surface or is_cjk(surface[0])):
             name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
             eid = f"person:{slug(name_en or surface)}"
@@ -606,6 +645,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             continue
         if typ == "person" and surface.isupper() and surface.isascii():
             continue  # a transcript's speaker label or a heading in capitals (QUESTION, KERRY) no name joins
+        if typ == "person" and _place_not_person(surface, text, m["start"], rules):
+            typ = "location"  # a place's name, no title before it and no word of a person's name here
         if typ == "person":
             name_en = surface if not is_cjk(surface[0]) else pinyin_name(surface)
             eid = f"person:{slug(name_en or surface)}"

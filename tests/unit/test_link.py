@@ -436,3 +436,27 @@ def test_extend_zh_person(text, span, expected):
     m = {"doc_id": "d", "start": span[0], "end": span[1], "text": text[span[0] : span[1]]}
     link.extend_zh_person(m, text, set())
     assert m["text"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "place"),
+    [
+        ("Talks touched on the situation in Kandahar and beyond.", "Kandahar", True),
+        ("The ministers later flew on to Porto Alegre together.", "Porto Alegre", True),
+        ("Security in the Sahel came up as well.", "Sahel", True),
+        ("He was received by President Lima on Friday.", "Lima", False),
+        ("The talks were chaired by Mr. Lima on Friday.", "Lima", False),
+        ("Minister Ana Kowalczyk spoke first.", "Ana Kowalczyk", False),
+    ],
+)
+def test_link_place_not_person(text, surface, place):
+    from pipeline.rules import load_rules
+
+    assert link._place_not_person(surface, text, text.index(surface), load_rules()) is place
+
+
+def test_link_pinyin_name_that_is_a_city_alternate_name_stays_a_person():
+    from pipeline.rules import load_rules
+
+    text = "Li Wei met Li Ming in Beijing."
+    assert not link._place_not_person("Li Wei", text, 0, load_rules())
