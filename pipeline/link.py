@@ -687,11 +687,22 @@ def name_tokens(name: str) -> list[str]:
 def variant_of(short: list[str], long: list[str]) -> bool:
     """``short`` names the person ``long`` names: its tokens are a run of ``long``'s, each
     the same word or its initial ("Lacalle Pou", "bin Hamad", "L. Oyun-Erdene" of the full
-    names). A single word is not enough (surnames are shared)."""
+    names); the first and last words of a longer name, without its patronymic or middle
+    names ("Sergei Lavrov" of "Sergei Viktorovich Lavrov"); or two words in the other
+    order ("Orban Viktor"). A single word is not enough (surnames are shared)."""
     if short == long:
         return True  # the same name but for case or diacritics
     if not 2 <= len(short) <= len(long):
         return False
+    if (
+        len(short) == 2
+        and short[-1] == long[-1]
+        and len(short[-1]) > 1
+        and (short[0] == long[0] or (len(short[0]) == 1 and long[0].startswith(short[0])))
+    ):
+        return True
+    if len(short) == len(long) == 2 and short == long[::-1]:
+        return True
     for i in range(len(long) - len(short) + 1):
         ok = all(a == b or (len(a) == 1 and b.startswith(a) and j < len(short) - 1)
                  for j, (a, b) in enumerate(zip(short, long[i:], strict=False)))  # fmt: skip
@@ -957,7 +968,9 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
        with evidence;
     3. two Latin spellings of one name (Yun Byun-se / Yun Byung-se, Sadyrbek Zhaparov /
        Sadyr Japarov), always with evidence;
-    4. a surname alone (Kerry) joins the one full name ending in it, with evidence.
+    4. a surname alone (Kerry) joins the one full name ending in it, with evidence;
+    5. a variant of a name (:func:`variant_of`: initials, a patronymic left out, the other
+       order) joins the one name of the run it is a variant of, with evidence.
 
     Evidence: the known side's country is named with the other, or both are named with a
     person or country that is in at most a quarter of the run's documents (a corpus-wide
@@ -1037,6 +1050,10 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
     by_last: dict[str, set[str]] = defaultdict(set)
     for eid, toks in latin.items():
         by_last[toks[-1]].add(eid)
+    by_token: dict[str, set[str]] = defaultdict(set)
+    for eid, toks in latin.items():
+        for t in toks:
+            by_token[t].add(eid)
     for eid, toks in sorted(latin.items(), key=lambda kv: (len(kv[1]), kv[0])):
         if eid in remap or eid in known:
             continue
@@ -1045,8 +1062,12 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
             cands = {c for c in by_last.get(toks[0], set()) if len(latin[c]) >= 2}
             kind = "surname" if cands else "spelling"
         else:
-            cands = {c for c in index.near(sk) if _spelling_variant(toks, latin[c])}
-            kind = "spelling"
+            # 5. a variant of a fuller name (initials, no patronymic, the other order)
+            cands = {c for c in by_token.get(toks[-1], set()) if c != eid and variant_of(toks, latin[c])}
+            kind = "variant"
+            if not cands:
+                cands = {c for c in index.near(sk) if _spelling_variant(toks, latin[c])}
+                kind = "spelling"
         if len(toks) == 1 and sk and len(sk) >= 3:
             cands |= {c for c in index.near(sk) if len(latin[c]) == 1 and _spelling_variant(toks, latin[c])}
         fits = sorted({find(c) for c in cands if c != eid and evidence(eid, c)} - {eid})
@@ -1164,7 +1185,7 @@ def main(argv: list[str] | None = None) -> int:
         "entities": {t: sum(e.type == t for e in ents) for t in ("person", "country", "organization", "location")},
         "entities_with_wikidata_id": sum(bool(e.kb_id) for e in ents),
         "persons_joined_across_documents": {k: sum(m["kind"] == k for m in merges)
-                                            for k in ("zh-surname", "translit", "spelling", "surname")},
+                                            for k in ("zh-surname", "translit", "spelling", "surname", "variant")},
         **counts,
     })  # fmt: skip
     return 0

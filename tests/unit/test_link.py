@@ -409,6 +409,10 @@ def test_trim_en_person(surface, expected):
         ("Karim", "Ahmad Karim", False),  # one word is not enough: surnames are shared
         ("Ahmad Khan", "Ahmad Karim", False),
         ("Minh Chinh", "Pham Minh", False),
+        ("Oleg Dronov", "Oleg Petrovich Dronov", True),  # no patronymic
+        ("O. Dronov", "Oleg Petrovich Dronov", True),
+        ("Kovacs Laszlo", "Laszlo Kovacs", True),  # the other order
+        ("Ivan Dronov", "Oleg Petrovich Dronov", False),
     ],
 )
 def test_variant_of(short, long, joined):

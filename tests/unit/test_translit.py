@@ -149,3 +149,13 @@ def test_link_zh_surname_joins_the_full_name_in_a_document():
     link._join_zh_surnames(mentions, ents, set())
     assert [m["entity_id"] for m in mentions] == ["person:彼得·朗森", "person:李明"]
     assert ents["person:彼得·朗森"]["aliases"] == ["彼得·朗森", "朗森"]
+
+
+def test_corpus_remap_variant_of_a_fuller_name_needs_evidence():
+    ents = {
+        "person:oleg-dronov": _person("Oleg Dronov"),
+        "person:oleg-petrovich-dronov": _person("Oleg Petrovich Dronov"),
+    }
+    assert _remap(ents, {}) == {}
+    cooc = {e: {"person:karl-weiss"} for e in ents}
+    assert _remap(ents, cooc) == {"person:oleg-dronov": "person:oleg-petrovich-dronov"}
