@@ -414,6 +414,16 @@ def _place_not_person(surface: str, text: str, start: int, rules: Rules) -> bool
     return not any(" ".join(words[i:]).lower() in rules.title_words for i in range(len(words)))
 
 
+def _org_or_venue(surface: str, rules: Rules) -> str:
+    """``FAC`` or ``ORG`` when a Latin-script span holds the head noun of a venue or an
+    organization (Conference Centre, League, Ministry), else ""."""
+    if not surface or is_cjk(surface[0]):
+        return ""
+    if rules.lang("en").venue_names.search(surface):
+        return "FAC"
+    return "ORG" if _ORG_WORDS.search(surface) else ""
+
+
 def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
     """A Latin-script span the model ran over a known person's name from the left
     ("Russia Sergey Lavrov", "Mongolia Ukhnaa Khurelsukh") is cut to the name; the
@@ -442,7 +452,7 @@ def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
 _ORG_WORDS = re.compile(
     r"\b(?:Ministry|Party|Council|Committee|Assembly|Parliament|Department|Office|Union|Organi[sz]ation|Agency|Bank|"
     r"Government|Commission|Institute|University|Court|Senate|Congress|House|Chamber|Forces|Army|Embassy|Association|"
-    r"League|Front|Movement|Group|News|Times|Post|Service|Authority|Corporation|Company|Foundation|Fund)\b"
+    r"League|Front|Movement|Group|News|Times|Post|Service|Authority|Corporation|Company|Foundation|Fund|Corps)\b"
 )
 
 
@@ -540,6 +550,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
 
     # pass 1: KB names, acronyms, demonyms, full names
     pending: list[dict] = []
+    relabel: dict[int, str] = {}  # a type pass 1 decided against the model's label, for pass 2
     taken = {i for m in mentions for i in range(m["start"], m["end"])}
     for m in mentions:
         label = m["ner_label"]
@@ -562,8 +573,12 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             m["start"] += cut
             m["text"] = surface
             m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
-            if label in ("ORG", "GPE", "NORP", "LOC", "FAC"):
+            if label in ("ORG", "GPE", "NORP", "LOC", "FAC") and not _org_or_venue(surface, rules):
                 label = "PERSON"  # "Kazakh President X" tagged as one organization: X is a person
+        if label == "PERSON" and kb.lookup(surface) is None and (kind := _org_or_venue(surface, rules)):
+            # a name never holds the head noun of a venue or an organization ("King Abdul Aziz
+            # International Conference Centre", "Parliamentary Friendship League")
+            label = relabel[id(m)] = kind
         if label == "ABBR":
             kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))
             if kbe:
@@ -620,7 +635,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             for tok in set(toks):
                 by_token[tok.casefold()].append((start, eid))
     for m in pending:
-        surface, label = m["text"], m["ner_label"]
+        surface, label = m["text"], relabel.get(id(m), m["ner_label"])
         if len(surface) == 1 and is_cjk(surface):
             # a Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
             # document with that surname; alone, it names nobody

@@ -464,3 +464,18 @@ def test_link_pinyin_name_that_is_a_city_alternate_name_stays_a_person():
 
     text = "Li Wei met Li Ming in Beijing."
     assert not link._place_not_person("Li Wei", text, 0, load_rules())
+
+
+@pytest.mark.parametrize(
+    ("surface", "kind"),
+    [
+        ("Rashid Al Noor Conference Centre", "FAC"),
+        ("Coastal Friendship League", "ORG"),
+        ("Marine Corps", "ORG"),
+        ("Ana Kowalczyk", ""),
+    ],
+)
+def test_link_org_or_venue_is_no_person(surface, kind):
+    from pipeline.rules import load_rules
+
+    assert link._org_or_venue(surface, load_rules()) == kind
