@@ -904,8 +904,11 @@ class EntityAggregator:
         self.n_docs.update(seen)
         self.documents += 1
         company = {x for x in seen if self.info.get(x, {}).get("type") in ("person", "country")}
+        # a known organization names its country too (the US State Department: the US)
+        company |= {c for x in seen if self.info.get(x, {}).get("type") == "organization"
+                    and (c := self.info[x].get("country"))}  # fmt: skip
         for x in company:
-            if self.info[x]["type"] == "person":
+            if self.info.get(x, {}).get("type") == "person":
                 self.cooc[x] |= company - {x}
 
     def remap(self, known: set[str]) -> tuple[dict[str, str], list[dict]]:

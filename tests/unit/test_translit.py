@@ -159,3 +159,18 @@ def test_corpus_remap_variant_of_a_fuller_name_needs_evidence():
     assert _remap(ents, {}) == {}
     cooc = {e: {"person:karl-weiss"} for e in ents}
     assert _remap(ents, cooc) == {"person:oleg-dronov": "person:oleg-petrovich-dronov"}
+
+
+def test_entity_aggregator_a_known_organization_names_its_country():
+    agg = link.EntityAggregator()
+    agg.add({
+        "entities": {
+            "person:kerrow": {"type": "person", "name": "Kerrow", "name_en": "Kerrow", "name_zh": "", "kb_id": "",
+                              "country": "", "aliases": ["Kerrow"]},
+            "organization:ruritanian-foreign-office": {"type": "organization", "name": "Ruritanian Foreign Office",
+                                                       "name_en": "", "name_zh": "", "kb_id": "",
+                                                       "country": "country:ruritania", "aliases": []},
+        },
+        "mentions": [{"entity_id": "person:kerrow"}, {"entity_id": "organization:ruritanian-foreign-office"}],
+    })  # fmt: skip
+    assert agg.cooc["person:kerrow"] == {"country:ruritania"}
