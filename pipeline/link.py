@@ -391,6 +391,21 @@ def cut_zh_preposition(mentions: list[dict], text: str, kb: KnowledgeBase) -> No
             m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}")
 
 
+def inside_zh_place(start: int, end: int, text: str) -> bool:
+    """The Chinese span is part of a longer place name that GeoNames knows, one or two
+    characters more on either side (格里拉 in 香格里拉): the model cut a place, not a person."""
+    from pipeline import gazetteer
+
+    for a in (0, 1, 2):
+        for b in (0, 1, 2):
+            s, e = start - a, end + b
+            if (a or b) and s >= 0 and e <= len(text) and all(is_cjk(c) for c in text[s:e]):
+                place = gazetteer.lookup(text[s:e])
+                if place is not None and place.kind in ("city", "country"):
+                    return True
+    return False
+
+
 def _not_a_name(surface: str, rules: Rules, kb: KnowledgeBase) -> bool:
     """A model's person that is a title, an honorific or a demonym, not a name."""
     s = surface.strip(" '’.").lower()
@@ -559,6 +574,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             trim_zh_person(m, text, kb, rules)
             if kb.lookup(m["text"]) is None:
                 extend_zh_person(m, text, taken)
+            if kb.lookup(m["text"]) is None and inside_zh_place(m["start"], m["end"], text):
+                continue  # 格里拉 of 香格里拉: part of a place's name
         m["type"] = ""
         if label in ("PERSON", "PER") and m["text"] and not is_cjk(m["text"][0]):
             trim_en_person(m, rules)

@@ -479,3 +479,16 @@ def test_link_org_or_venue_is_no_person(surface, kind):
     from pipeline.rules import load_rules
 
     assert link._org_or_venue(surface, load_rules()) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "inside"),
+    [
+        ("他周末去香格里拉度假。", "格里拉", True),
+        ("他周末去香格里拉度假。", "香格里", True),
+        ("王小明周末去度假。", "王小明", False),
+    ],
+)
+def test_link_inside_zh_place(text, span, inside):
+    s = text.index(span)
+    assert link.inside_zh_place(s, s + len(span), text) is inside
