@@ -345,6 +345,7 @@ def trim_zh_person(m: dict, text: str, kb: KnowledgeBase, rules: Rules | None = 
 # title or of a word that follows names), and the characters after which a name has ended
 _ZH_NOT_NAME_END = set(
     "的等们一及为是则亦也还都就又才再已将曾正便与同在于对向从把被让给跟或并而但且之其此这那该个位名中上下年月日时说称副关新代参来生却不各"
+    "后前"  # 会见莫尔古洛夫后，: "after", not the name's last character
 )
 _ZH_AFTER_END = set('与同在于时举会表说称指强向对就，。、；：,（(“"」』》 \n')
 

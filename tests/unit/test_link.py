@@ -434,6 +434,7 @@ def test_transliterations_get_no_pinyin():
         ("习近平和普京举行会谈。", (0, 3), "习近平"),  # 和 is the conjunction: 普 does not end a name
         ("普京总统表示。", (0, 2), "普京"),  # a title follows
         ("王毅和夫人抵达。", (0, 2), "王毅"),
+        ("会见大使彼得罗夫后，他说。", (4, 8), "彼得罗夫"),  # 后 "after" ends no name
     ],
 )
 def test_extend_zh_person(text, span, expected):
