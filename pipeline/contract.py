@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import itertools
 import json
 import os
 import tempfile
@@ -306,10 +307,12 @@ class TableWriter:
         with open(tmp, encoding="utf-8", newline="") as f:
             yield from csv.reader(f)
 
-    def close(self) -> int:
-        """Merge and write the table; return its number of rows."""
+    def close(self, *, distinct: bool = False) -> int:
+        """Merge and write the table; return its number of rows (``distinct``: each row once)."""
         self._buf.sort(key=_row_key)
         merged = heapq.merge(self._buf, *(self._read_run(t) for t in self._runs), key=_row_key)
+        if distinct:
+            merged = (row for row, _ in itertools.groupby(merged))
         try:
             with _atomic_open(self.path, "w", encoding="utf-8", newline="") as f:
                 # "\r\n" (RFC 4180): the writer then quotes any field holding "\r" or "\n",
@@ -327,6 +330,28 @@ class TableWriter:
             if os.path.exists(t):
                 os.unlink(t)
         self._runs, self._buf = [], []
+
+
+def remap_table(path: Path, cls: type, columns_: tuple[str, ...], remap: dict[str, str]) -> int:
+    """Rewrite a contract CSV with the ids of ``columns_`` replaced through ``remap``
+    (streaming, through :class:`TableWriter`, so the table stays sorted); rows that became
+    the same are written once. Returns the number of rows written."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader, want = _checked_reader(f, path, cls)
+        idx = [want.index(c) for c in columns_]
+        w = TableWriter(path, cls)
+        try:
+            for row in reader:
+                for i in idx:
+                    row[i] = remap.get(row[i], row[i])
+                w._buf.append(row)
+                w.rows += 1
+                if len(w._buf) >= w.spill_rows:
+                    w._spill()
+        except BaseException:
+            w.discard()
+            raise
+    return w.close(distinct=True)
 
 
 def write_table(path: Path, rows: Iterable[Any], cls: type) -> int:

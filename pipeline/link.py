@@ -76,7 +76,7 @@ ZH_SURNAMES = set(
 # use: a name whose given part is all of them is a foreign name written in Chinese (卢比奥
 # Rubio, 向朗伊 Lange), never romanized as pinyin. On MSRA's test persons (742 names that
 # start with a common surname) it flags 4, all transliterations (施瓦布, 贾那布尔 …).
-ZH_TRANSLITERATION = set("斯尔姆奥茨兹蒂埃伊赫娅耶索萨纳贝卡瓦乌恩莱诺洛科塔妮拉尼普布克特罗比")
+ZH_TRANSLITERATION = set("斯尔姆奥茨兹蒂埃伊赫娅耶索萨纳贝卡瓦乌恩莱诺洛科塔妮拉尼普布克特罗比欧")
 ZH_SIDE_SUFFIX = "两国|三国|四国|五国|双方|关系|友好|合作|边境|经贸|贸易|双边|战略|全面|元首|外长|领导人|联合|建交|务实|人民|友谊|睦邻|伙伴"
 
 
@@ -310,7 +310,7 @@ def _clean_surface(m: dict) -> None:
 ZH_AFTER_NAME = (
     "通电话", "通话", "表示", "指出", "强调", "说", "摄", "众议员", "参议员", "议员", "总统", "总理", "主席",
     "部长", "外长", "首相", "大使", "夫妇", "夫人", "明日", "明天", "今日", "今天", "昨日", "昨天", "会见",
-    "会晤", "会谈", "等人", "后，", "后,",
+    "会晤", "会谈", "等人", "后，", "后,", "陪同",
 )  # fmt: skip
 _ZH_ADVERB_TAIL = re.compile(r"[也还亦已将曾]\S?$")
 
@@ -345,6 +345,7 @@ def trim_zh_person(m: dict, text: str, kb: KnowledgeBase, rules: Rules | None = 
 # title or of a word that follows names), and the characters after which a name has ended
 _ZH_NOT_NAME_END = set(
     "的等们一及为是则亦也还都就又才再已将曾正便与同在于对向从把被让给跟或并而但且之其此这那该个位名中上下年月日时说称副关新代参来生却不各"
+    "后前"  # 会见莫尔古洛夫后，: "after", not the name's last character
 )
 _ZH_AFTER_END = set('与同在于时举会表说称指强向对就，。、；：,（(“"」』》 \n')
 
@@ -372,11 +373,71 @@ def extend_zh_person(m: dict, text: str, taken: set[int]) -> None:
         m.update(end=e + 1, text=text[m["start"] : e + 1], mention_id=f"{m['doc_id']}:{m['start']}-{e + 1}")
 
 
+# characters that are prepositions before a name and surnames too (向朗伊总理转达: "to
+# Premier Langyi", not Mr Xiang Langyi)
+_ZH_PREPOSITIONS = set("向与和同对跟给被让把将在")
+
+
+def cut_zh_preposition(mentions: list[dict], text: str, kb: KnowledgeBase) -> None:
+    """A Chinese person span that starts with a preposition (:data:`_ZH_PREPOSITIONS`)
+    loses it when the rest is a name the document gives as a person elsewhere, or a
+    knowledge-base person's."""
+    names = {m["text"] for m in mentions if m["ner_label"] == "PER" and m["text"] and is_cjk(m["text"][0])}
+    for m in mentions:
+        t = m["text"]
+        if m["ner_label"] != "PER" or len(t) < 3 or t[0] not in _ZH_PREPOSITIONS or kb.lookup(t) is not None:
+            continue
+        if t[1:] in names or kb.lookup(t[1:], types=("person",)) is not None:
+            s = m["start"] + 1
+            m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}")
+
+
+def inside_zh_place(start: int, end: int, text: str) -> bool:
+    """The Chinese span is part of a longer place name that GeoNames knows, one or two
+    characters more on either side (格里拉 in 香格里拉): the model cut a place, not a person."""
+    from pipeline import gazetteer
+
+    for a in (0, 1, 2):
+        for b in (0, 1, 2):
+            s, e = start - a, end + b
+            if (a or b) and s >= 0 and e <= len(text) and all(is_cjk(c) for c in text[s:e]):
+                place = gazetteer.lookup(text[s:e])
+                if place is not None and place.kind in ("city", "country"):
+                    return True
+    return False
+
+
 def _not_a_name(surface: str, rules: Rules, kb: KnowledgeBase) -> bool:
     """A model's person that is a title, an honorific or a demonym, not a name."""
     s = surface.strip(" '’.").lower()
     s = re.sub(r"^['’]s\s+", "", s)
     return s in rules.title_words or kb.demonym(surface) is not None or not any(ch.isalpha() for ch in s)
+
+
+def _place_not_person(surface: str, text: str, start: int, rules: Rules) -> bool:
+    """A Latin-script "person" the model found that is a place's name (a city of GeoNames
+    by its own name, not one of its alternate names, which hold pinyin such as "Li Wei"; a
+    country; a world region: Okinawa, Asuncion, the Sahel) and has no title before it
+    ("President Lima" stays a person)."""
+    if not surface or is_cjk(surface[0]):
+        return False
+    from pipeline import gazetteer
+
+    place = gazetteer.lookup(surface)
+    if place is None or (place.kind == "city" and name_tokens(place.name) != name_tokens(surface)):
+        return False
+    words = re.findall(r"[\w.'’-]+", text[max(0, start - 60) : start])[-4:]
+    return not any(" ".join(words[i:]).lower() in rules.title_words for i in range(len(words)))
+
+
+def _org_or_venue(surface: str, rules: Rules) -> str:
+    """``FAC`` or ``ORG`` when a Latin-script span holds the head noun of a venue or an
+    organization (Conference Centre, League, Ministry), else ""."""
+    if not surface or is_cjk(surface[0]):
+        return ""
+    if rules.lang("en").venue_names.search(surface):
+        return "FAC"
+    return "ORG" if _ORG_WORDS.search(surface) else ""
 
 
 def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
@@ -407,7 +468,7 @@ def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
 _ORG_WORDS = re.compile(
     r"\b(?:Ministry|Party|Council|Committee|Assembly|Parliament|Department|Office|Union|Organi[sz]ation|Agency|Bank|"
     r"Government|Commission|Institute|University|Court|Senate|Congress|House|Chamber|Forces|Army|Embassy|Association|"
-    r"League|Front|Movement|Group|News|Times|Post|Service|Authority|Corporation|Company|Foundation|Fund)\b"
+    r"League|Front|Movement|Group|News|Times|Post|Service|Authority|Corporation|Company|Foundation|Fund|Corps)\b"
 )
 
 
@@ -470,6 +531,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     mentions = _split_country_abbreviations(mentions, kb)
     for m in mentions:
         _trim_to_known_person(m, text, kb)
+    cut_zh_preposition(mentions, text, kb)
     mentions, glosses = gloss_mentions(text, mentions, rules)
     # a Latin word the Chinese model called a person ("Donald" of an English phrase) is
     # not one, unless it glosses a name or the knowledge base knows it
@@ -504,6 +566,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
 
     # pass 1: KB names, acronyms, demonyms, full names
     pending: list[dict] = []
+    relabel: dict[int, str] = {}  # a type pass 1 decided against the model's label, for pass 2
     taken = {i for m in mentions for i in range(m["start"], m["end"])}
     for m in mentions:
         label = m["ner_label"]
@@ -512,6 +575,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             trim_zh_person(m, text, kb, rules)
             if kb.lookup(m["text"]) is None:
                 extend_zh_person(m, text, taken)
+            if kb.lookup(m["text"]) is None and inside_zh_place(m["start"], m["end"], text):
+                continue  # 格里拉 of 香格里拉: part of a place's name
         m["type"] = ""
         if label in ("PERSON", "PER") and m["text"] and not is_cjk(m["text"][0]):
             trim_en_person(m, rules)
@@ -526,8 +591,12 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             m["start"] += cut
             m["text"] = surface
             m["mention_id"] = f"{m['doc_id']}:{m['start']}-{m['end']}"
-            if label in ("ORG", "GPE", "NORP", "LOC", "FAC"):
+            if label in ("ORG", "GPE", "NORP", "LOC", "FAC") and not _org_or_venue(surface, rules):
                 label = "PERSON"  # "Kazakh President X" tagged as one organization: X is a person
+        if label == "PERSON" and kb.lookup(surface) is None and (kind := _org_or_venue(surface, rules)):
+            # a name never holds the head noun of a venue or an organization ("King Abdul Aziz
+            # International Conference Centre", "Parliamentary Friendship League")
+            label = relabel[id(m)] = kind
         if label == "ABBR":
             kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))
             if kbe:
@@ -558,6 +627,9 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         elif TYPE_BY_LABEL.get(label) == "person" and len(surface) == 1 and is_cjk(surface):
             pending.append(m)  # a surname alone (蔡总统): the full name the document gives, in pass 2
             continue
+        elif (TYPE_BY_LABEL.get(label) == "person" and " " in surface and not cut
+              and _place_not_person(surface, text, m["start"], rules)):  # fmt: skip
+            m["type"], m["entity_id"] = "location", register(f"location:{slug(surface)}", "location", surface)
         elif TYPE_BY_LABEL.get(label) == "person" and (" " in surface or "·" in surface or is_cjk(surface[0])):
             name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
             eid = f"person:{slug(name_en or surface)}"
@@ -581,7 +653,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             for tok in set(toks):
                 by_token[tok.casefold()].append((start, eid))
     for m in pending:
-        surface, label = m["text"], m["ner_label"]
+        surface, label = m["text"], relabel.get(id(m), m["ner_label"])
         if len(surface) == 1 and is_cjk(surface):
             # a Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
             # document with that surname; alone, it names nobody
@@ -606,6 +678,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             continue
         if typ == "person" and surface.isupper() and surface.isascii():
             continue  # a transcript's speaker label or a heading in capitals (QUESTION, KERRY) no name joins
+        if typ == "person" and _place_not_person(surface, text, m["start"], rules):
+            typ = "location"  # a place's name, no title before it and no word of a person's name here
         if typ == "person":
             name_en = surface if not is_cjk(surface[0]) else pinyin_name(surface)
             eid = f"person:{slug(name_en or surface)}"
@@ -620,6 +694,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         if acr and typ == "organization" and acr.group(1) not in acronyms:
             acronyms[acr.group(1)] = eid
     _join_name_variants(mentions, entities, from_kb)
+    _join_zh_surnames(mentions, entities, from_kb)
     # pass 3: role nouns ("the Chinese premier") → the person the text gave that title
     if doc["lang"] == "en":
         for m in role_noun_mentions(view_doc, sentences, mentions, kb, rules):
@@ -645,11 +720,22 @@ def name_tokens(name: str) -> list[str]:
 def variant_of(short: list[str], long: list[str]) -> bool:
     """``short`` names the person ``long`` names: its tokens are a run of ``long``'s, each
     the same word or its initial ("Lacalle Pou", "bin Hamad", "L. Oyun-Erdene" of the full
-    names). A single word is not enough (surnames are shared)."""
+    names); the first and last words of a longer name, without its patronymic or middle
+    names ("Sergei Lavrov" of "Sergei Viktorovich Lavrov"); or two words in the other
+    order ("Orban Viktor"). A single word is not enough (surnames are shared)."""
     if short == long:
         return True  # the same name but for case or diacritics
     if not 2 <= len(short) <= len(long):
         return False
+    if (
+        len(short) == 2
+        and short[-1] == long[-1]
+        and len(short[-1]) > 1
+        and (short[0] == long[0] or (len(short[0]) == 1 and long[0].startswith(short[0])))
+    ):
+        return True
+    if len(short) == len(long) == 2 and short == long[::-1]:
+        return True
     for i in range(len(long) - len(short) + 1):
         ok = all(a == b or (len(a) == 1 and b.startswith(a) and j < len(short) - 1)
                  for j, (a, b) in enumerate(zip(short, long[i:], strict=False)))  # fmt: skip
@@ -674,6 +760,31 @@ def _join_name_variants(mentions: list[dict], entities: dict[str, dict], from_kb
             if keep in from_kb:
                 continue  # two known persons are never merged
             keep, drop = drop, keep
+        remap[drop] = keep
+        entities[keep]["aliases"] += [a for a in entities[drop]["aliases"] if a not in entities[keep]["aliases"]]
+    for m in mentions:
+        if m.get("entity_id") in remap:
+            m["entity_id"] = remap[m["entity_id"]]
+    for eid in remap:
+        entities.pop(eid, None)
+
+
+def _join_zh_surnames(mentions: list[dict], entities: dict[str, dict], from_kb: set[str]) -> None:
+    """A transliterated name's last part alone (阿利耶夫, 朗伊) is the person the document
+    names in full with it (伊利哈姆·阿利耶夫, 戴维·朗伊), when exactly one full name ends in
+    it; a Chinese person's own name (pinyin-able: 李强) is never such a part."""
+    full: dict[str, list[str]] = defaultdict(list)
+    for eid, e in entities.items():
+        zh = e.get("name_zh") or ""
+        if e["type"] == "person" and "·" in zh:
+            full[zh.rsplit("·", 1)[1]].append(eid)
+    remap: dict[str, str] = {}
+    for eid, e in list(entities.items()):
+        zh = e.get("name_zh") or ""
+        fits = [f for f in full.get(zh, []) if f != eid] if e["type"] == "person" and "·" not in zh else []
+        if len(fits) != 1 or len(zh) < 2 or pinyin_name(zh) or (eid in from_kb and fits[0] in from_kb):
+            continue
+        keep, drop = (eid, fits[0]) if eid in from_kb else (fits[0], eid)
         remap[drop] = keep
         entities[keep]["aliases"] += [a for a in entities[drop]["aliases"] if a not in entities[keep]["aliases"]]
     for m in mentions:
@@ -790,13 +901,16 @@ class EntityAggregator:
         self.n_mentions: Counter = Counter()
         self.n_docs: Counter = Counter()
         self.aliases: dict[str, set] = defaultdict(set)
+        # each person's company: the persons and countries named in its documents
+        self.cooc: dict[str, set[str]] = defaultdict(set)
+        self.documents = 0
 
-    FIELDS = ("type", "name", "name_en", "name_zh", "kb_id")  # all the table needs of an entity record
+    FIELDS = ("type", "name", "name_en", "name_zh", "kb_id", "country")  # what the table and the remap read
 
     def add(self, rec: dict) -> None:
         for eid, e in rec["entities"].items():
             cur = self.info.setdefault(eid, {k: e[k] for k in self.FIELDS if k in e})
-            for k in ("name_en", "name_zh", "kb_id"):
+            for k in ("name_en", "name_zh", "kb_id", "country"):
                 if not cur.get(k) and e.get(k):
                     cur[k] = e[k]
             self.aliases[eid].update(e["aliases"])
@@ -806,6 +920,29 @@ class EntityAggregator:
                 self.n_mentions[m["entity_id"]] += 1
                 seen.add(m["entity_id"])
         self.n_docs.update(seen)
+        self.documents += 1
+        company = {x for x in seen if self.info.get(x, {}).get("type") in ("person", "country")}
+        # a known organization names its country too (the US State Department: the US)
+        company |= {c for x in seen if self.info.get(x, {}).get("type") == "organization"
+                    and (c := self.info[x].get("country"))}  # fmt: skip
+        for x in company:
+            if self.info.get(x, {}).get("type") == "person":
+                self.cooc[x] |= company - {x}
+
+    def remap(self, known: set[str]) -> tuple[dict[str, str], list[dict]]:
+        """Join the person ids that name one person (:func:`corpus_remap`) and fold each
+        dropped entity into the one kept; returns the remap and the merges made."""
+        ents = {eid: {**e, "aliases": self.aliases[eid]} for eid, e in self.info.items()}
+        remap, merges = corpus_remap(ents, self.cooc, self.n_docs, known, self.documents, self.n_mentions)
+        for drop, keep in remap.items():
+            d, k = self.info.pop(drop), self.info[keep]
+            for f in ("name_en", "name_zh", "kb_id", "country"):
+                if not k.get(f) and d.get(f) and (f != "name_en" or not d.get("name_zh")):
+                    k[f] = d[f]  # (a transliteration's pinyin is no English name)
+            self.aliases[keep] |= self.aliases.pop(drop)
+            self.n_mentions[keep] += self.n_mentions.pop(drop, 0)
+            self.n_docs[keep] += self.n_docs.pop(drop, 0)  # persons split across documents: at most an overcount
+        return remap, merges
 
     def entities(self) -> Iterator[contract.Entity]:
         """The rows of entities.csv, one at a time, in entity-id order."""
@@ -822,6 +959,194 @@ class EntityAggregator:
                 aliases=json.dumps(sorted(self.aliases[eid]), ensure_ascii=False), kb_id=e.get("kb_id", ""),
                 n_mentions=self.n_mentions[eid], n_docs=self.n_docs[eid],
             )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the run's identities
+
+
+# the columns of the per-document tables that hold person ids (the corpus remap rewrites them)
+REMAP_COLUMNS = {
+    "mentions.csv": ("entity_id",),
+    "meeting_participants.csv": ("entity_id",),
+    "affiliations.csv": ("person_id",),
+}
+
+
+def _latin_tokens(e: dict, known: bool) -> list[str]:
+    """The Latin-script name of a person entity as comparable tokens, [] when it has none
+    (a Chinese name's pinyin is no English name: nothing in the run wrote it)."""
+    latin = sorted((a for a in e.get("aliases", ()) if a and not has_cjk(a)), key=lambda a: (-len(a), a))
+    if not latin and not known:
+        return []
+    name = e.get("name_en") or e.get("name") or ""
+    if has_cjk(name) or not name:
+        name = latin[0] if latin else ""
+    return name_tokens(name)
+
+
+def _zh_name(e: dict) -> str:
+    zh = e.get("name_zh") or ""
+    return zh if zh and all(is_cjk(c) or c == "·" for c in zh) else ""
+
+
+def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],
+                 total_docs: int, n_mentions: dict[str, int] | None = None) -> tuple[dict[str, str], list[dict]]:  # fmt: skip
+    """Person ids of a run that name one person: ``({dropped id: kept id}, merges)``.
+
+    ``entities``: ``{id: {type, name, name_en, name_zh, country, aliases}}`` over the run;
+    ``cooc``: for each person, the persons and countries named in its documents;
+    ``known``: the ids of the knowledge base (two of them are never merged). Four joins,
+    each only where exactly one candidate fits (a wrong merge is worse than a missed one):
+
+    1. a transliteration's surname form (朗伊) joins the one full form ending in it (戴维·朗伊);
+    2. a foreign name written in Chinese joins the English name with the same consonant
+       skeleton (布林肯 → Antony Blinken, :mod:`pipeline.translit`), a short skeleton only
+       with evidence;
+    3. two Latin spellings of one name (Yun Byun-se / Yun Byung-se, Sadyrbek Zhaparov /
+       Sadyr Japarov), always with evidence;
+    4. a surname alone (Kerry) joins the one full name ending in it, with evidence;
+    5. a variant of a name (:func:`variant_of`: initials, a patronymic left out, the other
+       order) joins the one name of the run it is a variant of, with evidence.
+
+    Evidence: the known side's country is named with the other, or both are named with a
+    person or country that is in at most a quarter of the run's documents (a corpus-wide
+    hub such as the host country tells nothing). Candidates are found through indexes
+    (last name part, skeleton keys), never by comparing all pairs; the result depends only
+    on the inputs, not on their order.
+    """
+    from pipeline import translit
+
+    persons = {eid: e for eid, e in sorted(entities.items()) if e.get("type") == "person"}
+    n_mentions = n_mentions or {}
+    rare_limit = max(1, total_docs // 4)
+
+    def country_named(a: str, b: str) -> bool:
+        """The known one of the two has a country, named beside the other."""
+        for x, y in ((a, b), (b, a)):
+            c = entities[x].get("country") if x in known else ""
+            if c and c in cooc.get(y, ()):
+                return True
+        return False
+
+    def evidence(a: str, b: str, *, persons_only: bool = False) -> bool:
+        if country_named(a, b):
+            return True
+        shared = (cooc.get(a, set()) & cooc.get(b, set())) - {a, b}
+        return any(n_docs.get(s, 0) <= rare_limit and (not persons_only or s.startswith("person:")) for s in shared)
+
+    remap: dict[str, str] = {}
+    merges: list[dict] = []
+
+    def find(x: str) -> str:
+        while x in remap:
+            x = remap[x]
+        return x
+
+    def merge(drop: str, keep: str, kind: str) -> None:
+        drop, keep = find(drop), find(keep)
+        if drop == keep or (drop in known and keep in known):
+            return
+        if drop in known:
+            drop, keep = keep, drop
+        elif kind == "spelling" and keep not in known:
+            # two spellings, neither known: the one of more documents, else the first id
+            keep, drop = sorted((drop, keep), key=lambda x: (-n_docs.get(x, 0), -n_mentions.get(x, 0), x))
+        remap[drop] = keep
+        merges.append({"kind": kind, "drop": drop, "keep": keep, "drop_name": persons[drop].get("name_zh") or
+                       persons[drop].get("name"), "keep_name": persons[keep].get("name")})  # fmt: skip
+
+    latin = {eid: toks for eid, e in persons.items() if (toks := _latin_tokens(e, eid in known))}
+    zh_only = {eid: zh for eid, e in persons.items() if eid not in latin and (zh := _zh_name(e))}
+
+    # 1. 朗伊 → 戴维·朗伊: the one person of the run whose Chinese name ends in that part
+    by_last_part: dict[str, set[str]] = defaultdict(set)
+    for eid, e in persons.items():
+        parts = translit.zh_parts(_zh_name(e))
+        if len(parts) >= 2:
+            by_last_part[parts[-1]].add(eid)
+    for eid, zh in zh_only.items():
+        if "·" in zh or pinyin_name(zh):
+            continue
+        fits = by_last_part.get(zh, set()) - {eid}
+        if len(fits) == 1:
+            merge(eid, next(iter(fits)), "zh-surname")
+
+    # 2. a Chinese transliteration and an English name of the run
+    index = translit.SkeletonIndex()
+    for eid, toks in latin.items():
+        index.add(eid, toks)
+    for eid, zh in zh_only.items():
+        if eid in remap or pinyin_name(zh):
+            continue  # a Chinese person's name, read in pinyin already, or joined in 1
+        fits = [c for c in index.candidates(zh, fuzzy=False) if evidence(eid, c, persons_only=True)]
+        if len(fits) == 1:
+            merge(eid, fits[0], "translit")
+
+    # 3. two Latin spellings of one name, and 4. a surname alone; both with evidence
+    by_last: dict[str, set[str]] = defaultdict(set)
+    for eid, toks in latin.items():
+        by_last[toks[-1]].add(eid)
+    by_token: dict[str, set[str]] = defaultdict(set)
+    for eid, toks in latin.items():
+        for t in toks:
+            by_token[t].add(eid)
+    for eid, toks in sorted(latin.items(), key=lambda kv: (len(kv[1]), kv[0])):
+        if eid in remap or eid in known:
+            continue
+        sk = translit.latin_skeleton(toks[-1])
+        if len(toks) == 1:
+            cands = {c for c in by_last.get(toks[0], set()) if len(latin[c]) >= 2}
+            kind = "surname" if cands else "spelling"
+        else:
+            # 5. a variant of a fuller name (initials, no patronymic, the other order)
+            cands = {c for c in by_token.get(toks[-1], set()) if c != eid and variant_of(toks, latin[c])}
+            kind = "variant"
+            if not cands:
+                cands = {c for c in index.near(sk) if _spelling_variant(toks, latin[c])}
+                kind = "spelling"
+        if len(toks) == 1 and sk and len(sk) >= 3:
+            cands |= {c for c in index.near(sk) if len(latin[c]) == 1 and _spelling_variant(toks, latin[c])}
+        fits = sorted({find(c) for c in cands if c != eid and evidence(eid, c)} - {eid})
+        if len(fits) == 1:
+            merge(eid, fits[0], kind)
+    return {k: find(k) for k in sorted(remap)}, merges
+
+
+def remap_record(rec: dict, remap: dict[str, str]) -> dict:
+    """A linked record with the person ids of ``remap`` replaced (its mentions and its
+    entities: a dropped entity's aliases go to the one kept)."""
+    if not any(e in remap for e in rec.get("entities", {})):
+        return rec
+    ents: dict[str, dict] = {}
+    for eid, e in rec["entities"].items():
+        keep = remap.get(eid, eid)
+        if keep in ents:
+            ents[keep]["aliases"] += [a for a in e["aliases"] if a not in ents[keep]["aliases"]]
+        else:
+            ents[keep] = dict(e) if keep == eid else {**e, "aliases": list(e["aliases"])}
+    mentions = [{**m, "entity_id": remap.get(m.get("entity_id", ""), m.get("entity_id", ""))} for m in rec["mentions"]]
+    return {**rec, "mentions": mentions, "entities": ents}
+
+
+def _spelling_variant(a: list[str], b: list[str]) -> bool:
+    """Two Latin names, token by token the same person's: as many tokens, each pair equal,
+    one the start of the other (Sadyr / Sadyrbek), or of the same consonant skeleton and at
+    most two letters apart (Japarov / Zhaparov); the last pair never merely a start; and
+    not the same name."""
+    from pipeline import translit
+
+    if len(a) != len(b) or a == b:
+        return False
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x == y:
+            continue
+        sx, sy = translit.latin_skeleton(x), translit.latin_skeleton(y)
+        if sx == sy and len(sx) >= 3 and translit.edit_distance(x, y) <= 2:
+            continue
+        if i < len(a) - 1 and min(len(x), len(y)) >= 4 and (x.startswith(y) or y.startswith(x)):
+            continue
+        return False
+    return True
 
 
 def aggregate_entities(linked: Iterable[dict]) -> list[contract.Entity]:
@@ -885,12 +1210,18 @@ def main(argv: list[str] | None = None) -> int:
         raise
     out.close()
     n_m = rows.close()
+    remap, merges = agg.remap(set(kb.entities))
+    if remap:  # the persons the run joined across documents: linked.jsonl and mentions.csv follow
+        contract.write_jsonl(a.output, (remap_record(r, remap) for r in contract.read_jsonl(a.output)))
+        contract.remap_table(a.tables / "mentions.csv", contract.Mention, REMAP_COLUMNS["mentions.csv"], remap)
     ents = list(agg.entities())
     contract.write_table(a.tables / "entities.csv", ents, contract.Entity)
     logger.info("link: %d mentions, %d entities", n_m, len(ents))
     contract.write_metrics(a.metrics, {
         "entities": {t: sum(e.type == t for e in ents) for t in ("person", "country", "organization", "location")},
         "entities_with_wikidata_id": sum(bool(e.kb_id) for e in ents),
+        "persons_joined_across_documents": {k: sum(m["kind"] == k for m in merges)
+                                            for k in ("zh-surname", "translit", "spelling", "surname", "variant")},
         **counts,
     })  # fmt: skip
     return 0

@@ -394,6 +394,7 @@ class _Sinks:
         self.output = output
         self.status: dict[str, int] = {"ok": 0, "skipped": 0, "error": 0}
         self.meetings = 0
+        self.merges: list[dict] = []
 
     def add(self, result: dict) -> None:
         self.jsonl["documents"].add([result["document"]])
@@ -407,11 +408,19 @@ class _Sinks:
             self.status[r["status"]] = self.status.get(r["status"], 0) + 1
         self.meetings += len(result["rows"]["meetings.csv"])
 
-    def close(self) -> None:
+    def close(self, known: set[str] | None = None) -> None:
+        """Write everything; ``known`` (the knowledge base's ids): join the person ids of
+        the run that name one person (:func:`pipeline.link.corpus_remap`) in every table."""
         for w in self.jsonl.values():
             w.close()
         for w in self.tables.values():
             w.close()
+        if known is not None:
+            from pipeline.link import REMAP_COLUMNS
+
+            remap, self.merges = self.entities.remap(known)
+            for name, cols in REMAP_COLUMNS.items() if remap else ():
+                contract.remap_table(self.output / name, DOC_TABLES[name], cols, remap)
         entities = contract.TableWriter(self.output / "entities.csv", contract.Entity)  # streams: 20,000+ rows at 4×
         entities.add(self.entities.entities())
         entities.close()
@@ -484,7 +493,7 @@ def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, wor
         while pending:
             consume(pending.popleft())
         t = time.perf_counter()
-        sinks.close()
+        sinks.close(set(_state(params).kb.entities) if sinks.entities.info else None)
         seconds["write"] += time.perf_counter() - t
     except BaseException:
         sinks.discard()
@@ -497,6 +506,7 @@ def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, wor
         "documents": n,
         **sinks.status,
         "meetings": sinks.meetings,
+        "persons_joined_across_documents": len(sinks.merges),
         "cache_hits": hits,
         "computed": computed,
         "seconds": round(time.perf_counter() - t0, 2),

@@ -409,6 +409,10 @@ def test_trim_en_person(surface, expected):
         ("Karim", "Ahmad Karim", False),  # one word is not enough: surnames are shared
         ("Ahmad Khan", "Ahmad Karim", False),
         ("Minh Chinh", "Pham Minh", False),
+        ("Oleg Dronov", "Oleg Petrovich Dronov", True),  # no patronymic
+        ("O. Dronov", "Oleg Petrovich Dronov", True),
+        ("Kovacs Laszlo", "Laszlo Kovacs", True),  # the other order
+        ("Ivan Dronov", "Oleg Petrovich Dronov", False),
     ],
 )
 def test_variant_of(short, long, joined):
@@ -430,6 +434,7 @@ def test_transliterations_get_no_pinyin():
         ("习近平和普京举行会谈。", (0, 3), "习近平"),  # 和 is the conjunction: 普 does not end a name
         ("普京总统表示。", (0, 2), "普京"),  # a title follows
         ("王毅和夫人抵达。", (0, 2), "王毅"),
+        ("会见大使彼得罗夫后，他说。", (4, 8), "彼得罗夫"),  # 后 "after" ends no name
     ],
 )
 def test_extend_zh_person(text, span, expected):
@@ -449,3 +454,55 @@ def test_trim_zh_person(text, span, expected):
     m = {"doc_id": "d", "start": span[0], "end": span[1], "text": text[span[0] : span[1]]}
     link.trim_zh_person(m, text, KB)
     assert m["text"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "place"),
+    [
+        ("Talks touched on the situation in Kandahar and beyond.", "Kandahar", True),
+        ("The ministers later flew on to Porto Alegre together.", "Porto Alegre", True),
+        ("Security in the Sahel came up as well.", "Sahel", True),
+        ("He was received by President Lima on Friday.", "Lima", False),
+        ("The talks were chaired by Mr. Lima on Friday.", "Lima", False),
+        ("Minister Ana Kowalczyk spoke first.", "Ana Kowalczyk", False),
+    ],
+)
+def test_link_place_not_person(text, surface, place):
+    from pipeline.rules import load_rules
+
+    assert link._place_not_person(surface, text, text.index(surface), load_rules()) is place
+
+
+def test_link_pinyin_name_that_is_a_city_alternate_name_stays_a_person():
+    from pipeline.rules import load_rules
+
+    text = "Li Wei met Li Ming in Beijing."
+    assert not link._place_not_person("Li Wei", text, 0, load_rules())
+
+
+@pytest.mark.parametrize(
+    ("surface", "kind"),
+    [
+        ("Rashid Al Noor Conference Centre", "FAC"),
+        ("Coastal Friendship League", "ORG"),
+        ("Marine Corps", "ORG"),
+        ("Ana Kowalczyk", ""),
+    ],
+)
+def test_link_org_or_venue_is_no_person(surface, kind):
+    from pipeline.rules import load_rules
+
+    assert link._org_or_venue(surface, load_rules()) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "inside"),
+    [
+        ("他周末去香格里拉度假。", "格里拉", True),
+        ("他周末去香格里拉度假。", "香格里", True),
+        ("王小明周末去度假。", "王小明", False),
+    ],
+)
+def test_link_inside_zh_place(text, span, inside):
+    s = text.index(span)
+    assert link.inside_zh_place(s, s + len(span), text) is inside
