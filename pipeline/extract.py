@@ -294,6 +294,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
+    last_met = -99  # the last sentence that stated a meeting
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
         lang = lang_at(rec, s)
@@ -301,6 +302,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         ments = by_sentence.get(sid, [])
         persons = _participants(ments, text, s, e, lr)
         trig = lr.triggers.search(sent)
+        subject = None  # the named subject side of the sentence's meetings (English parse)
+        n_before = len(out)
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
         if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
@@ -310,13 +313,19 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         # Chinese clauses are vetoed one by one (a call story may recall a meeting); English
         # sentences as a whole
         vetoed = lang != "zh" and lr.negatives.search(sent)
-        if trig and not vetoed and not lr.attendance.search(sent):
-            if sid in parsed:
+        attended = lr.attendance.search(sent)
+        # "A, B and C attended the meeting" with no meeting stated just before: they met
+        together = _attended_together(ments, persons, s, lr, sent) if attended and sid - last_met > 2 else []
+        if trig and not vetoed and (not attended or together):
+            if together:
+                groups = [(together[: params.max_meeting_participants], attended.group(), "named")]
+            elif sid in parsed:
                 spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
                 events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders)
                 cap = params.max_meeting_participants
                 groups = [(list(ev.participants)[:cap], ev.trigger, BASIS[ev.inferred]) for ev in events
                           if not ev.modality]  # fmt: skip
+                subject = next((ev.participants[0] for ev in events if not ev.inferred), None)
             elif lang == "zh":
                 spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
                 pair = list(out[-1].participants) if out else []
@@ -363,6 +372,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     confidence=CONFIDENCE[basis],
                     extra={"reported_cue": bool(lr.reported.search(sent))},
                 ))  # fmt: skip
+        if len(out) > n_before:
+            last_met = sid
         if dates:
             recent_dates.append((sid, dates[-1]))
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
@@ -374,6 +385,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             here = visited
         if persons:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
+        if subject:  # "A met B and C. He then travelled to …": a pronoun continues the subject
+            last_person = subject
     meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
     return _date_main_events(meetings, ref, lead_dates)
 
@@ -407,6 +420,19 @@ def _participants(ments: list[dict], text: str, s: int, e: int, lr) -> list[str]
             continue  # X's special envoy: the envoy was there
         persons.append(m["entity_id"])
     return persons
+
+
+def _attended_together(ments: list[dict], persons: list[str], s: int, lr, sent: str) -> list[str]:
+    """The persons named before a ``joint_attendance`` cue ("A, B and C attended the
+    meeting"): two or more of them met; none when the cue is not there."""
+    cue = lr.joint_attendance.search(sent)
+    if not cue:
+        return []
+    out: list[str] = []
+    for m in ments:
+        if m["entity_id"] in persons and m["end"] <= s + cue.end() and m["entity_id"] not in out:
+            out.append(m["entity_id"])
+    return out if len(out) >= 2 else []
 
 
 def _word_groups(sent: str, persons: list[str], last_person: str | None, params: ExtractParams) -> list[list[str]]:

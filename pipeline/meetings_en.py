@@ -118,12 +118,43 @@ def _inherited_subjects(tok, depth: int = 4) -> list:
     return []
 
 
-def _with_objects(tok) -> list:
-    """The objects of ``tok``'s with / between phrases."""
+def _with_objects(tok, preps: tuple[str, ...] = ()) -> list:
+    """The objects of ``tok``'s with / between phrases (and of ``preps``)."""
     out = []
     for c in tok.children:
-        if c.dep_ == "prep" and c.text.lower() in ("with", "between", "among"):
+        if c.dep_ == "prep" and c.text.lower() in ("with", "between", "among", *preps):
             out += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]  # pcomp: "with visiting X"
+    return out
+
+
+def _clause_objects(tok) -> list:
+    """The persons the verb above ``tok`` reaches: its object and its to / with phrases."""
+    t = tok
+    for _ in range(3):
+        if t.pos_ in ("VERB", "AUX"):
+            break
+        if t.head is t:
+            return []
+        t = t.head
+    else:
+        return []
+    out = [c for c in t.children if c.dep_ in ("dobj", "dative")]
+    return out + [g for c in t.children if c.dep_ == "prep" and c.lower_ in ("to", "with") for g in c.children
+                  if g.dep_ == "pobj"]  # fmt: skip
+
+
+def _coordinated_before(sdoc, poss) -> list:
+    """Names coordinated right before a possessor that the parse left outside it ("A and
+    B's meeting", where only B is the possessor): the tokens of each, right to left."""
+    out, i = [], poss.left_edge.i - 1
+    while i >= 1 and sdoc[i].lower_ in ("and", ","):
+        head = sdoc[i - 1]
+        if head.pos_ != "PROPN":
+            break
+        out.append(head)
+        i = head.left_edge.i - 1 if head.left_edge.i < head.i else head.i - 1
+        while i >= 0 and sdoc[i].dep_ == "compound" and sdoc[i].head.i == head.i:
+            i -= 1
     return out
 
 
@@ -157,8 +188,13 @@ def _modality(tok, rules) -> str:
                 return "planned"  # "Lavrov's agenda includes talks with …" (the trigger's own verb)
         if t is not tok and t.lemma_.lower() in modal_lemmas:
             return "planned"  # expected to meet, cancelled the meeting, invited … to meet
+        if (t.dep_ == "xcomp" and t.head.lemma_ == "be"
+                and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)):  # fmt: skip
+            return "planned"  # "X is to meet Y": a plan
         if t.dep_ not in _UP or t.head is t:
             break
+        if t.dep_ == "nsubj":
+            break  # a trigger in the subject is not what its verb plans ("the meeting set the tone")
         t = t.head
     return ""
 
@@ -190,13 +226,19 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         is_verb = t.pos_ in ("VERB", "AUX") and (
             lemma in rules.trigger_lemmas or f"{lemma} {prt}" in rules.trigger_lemmas
         )
+        # a two-word noun ("courtesy call") names its guest with "on" / "to" ("paid a courtesy
+        # call on X"); a plain trigger noun with "with" / "between"
+        phrase = any(f"{c.lower_} {t.lower_}" in rules.trigger_nouns for c in t.children
+                     if c.dep_ in ("amod", "compound"))  # fmt: skip
         is_noun = t.pos_ in ("NOUN", "PROPN") and (
-            t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns
+            t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns or phrase
         )
         if not (is_verb or is_noun):
             continue
         subj_toks: list = []
-        obj_toks: list = _with_objects(t)
+        poss: list = []
+        between: list = []
+        obj_toks: list = _with_objects(t, ("on", "to") if phrase else ())
         if is_verb:
             subj_toks = _subjects(t) or _inherited_subjects(t)
             obj_toks += [c for c in t.children if c.dep_ in _OBJECTS]
@@ -220,6 +262,12 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         if not subj and any(a.pos_ == "PRON" for a in subj_toks):
             # "X recalled that he met Y": the pronoun is the subject of the clause above
             subj = _persons([x for a in _inherited_subjects(subj_toks[0].head) for x in _arg_tokens(a)], person_at)
+            if not obj_toks and any(a.lower_ in ("they", "both") for a in subj_toks):
+                # "X conveyed greetings to Y when they met": they are the clause above's
+                # subject and the persons its verb reaches
+                obj_toks += _clause_objects(subj_toks[0].head.head)
+        elif subj_toks and poss and not between:
+            subj = _persons([x for a in _coordinated_before(sdoc, poss[0]) for x in _arg_tokens(a)], person_at) + subj
         if not subj and subj_toks and title_holders:
             holder = title_holders.get(_title_of(subj_toks[0]))
             subj = [holder] if holder else []
@@ -257,7 +305,11 @@ def _possessive(sdoc, i: int) -> bool:
 
 
 def _is_break(tok, rules) -> bool:
-    return tok.lower_ in rules.clause_breaks or tok.text in rules.clause_breaks or (tok.is_sent_start and tok.i > 0)
+    """A clause ends at ``tok``: a clause-break word, or a new sentence the parser found after
+    a full stop (not one it started inside a caption: "PM A meeting Vietnamese PM B")."""
+    if tok.lower_ in rules.clause_breaks or tok.text in rules.clause_breaks:
+        return True
+    return tok.is_sent_start and tok.i > 0 and (tok.nbor(-1).is_punct or tok.nbor(-1).is_space)
 
 
 def _is_trigger(tok, rules) -> bool:

@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
-              "attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
+              "attendance", "joint_attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
 _LEXICONS = (
     "trigger_lemmas",
@@ -71,6 +71,7 @@ class Rules:
     en_offices: tuple[str, ...] = ()
     title_words: frozenset[str] = frozenset()  # every title, lower case: a "name" that is one is no name
     en_title_then_name: re.Pattern | None = None  # "Foreign Minister of Peru Elmer Schialer": (name)
+    en_office_apposition: re.Pattern | None = None  # ", the Executive Director of" after a name
     zh_honorific_prefix: re.Pattern | None = None  # 拿督斯里 before a Chinese-written name
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -126,8 +127,12 @@ def compile_rules(data: dict) -> Rules:
         r"^(?:(?:the|former|then|late|U\.S\.|U\.K\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+){0,3}"
         rf"(?:{_words(en_all)})\s+(?=[A-Z])"
     )
+    # a form of address may stand between the office and the name ("External Affairs
+    # Minister Dr S Jaishankar")
+    en_address = [f for t in titles if not t.get("office", True) and not t.get("prefix") for f in t.get("en", [])]
     en_role = re.compile(
-        rf"((?:Vice |Deputy |Acting |Former )?(?:{_words(en_offices)})(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|leader)\s+$"
+        rf"((?:Vice |Deputy |Acting |Former )?(?:{_words(en_offices)})(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|leader)\s+"
+        rf"(?:(?:{_words(en_address)})\s+)?$"
     )
     offices = rf"(?:Vice |Deputy )?(?:{_words(en_offices)})"
     return Rules(
@@ -152,6 +157,11 @@ def compile_rules(data: dict) -> Rules:
         en_title_then_name=re.compile(
             rf"(?<![\w-])(?i:{_words(en_offices)})(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,5}}?)?,?\s+"
             r"(?P<name>[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*(?:\s+(?:[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*|bin|al|de|da|van|von|der|el)){1,4})"
+        ),
+        # an office in apposition after a name: ", the Executive Director of", ", general
+        # secretary of" (a person's, never an organization's)
+        en_office_apposition=re.compile(
+            rf",\s+(?:the\s+|a\s+)?(?:(?:former|then|acting|vice|deputy|first)\s+)*(?i:{_words(en_offices)})\s+(?:of|for|to)\b"
         ),
         raw=data,
     )

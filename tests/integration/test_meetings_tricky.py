@@ -229,6 +229,58 @@ CASES = [
         {("Hans Weber", "Omar Farid")},
         "Berlin",
     ),
+    # a courtesy call is paid in person
+    (
+        "courtesy_call",
+        "2025-11-19",
+        "Prime Minister Kenji Sato paid a courtesy call on President Tom Hale at the palace on Monday.",
+        {("Kenji Sato", "Tom Hale")},
+        None,
+    ),
+    # a photo caption: a name, then "meeting" and the other name (the parser splits it)
+    (
+        "caption_participle",
+        "2025-11-19",
+        "PM Kenji Sato meeting Chilean President Maria Soto on the sidelines of the summit in Lima, on Nov 18, 2025.",
+        {("Kenji Sato", "Maria Soto")},
+        None,
+    ),
+    # "He" after a meeting sentence continues its subject, not the last name in it
+    (
+        "pronoun_subject",
+        "2025-11-19",
+        "On Sunday, Hans Weber met with Chancellor Omar Farid and Minister Jack Bell separately in Berlin. "
+        "He then travelled to Vienna to meet with President Tom Reed.",
+        {("Hans Weber", "Omar Farid"), ("Hans Weber", "Jack Bell"), ("Hans Weber", "Tom Reed")},
+        None,
+    ),
+    # a form of address between the office and the name still gives the office a holder
+    (
+        "title_with_address",
+        "2025-11-19",
+        "External Affairs Minister Dr Kenji Sato arrived in Lima on Monday. The External Affairs Minister also met "
+        "his Chilean counterpart, Maria Soto.",
+        {("Kenji Sato", "Maria Soto")},
+        None,
+    ),
+    # the members of a multilateral meeting named as its attendants met each other
+    (
+        "joint_attendance",
+        "2025-11-19",
+        "Foreign ministers of three countries held consultations in Rome on Monday. Minister Ivan Orlov, "
+        "Minister Omar Farid and Minister Jack Bell attended the meeting.",
+        {("Ivan Orlov", "Omar Farid"), ("Ivan Orlov", "Jack Bell"), ("Jack Bell", "Omar Farid")},
+        None,
+    ),
+    # aides who "also attended" a meeting stated before are no participants of it
+    (
+        "aides_also_attended",
+        "2025-11-19",
+        "Minister Ivan Orlov held talks with Minister Omar Farid in Rome on Monday. Tom Reed and Jack Bell "
+        "also attended the meeting.",
+        {("Ivan Orlov", "Omar Farid")},
+        None,
+    ),
 ]
 
 
