@@ -76,3 +76,21 @@ def test_rules_titles_in_both_languages():
     assert rules.en_role_before.search("Chinese Premier ").group(1) == "Premier"
     assert rules.en_role_before.search("Minister of Foreign Affairs ").group(1) == "Minister of Foreign Affairs"
     assert "Mr." not in rules.en_offices
+
+
+TITLES = [(lang, form, t.get("office", True)) for t in DATA["titles"] for lang in ("en", "zh") for form in t.get(lang, [])]
+
+
+@pytest.mark.parametrize(("lang", "form", "office"), TITLES, ids=[f"{x[0]}-{x[1]}" for x in TITLES])
+def test_rules_each_title_is_recognised_as_a_title(lang, form, office):
+    """A title of the table is cut off the name it stands before (after, in Chinese), and an
+    office, not a form of address, is the role it gives."""
+    rules = load_rules()
+    if lang == "en":
+        m = rules.en_title_prefix.match(f"{form} Anna Berg")
+        assert m is not None and m.group().strip() == form
+        role = rules.en_role_before.search(f"{form} ")
+        assert (role is not None and role.group(1).endswith(form)) == office
+    else:
+        assert rules.zh_title_suffix.search(f"王明{form}").group() == form
+        assert bool(rules.zh_role_after.match(form)) == office
