@@ -294,6 +294,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
+    group_head = _delegation_head(rec, text, rules) if parsed else None
     last_met = -99  # the last sentence that stated a meeting
     for sid, (s, e) in enumerate(rec["sentences"]):
         sent = text[s:e]
@@ -321,7 +322,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                 groups = [(together[: params.max_meeting_participants], attended.group(), "named")]
             elif sid in parsed:
                 spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
-                events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders)
+                events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders,
+                                         group_head=group_head)  # fmt: skip
                 cap = params.max_meeting_participants
                 groups = [(list(ev.participants)[:cap], ev.trigger, BASIS[ev.inferred]) for ev in events
                           if not ev.modality]  # fmt: skip
@@ -454,6 +456,21 @@ def _title_holders(rec: dict, text: str, rules) -> dict[str, str]:
             if role and role != "leader":
                 holders.setdefault(role.lower(), set()).add(m["entity_id"])
     return {k: next(iter(v)) for k, v in holders.items() if len(v) == 1}
+
+
+def _delegation_head(rec: dict, text: str, rules) -> str | None:
+    """The one person an English document says led a delegation ("The delegation was led
+    by X", "X, who is leading the delegation"): the ``delegation_head`` rules."""
+    heads: set[str] = set()
+    lr = rules.en
+    for m in rec["mentions"]:
+        if m.get("type") != "person" or not m.get("entity_id") or lang_at(rec, m["start"]) == "zh":
+            continue
+        if lr.delegation_head.search(text[max(0, m["start"] - 80) : m["start"]]) or lr.delegation_head_after.match(
+            text, m["end"], m["end"] + 80
+        ):
+            heads.add(m["entity_id"])
+    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams,

@@ -127,6 +127,23 @@ def _with_objects(tok, preps: tuple[str, ...] = ()) -> list:
     return out
 
 
+def _is_group(tok, rules) -> bool:
+    """A common noun of ``group_nouns`` (not a name's word: "House of Representatives")."""
+    return tok.pos_ == "NOUN" and (tok.lemma_.lower() in rules.group_nouns or tok.lower_ in rules.group_nouns)
+
+
+def _unnamed_group(args: list, person_at: dict[int, str], rules) -> bool:
+    """An argument is a group ("a delegation of senior cadres", "the visiting team") in
+    whose own words (its coordinated names aside) no person is named."""
+    for a in args:
+        for g in _arg_tokens(a):
+            if _is_group(g, rules):
+                conj = {x.i for c in g.children if c.dep_ in ("conj", "cc") for x in c.subtree}
+                if not any(x.i in person_at for x in g.subtree if x.i not in conj):
+                    return True
+    return False
+
+
 def _clause_objects(tok) -> list:
     """The persons the verb above ``tok`` reaches: its object and its to / with phrases."""
     t = tok
@@ -200,7 +217,7 @@ def _modality(tok, rules) -> str:
 
 
 def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,
-                    title_holders: dict[str, str] | None = None) -> list[Event]:  # fmt: skip
+                    title_holders: dict[str, str] | None = None, group_head: str | None = None) -> list[Event]:  # fmt: skip
     """The meetings one parsed English sentence states.
 
     Args:
@@ -210,6 +227,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             ``modal_nouns``).
         fallback_subject: the person a subject-less event or a pronoun subject stands for
             (the last person the text named before the sentence).
+        group_head: the one person the document says led a delegation, for a trigger's
+            delegation (``group_nouns``) that names nobody.
         title_holders: office (lower case) → the one person the document gives it, for a
             subject that is a title ("The Foreign Minister also met …").
     """
@@ -279,6 +298,14 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         if not objs or _surface_list(sdoc, t):
             # the parse lost the object (a long title before a name) or cut a ';' list short
             objs += [p for p in _surface_objects(sdoc, t, is_verb, person_at, rules) if p not in subj + objs]
+        if group_head and group_head not in subj + objs:
+            # "met with a delegation of …" that names nobody: the one head the article gives
+            # a delegation ("The delegation was led by X")
+            if _unnamed_group(subj_toks, person_at, rules):
+                subj.insert(0, group_head)
+                inferred = False
+            elif _unnamed_group(obj_toks, person_at, rules):
+                objs.append(group_head)
         passive_self = [a.i for a in subj_toks] == [t.i]  # "A meeting was held between …": all are named there
         if not subj and fallback_subject and not passive_self and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
             subj = [fallback_subject] if fallback_subject not in objs else []
@@ -289,8 +316,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             modality = "planned"  # "cancelled the meeting", "proposed talks"
         # the members of a visiting delegation met the host together ("received a delegation
         # comprising A, B and C")
-        delegation = any(x.lemma_.lower() in rules.group_nouns for a in obj_toks for x in a.subtree)
-        if not objs or joint or (delegation and len(objs) > 1):
+        delegation = any(_is_group(x, rules) for a in obj_toks for x in a.subtree)
+        if not objs or not subj or joint or (delegation and len(objs) > 1):  # no subject: "held between A and B"
             groups = [tuple(subj + objs)]
         else:
             groups = [(*subj, o) for o in objs]

@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
-              "attendance", "joint_attendance", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
+              "attendance", "joint_attendance", "delegation_head", "delegation_head_after", "separately", "place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
 _LEXICONS = (
     "trigger_lemmas",
@@ -107,7 +107,7 @@ def compile_rules(data: dict) -> Rules:
             rules = section.get(cat) or []
             # context rules are anchored at the end or start of the context they read
             anchored = cat in ("not_participant", "not_participant_after", "place_before", "visit_before", "venue",
-                               "event_names", "venue_names")  # fmt: skip
+                               "event_names", "venue_names", "delegation_head", "delegation_head_after")  # fmt: skip
             if anchored:
                 # read with .match(text, pos) or against the end of a slice: a leading '^'
                 # would only match at the start of the whole text, so it is dropped

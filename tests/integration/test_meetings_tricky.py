@@ -281,6 +281,23 @@ CASES = [
         {("Ivan Orlov", "Omar Farid")},
         None,
     ),
+    # a delegation that names nobody stands for the one head the article gives it
+    (
+        "delegation_head_after",
+        "2025-11-19",
+        "Minister Omar Farid met with a delegation of senior party officials in Rome on Thursday. The delegation "
+        "was led by Tom Reed, vice chairman of the party.",
+        {("Omar Farid", "Tom Reed")},
+        None,
+    ),
+    (
+        "delegation_head_before",
+        "2025-11-19",
+        "Jack Bell, who is leading the Canadian delegation, arrived in Rome on Monday. A meeting was also held "
+        "between the Canadian representatives and Ivan Orlov, the Speaker of the Senate.",
+        {("Ivan Orlov", "Jack Bell")},
+        None,
+    ),
 ]
 
 
