@@ -70,9 +70,10 @@ def load_parser(model: str):
         return None
 
 
-def _arg_tokens(tok) -> list:
+def _arg_tokens(tok, *, preps: bool = False) -> list:
     """The tokens of an argument: ``tok`` and its subtree, except the parts that name
-    someone else (possessors, clauses, prepositional phrases but ``of``)."""
+    someone else (possessors, clauses, prepositional phrases but ``of``; all of them with
+    ``preps``)."""
     out, stack = [], [tok]
     while stack:
         t = stack.pop()
@@ -81,7 +82,7 @@ def _arg_tokens(tok) -> list:
             if c.dep_ == "acl" and c.lemma_ in ("lead", "head"):  # a delegation led by X: X was there
                 stack += [g for a in c.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
                 continue
-            if c.dep_ in _SKIP and not (c.dep_ == "prep" and c.text.lower() == "of"):
+            if c.dep_ in _SKIP and not (c.dep_ == "prep" and (preps or c.text.lower() == "of")):
                 continue
             stack.append(c)
     return out
@@ -245,6 +246,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         is_verb = t.pos_ in ("VERB", "AUX") and (
             lemma in rules.trigger_lemmas or f"{lemma} {prt}" in rules.trigger_lemmas
         )
+        if is_verb and lemma in rules.worded_lemmas:  # "exchanged views with", not "exchanged letters"
+            is_verb = any(m.start() == t.idx for m in rules.triggers.finditer(sdoc.text))
         # a two-word noun ("courtesy call") names its guest with "on" / "to" ("paid a courtesy
         # call on X"); a plain trigger noun with "with" / "between"
         phrase = any(f"{c.lower_} {t.lower_}" in rules.trigger_nouns for c in t.children
@@ -292,6 +295,10 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             subj = [holder] if holder else []
         objs = [p for p in _persons([x for a in obj_toks for x in _arg_tokens(a)], person_at) if p not in subj]
         head = t if is_verb else t.head
+        if not subj and subj_toks and not any(a.pos_ == "PRON" or a.i == t.i for a in subj_toks):
+            # the parse hung the name off its title ("Ambassador of X to Y Name held …")
+            subj = _persons([x for a in subj_toks for x in _arg_tokens(a, preps=True)], person_at)
+            inferred = not subj
         if not subj and not subj_toks and head.pos_ in ("VERB", "AUX"):
             subj = _surface_subject(sdoc, head, person_at, rules)  # the parse lost the subject
             inferred = not subj

@@ -31,6 +31,7 @@ _LEXICONS = (
     "clause_breaks",
     "name_edge_words",
     "group_nouns",
+    "worded_lemmas",
 )
 _NEVER = re.compile(r"(?!x)x")
 
@@ -48,6 +49,7 @@ class LangRules:
     clause_breaks: frozenset[str] = frozenset()
     name_edge_words: frozenset[str] = frozenset()
     group_nouns: frozenset[str] = frozenset()
+    worded_lemmas: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:
         try:
@@ -152,10 +154,11 @@ def compile_rules(data: dict) -> Rules:
         zh_honorific_prefix=re.compile(
             rf"(?:{_words([f for t in titles if t.get('prefix') for f in t.get('zh', [])])})(?=[\u4e00-\u9fff]{{2}})"
         ),
-        # an office (any case), an optional "of the X Y" it belongs to, then two to five
+        # an office (any case), up to three "of the X Y" / "to X" it belongs to ("Ambassador
+        # of Kazakhstan to China", "President of the Chamber of Deputies of Chile"), then two to five
         # capitalized words: the name the office holder has
         en_title_then_name=re.compile(
-            rf"(?<![\w-])(?i:{_words(en_offices)})(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,5}}?)?,?\s+"
+            rf"(?<![\w-])(?i:{_words(en_offices)})(?:\s+(?:of|for|to)\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,5}}?){{0,3}},?\s+"
             r"(?P<name>[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*(?:\s+(?:[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*|bin|al|de|da|van|von|der|el)){1,4})"
         ),
         # an office in apposition after a name: ", the Executive Director of", ", general

@@ -298,6 +298,30 @@ CASES = [
         {("Ivan Orlov", "Jack Bell")},
         None,
     ),
+    # an office with a chain of "of … to …" before the name the model may miss
+    (
+        "title_chain",
+        "2025-11-19",
+        "Ambassador of Norway to Chile Erik Lund held a meeting with Secretary General of the Andean "
+        "Community Kofi Mensah in Lima.",
+        {("Erik Lund", "Kofi Mensah")},
+        "Lima",
+    ),
+    # views exchanged face to face; letters exchanged are no meeting
+    (
+        "exchanged_views",
+        "2025-11-19",
+        "Minister Ivan Orlov and Chilean Foreign Minister Maria Soto exchanged their views on trade in Lima.",
+        {("Ivan Orlov", "Maria Soto")},
+        "Lima",
+    ),
+    (
+        "exchanged_letters",
+        "2025-11-19",
+        "Minister Ivan Orlov and Minister Maria Soto exchanged letters on the anniversary of the treaty.",
+        set(),
+        None,
+    ),
 ]
 
 
