@@ -4,7 +4,9 @@ The file lists, per language, the words that state a meeting (``triggers``), wha
 row out (``negatives``: calls, letters; ``modality``: plans, invitations, cancellations),
 what marks an earlier meeting (``reported``), the contexts of a name that did not take part
 (``not_participant`` before it, ``not_participant_after`` after it, ``attendance`` for
-aides who only attended), and one table of titles for both languages. Every rule carries
+aides who only attended, ``joint_attendance`` for the members of a meeting named as its
+attendants), who led a delegation (``delegation_head`` before the name,
+``delegation_head_after`` after it), and one table of titles for both languages. Every rule carries
 an example sentence (see the file's header). :func:`load_rules` compiles it once per path.
 """
 
