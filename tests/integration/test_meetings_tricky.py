@@ -316,6 +316,14 @@ CASES = [
         "Lima",
     ),
     (
+        "exchanged_views_on_a_call",
+        "2025-11-19",
+        "Minister Ivan Orlov spoke by phone with Minister Maria Soto on Monday. During the call, Orlov and Soto "
+        "exchanged views on trade.",
+        set(),
+        None,
+    ),
+    (
         "exchanged_letters",
         "2025-11-19",
         "Minister Ivan Orlov and Minister Maria Soto exchanged letters on the anniversary of the treaty.",
