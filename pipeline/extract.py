@@ -321,6 +321,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     by_sentence = _mentions_by_sentence(rec)
     parsed = _parse_candidates(rec, text, rules, params, by_sentence)
     holders = _title_holders(rec, text, rules) if parsed else {}
+    group_head = _delegation_head(rec, text, rules) if parsed else None
+    last_met = -99  # the last sentence that stated a meeting
     for sid, s, e, ments in _meeting_sentences(rec, text, by_sentence):
         sent = text[s:e]
         lang = lang_at(rec, s)
@@ -328,6 +330,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         persons = _participants(ments, text, s, e, lr)
         trig = lr.triggers.search(sent)
         groups: list = []
+        subject = None  # the named subject side of the sentence's meetings (English parse)
+        n_before = len(out)
         # dates serve a meeting in this sentence, and one in the next two sentences
         dates = find_dates(sent, ref)
         quoted = _quoted(sent)
@@ -338,13 +342,20 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
         # Chinese clauses are vetoed one by one (a call story may recall a meeting); English
         # sentences as a whole
         vetoed = lang != "zh" and lr.negatives.search(sent)
-        if trig and not vetoed and not lr.attendance.search(sent):
-            if sid in parsed:
+        attended = lr.attendance.search(sent)
+        # "A, B and C attended the meeting" with no meeting stated just before: they met
+        together = _attended_together(ments, persons, s, lr, sent) if attended and sid - last_met > 2 else []
+        if trig and not vetoed and (not attended or together):
+            if together:
+                groups = [(together[: params.max_meeting_participants], attended.group(), "named")]
+            elif sid in parsed:
                 spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
-                events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders)
+                events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders,
+                                         group_head=group_head)  # fmt: skip
                 cap = params.max_meeting_participants
                 groups = [(list(ev.participants)[:cap], ev.trigger, BASIS[ev.inferred]) for ev in events
                           if not ev.modality]  # fmt: skip
+                subject = next((ev.participants[0] for ev in events if not ev.inferred), None)
             elif lang == "zh":
                 spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
                 rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=sides)
@@ -403,6 +414,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
                     extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang))),
                            "date_stated": stated},
                 ))  # fmt: skip
+        if len(out) > n_before:
+            last_met = sid
         recent_dates += [(sid, d) for d in dates]
         if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
             lead_place = _place(rec, ments, text, s, e, lang, rules)
@@ -416,6 +429,8 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
             last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
             if lang == "zh" and trig and groups:
                 last_person = groups[0][0][0]  # 他还会见: the host of the sentence's meeting, not its last guest
+            if subject:  # "A met B and C. He then travelled to …": a pronoun continues the subject
+                last_person = subject
         if lang == "zh" and groups:
             sides = list(out[-1].participants)
         elif lang == "zh" and len(persons) == 2 and trig and not lr.negatives.search(sent):
@@ -500,6 +515,19 @@ def _participants(ments: list[dict], text: str, s: int, e: int, lr) -> list[str]
     return persons
 
 
+def _attended_together(ments: list[dict], persons: list[str], s: int, lr, sent: str) -> list[str]:
+    """The persons named before a ``joint_attendance`` cue ("A, B and C attended the
+    meeting"): two or more of them met; none when the cue is not there."""
+    cue = lr.joint_attendance.search(sent)
+    if not cue:
+        return []
+    out: list[str] = []
+    for m in ments:
+        if m["entity_id"] in persons and m["end"] <= s + cue.end() and m["entity_id"] not in out:
+            out.append(m["entity_id"])
+    return out if len(out) >= 2 else []
+
+
 def _word_groups(sent: str, persons: list[str], last_person: str | None, params: ExtractParams) -> list[list[str]]:
     """English without the parser: every person of the sentence together; a sentence
     opening with a pronoun takes the last person named."""
@@ -519,6 +547,21 @@ def _title_holders(rec: dict, text: str, rules) -> dict[str, str]:
             if role and role != "leader":
                 holders.setdefault(role.lower(), set()).add(m["entity_id"])
     return {k: next(iter(v)) for k, v in holders.items() if len(v) == 1}
+
+
+def _delegation_head(rec: dict, text: str, rules) -> str | None:
+    """The one person an English document says led a delegation ("The delegation was led
+    by X", "X, who is leading the delegation"): the ``delegation_head`` rules."""
+    heads: set[str] = set()
+    lr = rules.en
+    for m in rec["mentions"]:
+        if m.get("type") != "person" or not m.get("entity_id") or lang_at(rec, m["start"]) == "zh":
+            continue
+        if lr.delegation_head.search(text[max(0, m["start"] - 80) : m["start"]]) or lr.delegation_head_after.match(
+            text, m["end"], m["end"] + 80
+        ):
+            heads.add(m["entity_id"])
+    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _parse_candidates(rec: dict, text: str, rules, params: ExtractParams,

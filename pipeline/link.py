@@ -464,6 +464,22 @@ def _trim_to_known_person(m: dict, text: str, kb: KnowledgeBase) -> None:
         m.update(start=s, text=text[s : m["end"]], mention_id=f"{m['doc_id']}:{s}-{m['end']}", ner_label="PERSON")
 
 
+def _person_by_apposition(m: dict, text: str, kb: KnowledgeBase, rules: Rules) -> None:
+    """A Latin-script name the model typed as an organization or a place that an office
+    follows in apposition ("Henrietta Fore, the Executive Director of …", "led by Ana
+    Torres, general secretary of …") is a person: two to four capitalized words, none a
+    word of an organization's name or a known entity."""
+    surface = m["text"]
+    if m["ner_label"] not in ("ORG", "GPE", "LOC", "NORP", "FAC") or not surface or is_cjk(surface[0]):
+        return
+    words = surface.split()
+    if (not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words) or _ORG_WORDS.search(surface)
+            or kb.lookup(surface) is not None or any(kb.lookup(w) is not None for w in words)):  # fmt: skip
+        return
+    if rules.en_office_apposition.match(text, m["end"]):
+        m["ner_label"] = "PERSON"
+
+
 # head nouns of organizations' names: a span holding one is no person's name
 _ORG_WORDS = re.compile(
     r"\b(?:Ministry|Party|Council|Committee|Assembly|Parliament|Department|Office|Union|Organi[sz]ation|Agency|Bank|"
@@ -531,6 +547,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     mentions = _split_country_abbreviations(mentions, kb)
     for m in mentions:
         _trim_to_known_person(m, text, kb)
+        _person_by_apposition(m, text, kb, rules)
     cut_zh_preposition(mentions, text, kb)
     mentions, glosses = gloss_mentions(text, mentions, rules)
     # a Latin word the Chinese model called a person ("Donald" of an English phrase) is

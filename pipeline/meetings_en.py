@@ -70,9 +70,10 @@ def load_parser(model: str):
         return None
 
 
-def _arg_tokens(tok) -> list:
+def _arg_tokens(tok, *, preps: bool = False) -> list:
     """The tokens of an argument: ``tok`` and its subtree, except the parts that name
-    someone else (possessors, clauses, prepositional phrases but ``of``)."""
+    someone else (possessors, clauses, prepositional phrases but ``of``; all of them with
+    ``preps``)."""
     out, stack = [], [tok]
     while stack:
         t = stack.pop()
@@ -81,7 +82,7 @@ def _arg_tokens(tok) -> list:
             if c.dep_ == "acl" and c.lemma_ in ("lead", "head"):  # a delegation led by X: X was there
                 stack += [g for a in c.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
                 continue
-            if c.dep_ in _SKIP and not (c.dep_ == "prep" and c.text.lower() == "of"):
+            if c.dep_ in _SKIP and not (c.dep_ == "prep" and (preps or c.text.lower() == "of")):
                 continue
             stack.append(c)
     return out
@@ -118,12 +119,60 @@ def _inherited_subjects(tok, depth: int = 4) -> list:
     return []
 
 
-def _with_objects(tok) -> list:
-    """The objects of ``tok``'s with / between phrases."""
+def _with_objects(tok, preps: tuple[str, ...] = ()) -> list:
+    """The objects of ``tok``'s with / between phrases (and of ``preps``)."""
     out = []
     for c in tok.children:
-        if c.dep_ == "prep" and c.text.lower() in ("with", "between", "among"):
+        if c.dep_ == "prep" and c.text.lower() in ("with", "between", "among", *preps):
             out += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]  # pcomp: "with visiting X"
+    return out
+
+
+def _is_group(tok, rules) -> bool:
+    """A common noun of ``group_nouns`` (not a name's word: "House of Representatives")."""
+    return tok.pos_ == "NOUN" and (tok.lemma_.lower() in rules.group_nouns or tok.lower_ in rules.group_nouns)
+
+
+def _unnamed_group(args: list, person_at: dict[int, str], rules) -> bool:
+    """An argument is a group ("a delegation of senior cadres", "the visiting team") in
+    whose own words (its coordinated names aside) no person is named."""
+    for a in args:
+        for g in _arg_tokens(a):
+            if _is_group(g, rules):
+                conj = {x.i for c in g.children if c.dep_ in ("conj", "cc") for x in c.subtree}
+                if not any(x.i in person_at for x in g.subtree if x.i not in conj):
+                    return True
+    return False
+
+
+def _clause_objects(tok) -> list:
+    """The persons the verb above ``tok`` reaches: its object and its to / with phrases."""
+    t = tok
+    for _ in range(3):
+        if t.pos_ in ("VERB", "AUX"):
+            break
+        if t.head is t:
+            return []
+        t = t.head
+    else:
+        return []
+    out = [c for c in t.children if c.dep_ in ("dobj", "dative")]
+    return out + [g for c in t.children if c.dep_ == "prep" and c.lower_ in ("to", "with") for g in c.children
+                  if g.dep_ == "pobj"]  # fmt: skip
+
+
+def _coordinated_before(sdoc, poss) -> list:
+    """Names coordinated right before a possessor that the parse left outside it ("A and
+    B's meeting", where only B is the possessor): the tokens of each, right to left."""
+    out, i = [], poss.left_edge.i - 1
+    while i >= 1 and sdoc[i].lower_ in ("and", ","):
+        head = sdoc[i - 1]
+        if head.pos_ != "PROPN":
+            break
+        out.append(head)
+        i = head.left_edge.i - 1 if head.left_edge.i < head.i else head.i - 1
+        while i >= 0 and sdoc[i].dep_ == "compound" and sdoc[i].head.i == head.i:
+            i -= 1
     return out
 
 
@@ -170,14 +219,19 @@ def _modality(tok, rules) -> str:
                 return "planned"  # "Lavrov's agenda includes talks with …" (the trigger's own verb)
         if t is not tok and t.lemma_.lower() in modal_lemmas:
             return "planned"  # expected to meet, cancelled the meeting, invited … to meet
+        if (t.dep_ == "xcomp" and t.head.lemma_ == "be"
+                and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)):  # fmt: skip
+            return "planned"  # "X is to meet Y": a plan
         if t.dep_ not in _UP or t.head is t:
             break
+        if t.dep_ == "nsubj":
+            break  # a trigger in the subject is not what its verb plans ("the meeting set the tone")
         t = t.head
     return ""
 
 
 def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,
-                    title_holders: dict[str, str] | None = None) -> list[Event]:  # fmt: skip
+                    title_holders: dict[str, str] | None = None, group_head: str | None = None) -> list[Event]:  # fmt: skip
     """The meetings one parsed English sentence states.
 
     Args:
@@ -187,6 +241,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             ``modal_nouns``).
         fallback_subject: the person a subject-less event or a pronoun subject stands for
             (the last person the text named before the sentence).
+        group_head: the one person the document says led a delegation, for a trigger's
+            delegation (``group_nouns``) that names nobody.
         title_holders: office (lower case) → the one person the document gives it, for a
             subject that is a title ("The Foreign Minister also met …").
     """
@@ -203,13 +259,21 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         is_verb = t.pos_ in ("VERB", "AUX") and (
             lemma in rules.trigger_lemmas or f"{lemma} {prt}" in rules.trigger_lemmas
         )
+        if is_verb and lemma in rules.worded_lemmas:  # "exchanged views with", not "exchanged letters"
+            is_verb = any(m.start() == t.idx for m in rules.triggers.finditer(sdoc.text))
+        # a two-word noun ("courtesy call") names its guest with "on" / "to" ("paid a courtesy
+        # call on X"); a plain trigger noun with "with" / "between"
+        phrase = any(f"{c.lower_} {t.lower_}" in rules.trigger_nouns for c in t.children
+                     if c.dep_ in ("amod", "compound"))  # fmt: skip
         is_noun = t.pos_ in ("NOUN", "PROPN") and (
-            t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns
+            t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns or phrase
         )
         if not (is_verb or is_noun):
             continue
         subj_toks: list = []
-        obj_toks: list = _with_objects(t)
+        poss: list = []
+        between: list = []
+        obj_toks: list = _with_objects(t, ("on", "to") if phrase else ())
         if is_verb:
             if _thing_object(t, person_at, rules):
                 continue
@@ -235,17 +299,35 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         if not subj and any(a.pos_ == "PRON" for a in subj_toks):
             # "X recalled that he met Y": the pronoun is the subject of the clause above
             subj = _persons([x for a in _inherited_subjects(subj_toks[0].head) for x in _arg_tokens(a)], person_at)
+            if not obj_toks and any(a.lower_ in ("they", "both") for a in subj_toks):
+                # "X conveyed greetings to Y when they met": they are the clause above's
+                # subject and the persons its verb reaches
+                obj_toks += _clause_objects(subj_toks[0].head.head)
+        elif subj_toks and poss and not between:
+            subj = _persons([x for a in _coordinated_before(sdoc, poss[0]) for x in _arg_tokens(a)], person_at) + subj
         if not subj and subj_toks and title_holders:
             holder = title_holders.get(_title_of(subj_toks[0]))
             subj = [holder] if holder else []
         objs = [p for p in _persons([x for a in obj_toks for x in _arg_tokens(a)], person_at) if p not in subj]
         head = t if is_verb else t.head
+        if not subj and subj_toks and not any(a.pos_ == "PRON" or a.i == t.i for a in subj_toks):
+            # the parse hung the name off its title ("Ambassador of X to Y Name held …")
+            subj = _persons([x for a in subj_toks for x in _arg_tokens(a, preps=True)], person_at)
+            inferred = not subj
         if not subj and not subj_toks and head.pos_ in ("VERB", "AUX"):
             subj = _surface_subject(sdoc, head, person_at, rules)  # the parse lost the subject
             inferred = not subj
         if not objs or _surface_list(sdoc, t):
             # the parse lost the object (a long title before a name) or cut a ';' list short
             objs += [p for p in _surface_objects(sdoc, t, is_verb, person_at, rules) if p not in subj + objs]
+        if group_head and group_head not in subj + objs:
+            # "met with a delegation of …" that names nobody: the one head the article gives
+            # a delegation ("The delegation was led by X")
+            if _unnamed_group(subj_toks, person_at, rules):
+                subj.insert(0, group_head)
+                inferred = False
+            elif _unnamed_group(obj_toks, person_at, rules):
+                objs.append(group_head)
         passive_self = [a.i for a in subj_toks] == [t.i]  # "A meeting was held between …": all are named there
         if not subj and fallback_subject and not passive_self and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
             subj = [fallback_subject] if fallback_subject not in objs else []
@@ -256,8 +338,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
             modality = "planned"  # "cancelled the meeting", "proposed talks"
         # the members of a visiting delegation met the host together ("received a delegation
         # comprising A, B and C")
-        delegation = any(x.lemma_.lower() in rules.group_nouns for a in obj_toks for x in a.subtree)
-        if not objs or joint or (delegation and len(objs) > 1):
+        delegation = any(_is_group(x, rules) for a in obj_toks for x in a.subtree)
+        if not objs or not subj or joint or (delegation and len(objs) > 1):  # no subject: "held between A and B"
             groups = [tuple(subj + objs)]
         else:
             groups = [(*subj, o) for o in objs]
@@ -272,7 +354,11 @@ def _possessive(sdoc, i: int) -> bool:
 
 
 def _is_break(tok, rules) -> bool:
-    return tok.lower_ in rules.clause_breaks or tok.text in rules.clause_breaks or (tok.is_sent_start and tok.i > 0)
+    """A clause ends at ``tok``: a clause-break word, or a new sentence the parser found after
+    a full stop (not one it started inside a caption: "PM A meeting Vietnamese PM B")."""
+    if tok.lower_ in rules.clause_breaks or tok.text in rules.clause_breaks:
+        return True
+    return tok.is_sent_start and tok.i > 0 and (tok.nbor(-1).is_punct or tok.nbor(-1).is_space)
 
 
 def _is_trigger(tok, rules) -> bool:

@@ -4,7 +4,9 @@ The file lists, per language, the words that state a meeting (``triggers``), wha
 row out (``negatives``: calls, letters; ``modality``: plans, invitations, cancellations),
 what marks an earlier meeting (``reported``), the contexts of a name that did not take part
 (``not_participant`` before it, ``not_participant_after`` after it, ``attendance`` for
-aides who only attended), and one table of titles for both languages. Every rule carries
+aides who only attended, ``joint_attendance`` for the members of a meeting named as its
+attendants), who led a delegation (``delegation_head`` before the name,
+``delegation_head_after`` after it), and one table of titles for both languages. Every rule carries
 an example sentence (see the file's header). :func:`load_rules` compiles it once per path.
 """
 
@@ -21,8 +23,8 @@ __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
-              "attendance", "separately", "place_before", "not_place_before", "visit_before", "venue", "event_names",
-              "venue_names")  # fmt: skip
+              "attendance", "joint_attendance", "delegation_head", "delegation_head_after", "separately",
+              "place_before", "not_place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
 # word lists the English parse reads (meetings_en)
 _LEXICONS = (
     "trigger_lemmas",
@@ -42,6 +44,7 @@ _LEXICONS = (
     "posting_words",
     "affiliation_breaks",
     "title_comma_after",
+    "worded_lemmas",
 )
 _NEVER = re.compile(r"(?!x)x")
 
@@ -65,6 +68,7 @@ class LangRules:
     posting_words: frozenset[str] = frozenset()
     affiliation_breaks: frozenset[str] = frozenset()
     title_comma_after: frozenset[str] = frozenset()
+    worded_lemmas: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:
         try:
@@ -88,6 +92,7 @@ class Rules:
     en_offices: tuple[str, ...] = ()
     title_words: frozenset[str] = frozenset()  # every title, lower case: a "name" that is one is no name
     en_title_then_name: re.Pattern | None = None  # "Foreign Minister of Peru Elmer Schialer": (name)
+    en_office_apposition: re.Pattern | None = None  # ", the Executive Director of" after a name
     zh_honorific_prefix: re.Pattern | None = None  # 拿督斯里 before a Chinese-written name
     en_affiliation_head: re.Pattern | None = None  # an office or an affiliation head in a title phrase (any case)
     en_title_tokens: frozenset[str] = frozenset()  # the words of the English offices, lower case
@@ -125,7 +130,8 @@ def compile_rules(data: dict) -> Rules:
             rules = section.get(cat) or []
             # context rules are anchored at the end or start of the context they read
             anchored = cat in ("not_participant", "not_participant_after", "place_before", "not_place_before",
-                               "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
+                               "visit_before", "venue", "event_names", "venue_names", "delegation_head",
+                               "delegation_head_after")  # fmt: skip
             if anchored:
                 # read with .match(text, pos) or against the end of a slice: a leading '^'
                 # would only match at the start of the whole text, so it is dropped
@@ -145,8 +151,12 @@ def compile_rules(data: dict) -> Rules:
         r"^(?:(?:the|former|then|late|U\.S\.|U\.K\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+){0,3}"
         rf"(?:{_words(en_all)})\s+(?=[A-Z])"
     )
+    # a form of address may stand between the office and the name ("External Affairs
+    # Minister Dr S Jaishankar")
+    en_address = [f for t in titles if not t.get("office", True) and not t.get("prefix") for f in t.get("en", [])]
     en_role = re.compile(
-        rf"((?:Vice |Deputy |Acting |Former )?(?:{_words(en_offices)})(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|leader)\s+$"
+        rf"((?:Vice |Deputy |Acting |Former )?(?:{_words(en_offices)})(?: of [A-Z][a-z]+(?: [A-Z][a-z]+)*)?|leader)\s+"
+        rf"(?:(?:{_words(en_address)})\s+)?$"
     )
     offices = rf"(?:Vice |Deputy )?(?:{_words(en_offices)})"
     return Rules(
@@ -166,16 +176,22 @@ def compile_rules(data: dict) -> Rules:
         zh_honorific_prefix=re.compile(
             rf"(?:{_words([f for t in titles if t.get('prefix') for f in t.get('zh', [])])})(?=[\u4e00-\u9fff]{{2}})"
         ),
-        # an office (any case), an optional "of the X Y" it belongs to, then two to five
+        # an office (any case), up to three "of the X Y" / "to X" it belongs to ("Ambassador
+        # of Kazakhstan to China", "President of the Chamber of Deputies of Chile"), then two to five
         # capitalized words: the name the office holder has
         en_title_then_name=re.compile(
-            rf"(?<![\w-])(?i:{_words(en_offices)})(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,5}}?)?,?\s+"
+            rf"(?<![\w-])(?i:{_words(en_offices)})(?:\s+(?:of|for|to)\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,5}}?){{0,3}},?\s+"
             r"(?P<name>[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*(?:\s+(?:[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)*|bin|al|de|da|van|von|der|el)){1,4})"
         ),
         en_affiliation_head=re.compile(
             rf"(?<![\w-])(?:{_words([*en_offices, *langs['en'].affiliation_heads])})(?![\w-])", re.IGNORECASE
         ),
         en_title_tokens=frozenset(w for f in en_offices for w in re.split(r"[\s-]+", f.lower()) if w),
+        # an office in apposition after a name: ", the Executive Director of", ", general
+        # secretary of" (a person's, never an organization's)
+        en_office_apposition=re.compile(
+            rf",\s+(?:the\s+|a\s+)?(?:(?:former|then|acting|vice|deputy|first)\s+)*(?i:{_words(en_offices)})\s+(?:of|for|to)\b"
+        ),
         raw=data,
     )
 

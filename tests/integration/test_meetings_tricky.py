@@ -410,6 +410,99 @@ CASES = [
         {("Sergei Lavrov", "Wang Yi")},
         "莫斯科",
     ),
+    # English meetings (issue #25)
+    (
+        "courtesy_call",
+        "2025-11-19",
+        "Prime Minister Kenji Sato paid a courtesy call on President Tom Hale at the palace on Monday.",
+        {("Kenji Sato", "Tom Hale")},
+        None,
+    ),
+    (
+        "caption_participle",
+        "2025-11-19",
+        "PM Kenji Sato meeting Chilean President Maria Soto on the sidelines of the summit in Lima, on Nov 18, 2025.",
+        {("Kenji Sato", "Maria Soto")},
+        None,
+    ),
+    (
+        "pronoun_subject",
+        "2025-11-19",
+        "On Sunday, Hans Weber met with Chancellor Omar Farid and Minister Jack Bell separately in Berlin. "
+        "He then travelled to Vienna to meet with President Tom Reed.",
+        {("Hans Weber", "Omar Farid"), ("Hans Weber", "Jack Bell"), ("Hans Weber", "Tom Reed")},
+        None,
+    ),
+    (
+        "title_with_address",
+        "2025-11-19",
+        "External Affairs Minister Dr Kenji Sato arrived in Lima on Monday. The External Affairs Minister also met "
+        "his Chilean counterpart, Maria Soto.",
+        {("Kenji Sato", "Maria Soto")},
+        None,
+    ),
+    (
+        "joint_attendance",
+        "2025-11-19",
+        "Foreign ministers of three countries held consultations in Rome on Monday. Minister Ivan Orlov, "
+        "Minister Omar Farid and Minister Jack Bell attended the meeting.",
+        {("Ivan Orlov", "Omar Farid"), ("Ivan Orlov", "Jack Bell"), ("Jack Bell", "Omar Farid")},
+        None,
+    ),
+    (
+        "aides_also_attended",
+        "2025-11-19",
+        "Minister Ivan Orlov held talks with Minister Omar Farid in Rome on Monday. Tom Reed and Jack Bell "
+        "also attended the meeting.",
+        {("Ivan Orlov", "Omar Farid")},
+        None,
+    ),
+    (
+        "delegation_head_after",
+        "2025-11-19",
+        "Minister Omar Farid met with a delegation of senior party officials in Rome on Thursday. The delegation "
+        "was led by Tom Reed, vice chairman of the party.",
+        {("Omar Farid", "Tom Reed")},
+        None,
+    ),
+    (
+        "delegation_head_before",
+        "2025-11-19",
+        "Jack Bell, who is leading the Canadian delegation, arrived in Rome on Monday. A meeting was also held "
+        "between the Canadian representatives and Ivan Orlov, the Speaker of the Senate.",
+        {("Ivan Orlov", "Jack Bell")},
+        None,
+    ),
+    (
+        "title_chain",
+        "2025-11-19",
+        "Ambassador of Norway to Chile Erik Lund held a meeting with Secretary General of the Andean "
+        "Community Kofi Mensah in Lima.",
+        {("Erik Lund", "Kofi Mensah")},
+        "Lima",
+    ),
+    (
+        "exchanged_views",
+        "2025-11-19",
+        "Minister Ivan Orlov and Chilean Foreign Minister Maria Soto exchanged their views on trade in Lima.",
+        {("Ivan Orlov", "Maria Soto")},
+        "Lima",
+    ),
+    (
+        "exchanged_views_on_a_call",
+        "2025-11-19",
+        "Minister Ivan Orlov spoke by phone with Minister Maria Soto on Monday. During the call, Orlov and Soto "
+        "exchanged views on trade.",
+        set(),
+        None,
+    ),
+    (
+        "exchanged_letters",
+        "2025-11-19",
+        "Minister Ivan Orlov and Minister Maria Soto exchanged letters on the anniversary of the treaty.",
+        set(),
+        None,
+    ),
 ]
 
 # one row per event: the same pair again in a later sentence is the same meeting

@@ -21,6 +21,9 @@ def _context(cat: str, example: str) -> str:
     if cat in ("not_participant", "not_participant_after"):
         m = re.search(r"\{([^}]*)\}", example)
         return MARKS.sub("", example[: m.start()] if cat == "not_participant" else example[m.end() :])
+    if cat in ("delegation_head", "delegation_head_after"):  # around the last [name]
+        m = list(re.finditer(r"\[([^\]]*)\]", example))[-1 if cat == "delegation_head" else 0]
+        return MARKS.sub("", example[: m.start()] if cat == "delegation_head" else example[m.end() :])
     if cat in ("place_before", "not_place_before", "visit_before"):
         return MARKS.sub("", example[: example.index("<")])
     if cat in ("event_names", "venue_names"):  # the name in <...> itself
@@ -35,7 +38,7 @@ def test_rules_each_rule_matches_its_example(lang, cat, pattern, example):
     rules = compile_rules({lang: {cat: [r for r in DATA[lang][cat] if r["pattern"] == pattern]}})
     rx = rules.lang(lang).patterns[cat]
     text = _context(cat, example)
-    found = rx.match(text) if cat == "not_participant_after" else rx.search(text)
+    found = rx.match(text) if cat in ("not_participant_after", "delegation_head_after") else rx.search(text)
     assert found, f"{pattern!r} does not match {text!r}"
 
 
@@ -76,3 +79,23 @@ def test_rules_titles_in_both_languages():
     assert rules.en_role_before.search("Chinese Premier ").group(1) == "Premier"
     assert rules.en_role_before.search("Minister of Foreign Affairs ").group(1) == "Minister of Foreign Affairs"
     assert "Mr." not in rules.en_offices
+
+
+TITLES = [
+    (lang, form, t.get("office", True)) for t in DATA["titles"] for lang in ("en", "zh") for form in t.get(lang, [])
+]
+
+
+@pytest.mark.parametrize(("lang", "form", "office"), TITLES, ids=[f"{x[0]}-{x[1]}" for x in TITLES])
+def test_rules_each_title_is_recognised_as_a_title(lang, form, office):
+    """A title of the table is cut off the name it stands before (after, in Chinese), and an
+    office, not a form of address, is the role it gives."""
+    rules = load_rules()
+    if lang == "en":
+        m = rules.en_title_prefix.match(f"{form} Anna Berg")
+        assert m is not None and m.group().strip() == form
+        role = rules.en_role_before.search(f"{form} ")
+        assert (role is not None and role.group(1).endswith(form)) == office
+    else:
+        assert rules.zh_title_suffix.search(f"王明{form}").group() == form
+        assert bool(rules.zh_role_after.match(form)) == office
