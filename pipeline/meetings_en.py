@@ -275,8 +275,8 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         between: list = []
         obj_toks: list = _with_objects(t, ("on", "to") if phrase else ())
         if is_verb:
-            if _thing_object(t, person_at, rules):
-                continue
+            if lemma not in rules.worded_lemmas and _thing_object(t, person_at, rules):
+                continue  # "received a proposal"; a worded trigger names its object ("exchanged views")
             subj_toks = _subjects(t) or _inherited_subjects(t)
             obj_toks += [c for c in t.children if c.dep_ in _OBJECTS]
             predicate = t
