@@ -484,7 +484,11 @@ def load_org_rules(path: str | Path = DEFAULT_ORG_RULES) -> OrgRules:
     )  # fmt: skip
 
 
-_ORDINAL_LEAD = re.compile(r"(?:(?:the|The)\s+)?\d+(?:st|nd|rd|th)\s+")
+_ORDINAL_LEAD = re.compile(r"(?:(?:the|The)\s+)?\d+(?:st|nd|rd|th)\s+|(?:A|An)\s+(?=[A-Z])")
+# ", general secretary of", ", the executive director of": an apposition that gives a person's office
+_EN_OFFICE_APPOSITION = re.compile(
+    r",\s+(?:the\s+|a\s+)?(?P<office>(?:[A-Za-z\-]+\s+){0,3}?[A-Za-z\-]+)\s+(?:of|to|at)\s"
+)
 _OPEN_END = re.compile(r"\s+(?:of(?:\s+the)?|and|&|for|on)$")
 _NEXT_WORDS = re.compile(r"\s+((?:the\s+)?[A-Z][\w'’.\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’.\-]*){0,4})")
 _ACRONYM_LIKE = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z&.\-]{2,12}")
@@ -611,6 +615,19 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
                 e = s + len(surface[:tail].rstrip())
                 surface = text[s:e]
             words = surface.split()
+            app = _EN_OFFICE_APPOSITION.match(text, e)
+            office = app.group("office").casefold().split() if app else []
+            in_office = any(" ".join(office[i:]) in rules.title_words for i in range(len(office)))
+            if (
+                2 <= len(words) <= 4
+                and in_office
+                and not _ORG_WORDS.search(surface)
+                and all(_name_word(w, kb, orules) for w in words)
+            ):
+                _set_span(m, s, e, text)
+                m["ner_label"] = "PERSON"  # "Ana Ruiz, general secretary of the party": a person
+                out.append(m)
+                continue
             if len(words) >= 2 and all(w in person_tokens for w in words) and not _ORG_WORDS.search(surface):
                 _set_span(m, s, e, text)
                 m["ner_label"] = "PERSON"  # the name of a person the document names as one
@@ -638,6 +655,17 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
         if zh and orules.zh_byline_after is not None and orules.zh_byline_after.match(text, e):
             block(m)  # 〔国际新闻中心／综合报导〕: a newsroom's desk
             continue
+        if zh:
+            # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
+            into = next((k for k in (1, 2) for w in orules.zh_title_after
+                         if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
+            if into:
+                e -= into
+                surface = text[s:e]
+            inside = [kb.lookup(surface[i:j], types=("person",)) for i in range(len(surface) - 1)
+                      for j in range(i + 2, len(surface) + 1)]  # fmt: skip
+            if any(inside) or (into and not _ZH_BODY_END.search(surface)):
+                continue  # 川普盟友, 自川普: a person's name inside; 科克众(议员): no body
         title = next((w for w in orules.zh_title_after if text.startswith(w, e)), None) if zh else None
         if title is not None and _person_soon(text, e + len(title), person_starts):
             keep_country(m, s, e)  # 外交部|长: the body named only inside a person's title
@@ -676,6 +704,10 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
     return sorted(out + added, key=lambda x: (x["start"], x["end"]))
 
 
+# the last character of a Chinese body's name (外交部, 众议院, 委员会, 共和党, 工作组…)
+_ZH_BODY_END = re.compile(r"[部院会委党局署组团社行所厅处办署盟府军台馆]$")
+
+
 def _person_soon(text: str, pos: int, person_starts: list[int], *, window: int = 12) -> bool:
     """A person's name starts within ``window`` characters of ``pos``, in the same clause
     (外交部长|王毅, 中共中央政治局委员、外交部长|王毅)."""
@@ -698,10 +730,16 @@ def _person_tail(surface: str, before: str, kb: KnowledgeBase, orules: OrgRules,
         return 0
     last = words[-1].group()
     after_title = False
-    lead = re.search(r"(\S+(?:\s+\S+){0,2})\s+(?:to|of|for|on|and)\s+(?:the\s+)?$", before)
+    lead = re.search(r"(\S+(?:\s+\S+){0,5})\s+(?:to|of|for|on|and)\s+(?:the\s+)?$", before)
     if lead is not None:
-        ws = lead.group(1).split()
-        after_title = any(" ".join(ws[i:]).casefold().strip(",") in rules.title_words for i in range(len(ws)))
+        ws = [w.casefold().strip(",") for w in lead.group(1).split()]
+        for i in range(len(ws)):  # "Ambassador to", "Minister of Foreign Affairs of"
+            rest = ws[i + 1 :]
+            if " ".join(ws[i:]) in rules.title_words or (
+                ws[i] in rules.title_words and all(w in orules.portfolio or w in _CONNECTORS for w in rest)
+            ):
+                after_title = True
+                break
     named = last in person_tokens or kb.lookup(last, types=("person",)) is not None
     if not (named or after_title) or not _name_word(last, kb, orules):
         return 0
