@@ -622,7 +622,12 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
                 2 <= len(words) <= 4
                 and in_office
                 and not _ORG_WORDS.search(surface)
-                and all(_name_word(w, kb, orules) for w in words)
+                and all(
+                    re.fullmatch(r"[A-Z][\w'’.\-]*", w)
+                    and kb.lookup(w, types=("country", "organization")) is None
+                    and kb.demonym(w) is None
+                    for w in words
+                )
             ):
                 _set_span(m, s, e, text)
                 m["ner_label"] = "PERSON"  # "Ana Ruiz, general secretary of the party": a person
@@ -889,7 +894,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             if kb.demonym(m["text"]) is None:
                 continue  # a title alone ("Councilor", "Datuk Seri"): nobody
             label = "NORP"  # "Kazakh" typed as a person: the country
-        surface, cut = strip_title(m["text"], rules)
+        # a known name is never cut ("United Nations General Assembly" holds no title)
+        surface, cut = strip_title(m["text"], rules) if kb.lookup(m["text"]) is None else (m["text"], 0)
         if cut:
             m["start"] += cut
             m["text"] = surface

@@ -136,3 +136,18 @@ def test_link_orgs_rules_file_examples_are_invented_and_loaded():
             assert "<" in section["example"] and ">" in section["example"], key
     rules = load_org_rules()
     assert "state" in rules.generic and "峰会" in rules.zh_event_heads
+
+
+def test_link_orgs_known_name_is_never_cut_as_a_title():
+    rec = _link(
+        "He spoke at the United Nations General Assembly on Monday.", [("United Nations General Assembly", "ORG")]
+    )
+    assert [(m["text"], m["entity_id"]) for m in rec["mentions"] if m.get("type") == "organization"] == [
+        ("United Nations General Assembly", "organization:un-general-assembly")
+    ]
+
+
+def test_link_orgs_person_in_apposition_typed_as_an_organization():
+    rec = _link("They met Tomas Okafor, general secretary of the Andean Workers Party, on Monday.",
+                [("Tomas Okafor", "ORG"), ("Andean Workers Party", "ORG")])  # fmt: skip
+    assert _typed(rec, "person") == ["Tomas Okafor"] and _orgs(rec) == ["Andean Workers Party"]
