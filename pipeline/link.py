@@ -443,6 +443,8 @@ class OrgRules:
     zh_group_heads: tuple[str, ...] = ()
     zh_byline_after: re.Pattern | None = None
     zh_credit: tuple[str, ...] = ()
+    zh_generic: frozenset[str] = frozenset()
+    zh_time_lead: tuple[str, ...] = ()
 
 
 DEFAULT_ORG_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "organizations.yaml"
@@ -481,6 +483,8 @@ def load_org_rules(path: str | Path = DEFAULT_ORG_RULES) -> OrgRules:
         zh_byline_after=re.compile(r"\s*[/／]\s*(?:" + "|".join(map(re.escape, by_length(byline))) + ")")
         if byline else None,
         zh_credit=by_length(words(zh, "credit_words")),
+        zh_generic=frozenset(words(zh, "generic")),
+        zh_time_lead=by_length(words(zh, "time_lead")),
     )  # fmt: skip
 
 
@@ -651,7 +655,10 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
         ):
             block(m)  # "the State", "Cabinet", "Minister of Foreign Affairs": no particular body
             continue
-        if not zh and orules.en_credit is not None and orules.en_credit.search(surface):
+        if zh and (surface in orules.zh_generic or any(surface.startswith(w) for w in orules.zh_time_lead)):
+            block(m)  # 国会, 联盟 alone: no particular body; 星期三会(和): a day, not a body
+            continue
+        if orules.en_credit is not None and orules.en_credit.search(surface):
             block(m)  # "File Photo", "1000 GMT"
             continue
         if zh and any(w in surface for w in orules.zh_credit):

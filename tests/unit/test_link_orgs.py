@@ -151,3 +151,15 @@ def test_link_orgs_person_in_apposition_typed_as_an_organization():
     rec = _link("They met Tomas Okafor, general secretary of the Andean Workers Party, on Monday.",
                 [("Tomas Okafor", "ORG"), ("Andean Workers Party", "ORG")])  # fmt: skip
     assert _typed(rec, "person") == ["Tomas Okafor"] and _orgs(rec) == ["Andean Workers Party"]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("两国议会交流密切。", "议会"),  # whose parliament? no particular body
+        ("他星期三会和秘鲁总统会面。", "星期三会"),  # a day, not a body
+        ("（Ana Ruiz/Pool via 秘鲁通讯社）", "Pool via 秘鲁通讯社"),  # a photo credit
+    ],
+)
+def test_link_orgs_chinese_generic_time_and_credit(text, span):
+    assert _orgs(_link(text, [(span, "ORG")], lang="zh")) == []
