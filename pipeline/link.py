@@ -709,7 +709,9 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
                     s += i
                     surface = text[s:e]
                     break
-        if kb.lookup(surface) is None and (_is_place(bare, kb) or kb.demonym(bare) is not None):
+        if not zh and _demonym_like(bare, kb):
+            m["ner_label"] = "NORP"  # "Angolan", "Kazakh-Kyrgyz": an adjective of places, no body
+        elif kb.lookup(surface) is None and (_is_place(bare, kb) or kb.demonym(bare) is not None):
             m["ner_label"] = "NORP" if kb.demonym(bare) is not None and not _is_place(bare, kb) else "GPE"
         _set_span(m, s, e, text)
         out.append(m)
@@ -718,6 +720,24 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
 
 # the last character of a Chinese body's name (外交部, 众议院, 委员会, 共和党, 工作组…)
 _ZH_BODY_END = re.compile(r"[部院会委党局署组团社行所厅处办署盟府军台馆]$")
+
+
+def _demonym_like(word: str, kb: KnowledgeBase) -> bool:
+    """One word that is the adjective of a place or places ("Angolan" of Angola, "European"
+    of Europe, "Kazakh-Kyrgyz"), by the gazetteer and the KB's demonyms."""
+    if " " in word or not word[:1].isupper():
+        return False
+    parts = word.split("-")
+    if len(parts) > 1:
+        return all(_demonym_like(p, kb) or _is_place(p, kb) for p in parts)  # "Kazakh-Kyrgyz", "Peru-Chile"
+    if kb.demonym(word) is not None:
+        return True
+    for suffix, add in (("n", ""), ("an", ""), ("an", "a"), ("ian", "ia"), ("ean", "e"), ("i", ""), ("ese", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: len(word) - len(suffix)] + add
+            if kb.lookup(base, types=("country",)) is not None or _is_place(base, kb):
+                return True
+    return False
 
 
 def _person_soon(text: str, pos: int, person_starts: list[int], *, window: int = 12) -> bool:

@@ -163,3 +163,15 @@ def test_link_orgs_person_in_apposition_typed_as_an_organization():
 )
 def test_link_orgs_chinese_generic_time_and_credit(text, span):
     assert _orgs(_link(text, [(span, "ORG")], lang="zh")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("He welcomed his Angolan counterpart on Monday.", "Angolan"),  # Angola's adjective
+        ("The Peru-Chile talks went well.", "Peru-Chile"),  # places joined
+        ("Talks between the Ministries of Trade of Peru and Chile began.", "Ministries of Trade"),  # several bodies
+    ],
+)
+def test_link_orgs_adjectives_and_several_bodies_are_no_organization(text, span):
+    assert _orgs(_link(text, [(span, "ORG")])) == []
