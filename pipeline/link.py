@@ -557,6 +557,8 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
                 return
 
     for m in mentions:
+        if m["ner_label"] == "ORG" and m["text"][:1].isupper():
+            _of_country(m, text, kb)
         before = by_end.get(m["start"]) if m["ner_label"] == "ORG" and m["text"] and is_cjk(m["text"][0]) else None
         if before is not None:
             whole = text[before["start"] : m["end"]]
@@ -720,6 +722,36 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
 
 # the last character of a Chinese body's name (外交部, 众议院, 委员会, 共和党, 工作组…)
 _ZH_BODY_END = re.compile(r"[部院会委党局署组团社行所厅处办署盟府军台馆]$")
+
+
+_POSSESSIVE_BEFORE = re.compile(r"((?:[A-Z][\w.\-]*\s+){0,2}[A-Z][\w.\-]*)['’]s\s+$")
+
+
+def _of_country(m: dict, text: str, kb: KnowledgeBase) -> None:
+    """A body after its country's possessive ("Peru's Communist Party") is that country's:
+    the KB's "<name> of <country>" when it knows one, never another country's body of the
+    same short name (the KB's "Communist Party" is China's); else it is named
+    "<name> of <country>"."""
+    pm = _POSSESSIVE_BEFORE.search(text, max(0, m["start"] - 40), m["start"])
+    if pm is None:
+        return
+    words = pm.group(1).split()
+    country, written = None, ""
+    for i in range(len(words)):
+        country = kb.lookup(" ".join(words[i:]), types=("country",))
+        if country is not None:
+            written = " ".join(words[i:])
+            break
+    if country is None:
+        return
+    for name in (f"{m['text']} of {country.en}", f"{m['text']} of {written}"):
+        full = kb.lookup(name, types=("organization",))
+        if full is not None:
+            m["as_entity"] = full.entity_id
+            return
+    known = kb.lookup(m["text"], types=("organization",))
+    if known is not None and known.country and known.country != country.entity_id:
+        m["org_name"] = f"{m['text']} of {country.en}"
 
 
 def _demonym_like(word: str, kb: KnowledgeBase) -> bool:
@@ -901,6 +933,16 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     taken = {i for m in mentions for i in range(m["start"], m["end"])}
     for m in mentions:
         label = m["ner_label"]
+        if m.get("as_entity"):
+            kbe = kb.entities[m["as_entity"]]  # "Peru's Communist Party": Peru's
+            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["text"], kbe)
+            continue
+        if m.get("org_name"):
+            name = m["org_name"]
+            eid = f"organization:{slug(name)}"
+            m["type"], m["entity_id"] = "organization", register(eid, "organization", m["text"], name=name,
+                                                                 name_en=name)  # fmt: skip
+            continue
         if m.get("as_country"):
             kbe = kb.entities[m["as_country"][0]]  # a body inside a title: its country
             m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["as_country"][1], kbe)

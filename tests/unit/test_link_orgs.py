@@ -175,3 +175,15 @@ def test_link_orgs_chinese_generic_time_and_credit(text, span):
 )
 def test_link_orgs_adjectives_and_several_bodies_are_no_organization(text, span):
     assert _orgs(_link(text, [(span, "ORG")])) == []
+
+
+def test_link_orgs_body_after_its_country_s_possessive():
+    # the KB's "Communist Party" is China's: Peru's is another body, named after Peru
+    rec = _link("He met the leader of Peru's Communist Party on Monday.", [("Communist Party", "ORG")])
+    ents = [rec["entities"][m["entity_id"]]["name"] for m in rec["mentions"] if m.get("type") == "organization"]
+    assert ents == ["Communist Party of Peru"]
+    # a body the KB knows by "<name> of <country>" takes that entity
+    rec = _link("He met the leader of Vietnam's Communist Party on Monday.", [("Communist Party", "ORG")])
+    assert [m["entity_id"] for m in rec["mentions"] if m.get("type") == "organization"] == [
+        "organization:communist-party-of-vietnam"
+    ]
