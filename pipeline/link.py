@@ -444,6 +444,7 @@ class OrgRules:
     zh_byline_after: re.Pattern | None = None
     zh_credit: tuple[str, ...] = ()
     zh_generic: frozenset[str] = frozenset()
+    en_organ_of: re.Pattern | None = None
     zh_time_lead: tuple[str, ...] = ()
 
 
@@ -484,6 +485,11 @@ def load_org_rules(path: str | Path = DEFAULT_ORG_RULES) -> OrgRules:
         if byline else None,
         zh_credit=by_length(words(zh, "credit_words")),
         zh_generic=frozenset(words(zh, "generic")),
+        en_organ_of=re.compile(
+            r"(?:the\s+)?(?:(?:" + "|".join(map(re.escape, by_length(words(en, "organs")))) + r")\s+of\s+(?:the\s+)?)+"
+        )
+        if words(en, "organs")
+        else None,
         zh_time_lead=by_length(words(zh, "time_lead")),
     )  # fmt: skip
 
@@ -611,6 +617,14 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
             if not took:
                 block(m)
                 continue  # "Communist Party of" and nothing the KB or the gazetteer knows after it
+            surface = text[s:e]
+        organ = orules.en_organ_of.match(surface) if not zh and orules.en_organ_of is not None else None
+        if organ is not None and _ORG_WORDS.search(surface[organ.end() :]):
+            # "Central Committee of the Workers Party of Peru": the party; the organ's words
+            # stay taken (the KB's Chinese "Central Committee" is not found in them)
+            added.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + organ.end()}", "start": s,
+                          "end": s + organ.end(), "text": text[s : s + organ.end()], "not_org": True})  # fmt: skip
+            s += organ.end()
             surface = text[s:e]
         if not zh:
             tail = _person_tail(surface, text[max(0, s - 60) : s], kb, orules, rules, person_tokens)

@@ -187,3 +187,9 @@ def test_link_orgs_body_after_its_country_s_possessive():
     assert [m["entity_id"] for m in rec["mentions"] if m.get("type") == "organization"] == [
         "organization:communist-party-of-vietnam"
     ]
+
+
+def test_link_orgs_organ_of_a_party_is_the_party():
+    text = "He met a member of the Politburo of the Central Committee of the Workers Party of Peru."
+    rec = _link(text, [("Politburo of the Central Committee of the Workers Party of Peru", "ORG")])
+    assert _orgs(rec) == ["Workers Party of Peru"]
