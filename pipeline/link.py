@@ -687,6 +687,8 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
             # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
             into = next((k for k in (1, 2) for w in orules.zh_title_after
                          if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
+            if any(text.startswith(w, e) for w in orules.zh_title_after):
+                into = 0  # 外交部|长: the span ends where a title starts (not 外交|部长)
             if into:
                 e -= into
                 surface = text[s:e]

@@ -193,3 +193,8 @@ def test_link_orgs_organ_of_a_party_is_the_party():
     text = "He met a member of the Politburo of the Central Committee of the Workers Party of Peru."
     rec = _link(text, [("Politburo of the Central Committee of the Workers Party of Peru", "ORG")])
     assert _orgs(rec) == ["Workers Party of Peru"]
+
+
+def test_link_orgs_in_title_body_stands_for_its_country():
+    rec = _link("秘鲁战略事务部长马丁内斯抵达北京。", [("秘鲁战略事务部", "ORG"), ("马丁内斯", "PER")], lang="zh")
+    assert _orgs(rec) == [] and "country:peru" in {m["entity_id"] for m in rec["mentions"]}
