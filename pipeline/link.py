@@ -41,7 +41,15 @@ from pipeline.textnorm import has_cjk, is_cjk, view_of
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LinkedMention", "aggregate_entities", "link_document", "pinyin_name", "strip_title"]
+__all__ = [
+    "LinkedMention",
+    "aggregate_entities",
+    "clean_org_mentions",
+    "link_document",
+    "load_org_rules",
+    "pinyin_name",
+    "strip_title",
+]
 
 TYPE_BY_LABEL = {
     "PERSON": "person", "PER": "person",
@@ -210,8 +218,15 @@ def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dic
                 outer_entity = kb.lookup(outer["text"])
                 for m in rx.finditer(text, outer["start"] + 1, outer["end"]):
                     s, e = m.start(), m.end()
-                    if kb.lookup(m.group()) is outer_entity:
+                    inner = kb.lookup(m.group())
+                    if inner is outer_entity:
                         continue  # "Putin" inside "Vladimir Putin": the same entity
+                    if (
+                        inner is not None
+                        and inner.type == outer_entity.type == "organization"
+                        and (inner.country and outer_entity.country and inner.country != outer_entity.country)
+                    ):
+                        continue  # 国务院 inside 美国国务院: another country's body of that name
                     if (s, e) != (outer["start"], outer["end"]) and (s, e) not in spans_seen:
                         spans_seen.add((s, e))
                         out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}",
@@ -488,6 +503,434 @@ _ORG_WORDS = re.compile(
 )
 
 
+# --------------------------------------------------------------------------- organizations
+
+
+@dataclass(frozen=True)
+class OrgRules:
+    """The word lists of ``models/rules/organizations.yaml`` (what a model's organization is not)."""
+
+    generic: frozenset[str] = frozenset()
+    not_bodies: frozenset[str] = frozenset()
+    portfolio: frozenset[str] = frozenset()
+    en_event_heads: frozenset[str] = frozenset()
+    en_credit: re.Pattern | None = None
+    zh_event_heads: tuple[str, ...] = ()
+    zh_title_after: tuple[str, ...] = ()
+    zh_fused_title: tuple[str, ...] = ()
+    zh_group_heads: tuple[str, ...] = ()
+    zh_byline_after: re.Pattern | None = None
+    zh_credit: tuple[str, ...] = ()
+    zh_generic: frozenset[str] = frozenset()
+    en_organ_of: re.Pattern | None = None
+    zh_time_lead: tuple[str, ...] = ()
+
+
+DEFAULT_ORG_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "organizations.yaml"
+
+
+@lru_cache(maxsize=4)
+def load_org_rules(path: str | Path = DEFAULT_ORG_RULES) -> OrgRules:
+    """Read the organization word lists (an absent file: no lists)."""
+    p = Path(path)
+    if not p.exists():
+        logger.warning("organization rules %s not found: no organization filters", p)
+        return OrgRules()
+    import yaml
+
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    en, zh = data.get("en", {}), data.get("zh", {})
+
+    def words(d: dict, key: str) -> list[str]:
+        return list((d.get(key) or {}).get("words", []))
+
+    def by_length(forms: list[str]) -> tuple[str, ...]:
+        return tuple(sorted(forms, key=lambda w: (-len(w), w)))
+
+    credit = words(en, "credit_words")
+    byline = words(zh, "byline_after")
+    return OrgRules(
+        generic=frozenset(w.casefold() for w in words(en, "generic")),
+        portfolio=frozenset(w.casefold() for w in words(en, "portfolio")),
+        not_bodies=frozenset(w.casefold() for w in words(en, "not_bodies")),
+        en_event_heads=frozenset(words(en, "event_heads")),
+        en_credit=re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, by_length(credit))) + r")(?![\w-])")
+        if credit else None,
+        zh_event_heads=by_length(words(zh, "event_heads")),
+        zh_title_after=by_length(words(zh, "title_after")),
+        zh_fused_title=by_length(words(zh, "fused_title")),
+        zh_group_heads=by_length(words(zh, "group_heads")),
+        zh_byline_after=re.compile(r"\s*[/／]\s*(?:" + "|".join(map(re.escape, by_length(byline))) + ")")
+        if byline else None,
+        zh_credit=by_length(words(zh, "credit_words")),
+        zh_generic=frozenset(words(zh, "generic")),
+        en_organ_of=re.compile(
+            r"(?:the\s+)?(?:(?:" + "|".join(map(re.escape, by_length(words(en, "organs")))) + r")\s+of\s+(?:the\s+)?)+"
+        )
+        if words(en, "organs")
+        else None,
+        zh_time_lead=by_length(words(zh, "time_lead")),
+    )  # fmt: skip
+
+
+_ORDINAL_LEAD = re.compile(r"(?:(?:the|The)\s+)?\d+(?:st|nd|rd|th)\s+|(?:A|An)\s+(?=[A-Z])")
+# ", general secretary of", ", the executive director of": an apposition that gives a person's office
+_EN_OFFICE_APPOSITION = re.compile(
+    r",\s+(?:the\s+|a\s+)?(?P<office>(?:[A-Za-z\-]+\s+){0,3}?[A-Za-z\-]+)\s+(?:of|to|at)\s"
+)
+_OPEN_END = re.compile(r"\s+(?:of(?:\s+the)?|and|&|for|on)$")
+_NEXT_WORDS = re.compile(r"\s+((?:the\s+)?[A-Z][\w'’.\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’.\-]*){0,4})")
+_ACRONYM_LIKE = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z&.\-]{2,12}")
+
+
+def _set_span(m: dict, s: int, e: int, text: str) -> None:
+    m.update(start=s, end=e, text=text[s:e], mention_id=f"{m['doc_id']}:{s}-{e}")
+
+
+def _is_place(name: str, kb: KnowledgeBase) -> bool:
+    """A country, a known location, a city or a world region (the gazetteer)."""
+    from pipeline import gazetteer
+
+    if kb.lookup(name, types=("country", "location")) is not None:
+        return True
+    return gazetteer.lookup(name.title() if name.isupper() and len(name) > 3 else name) is not None
+
+
+def _places_only(prefix: str, kb: KnowledgeBase) -> bool:
+    """A Chinese prefix made of one or two place names (日本, 日本名古屋)."""
+    if len(prefix) >= 2 and _is_place(prefix, kb):
+        return True
+    return any(_is_place(prefix[:i], kb) and _is_place(prefix[i:], kb) for i in range(2, len(prefix) - 1))
+
+
+def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,
+                       rules: Rules) -> list[dict]:  # fmt: skip
+    """The model's organizations, cut to the name and rid of what names no body.
+
+    Spans are cut back to the name: a leading ordinal or slash, a trailing possessive, a
+    half bracket (or taken to its closing bracket), a person's name run on after the body
+    ("House of Commons of the UK Jane Doe": the person the document names elsewhere or the
+    KB knows), a Chinese place before a known body (日本名古屋二十国集团); a name ending in
+    "of" takes the country after it ("Ministry of Foreign Affairs of" + Peru) or goes.
+    What is dropped or retyped: a generic word (State, Cabinet), a credit or a clock (File
+    Photo, GMT), a handle, an event (its KB body stays: "34th ASEAN Summit" → ASEAN), a
+    place or demonym typed as an organization, a Chinese body named inside a title
+    (外交部|长), a delegation (its body stays when known: 中共代表团 → 中共), a newsroom in
+    a byline. Known names (the KB) are kept as they are.
+    """
+    person_tokens = {t for m in mentions if m["ner_label"] in ("PERSON", "PER") and m["text"]
+                     and not is_cjk(m["text"][0]) for t in m["text"].split() if len(t) > 1}  # fmt: skip
+    out: list[dict] = []
+    added: list[dict] = []
+    person_starts = sorted(m["start"] for m in mentions if m["ner_label"] in ("PERSON", "PER"))
+    by_end = {m["end"]: m for m in mentions if m["ner_label"] in ("GPE", "LOC", "NORP", "ABBR")}
+
+    def block(m: dict) -> None:
+        """No organization, but its span stays taken (no KB name is found inside it)."""
+        m["not_org"] = True
+        out.append(m)
+
+    def keep_country(m: dict, s: int, e: int) -> None:
+        """No organization; a body that starts with its country's name stands for that
+        country in the title (以色列战略事务部|长: Israel, the affiliation the title gives)."""
+        block(m)
+        for cut in range(e - s - 1, 1, -1):
+            country = kb.lookup(text[s : s + cut], types=("country",))
+            if country is not None:
+                _set_span(m, s, e, text)
+                m["as_country"] = (country.entity_id, text[s : s + cut])
+                return
+
+    for m in mentions:
+        if m["ner_label"] == "ORG" and m["text"][:1].isupper():
+            _of_country(m, text, kb)
+        before = by_end.get(m["start"]) if m["ner_label"] == "ORG" and m["text"] and is_cjk(m["text"][0]) else None
+        if before is not None:
+            whole = text[before["start"] : m["end"]]
+            known = kb.lookup(whole, types=("organization",)) or kb.lookup_country_prefixed(whole)
+            alone = kb.lookup(m["text"], types=("organization",))
+            country = kb.lookup(before["text"], types=("country",))
+            if known is not None or (
+                alone is not None and country is not None and alone.country and alone.country != country.entity_id
+            ):
+                _set_span(m, before["start"], m["end"], text)  # 美国|国务院: the country's body, not China's 国务院
+        if m["ner_label"] != "ORG" or not m["text"] or kb.lookup(m["text"]) is not None:
+            out.append(m)
+            continue
+        s, e = m["start"], m["end"]
+        zh = is_cjk(m["text"][-1]) or is_cjk(m["text"][0])
+        # leading junk: a slash, an ordinal ("the 48th"), the digits of a clock (01 中央社)
+        head_text = text[s:e]
+        lead = re.match(r"[/\\|·\-–—:;,.\s]+", head_text) or (
+            re.match(r"\d+\s+(?=\S)", head_text) if zh else _ORDINAL_LEAD.match(head_text)
+        )
+        if lead is not None and lead.end() < len(head_text):
+            s += lead.end()
+        surface = text[s:e]
+        if surface.startswith("@") or not any(c.isalpha() for c in surface):
+            block(m)  # a social-media handle, a number
+            continue
+        poss = re.search(r"['’]s$", surface)
+        if poss and not zh:
+            e -= 2
+            surface = text[s:e]
+        if surface.count("(") > surface.count(")"):
+            cut = surface.rindex("(")
+            inner = surface[cut + 1 :].strip()
+            if text.startswith(")", e) and not _ACRONYM_LIKE.fullmatch(inner):
+                e += 1  # "Party of Nepal (Maoist Centre": the bracket belongs to the name
+            else:
+                e = s + len(surface[:cut].rstrip())  # "Union (AU": the acronym follows the name
+            surface = text[s:e]
+        if not zh and _OPEN_END.search(surface):
+            nxt = _NEXT_WORDS.match(text, e)
+            took = False
+            if nxt is not None:
+                words = nxt.group(1).split()
+                for j in range(len(words), 0, -1):
+                    phrase = " ".join(words[:j])
+                    bare = re.sub(r"^the\s+", "", phrase)
+                    if _is_place(bare, kb) or kb.lookup(bare, types=("country", "organization")) is not None:
+                        e, took = nxt.start(1) + len(phrase), True  # the country's own mention stays
+                        break
+            if not took:
+                block(m)
+                continue  # "Communist Party of" and nothing the KB or the gazetteer knows after it
+            surface = text[s:e]
+        organ = orules.en_organ_of.match(surface) if not zh and orules.en_organ_of is not None else None
+        if organ is not None and _ORG_WORDS.search(surface[organ.end() :]):
+            # "Central Committee of the Workers Party of Peru": the party; the organ's words
+            # stay taken (the KB's Chinese "Central Committee" is not found in them)
+            added.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + organ.end()}", "start": s,
+                          "end": s + organ.end(), "text": text[s : s + organ.end()], "not_org": True})  # fmt: skip
+            s += organ.end()
+            surface = text[s:e]
+        if not zh:
+            tail = _person_tail(surface, text[max(0, s - 60) : s], kb, orules, rules, person_tokens)
+            if tail:
+                ps = s + tail
+                added.append({**m, "mention_id": f"{m['doc_id']}:{ps}-{e}", "start": ps, "end": e,
+                              "text": text[ps:e], "ner_label": "PERSON"})  # fmt: skip
+                e = s + len(surface[:tail].rstrip())
+                surface = text[s:e]
+            words = surface.split()
+            app = _EN_OFFICE_APPOSITION.match(text, e)
+            office = app.group("office").casefold().split() if app else []
+            in_office = any(" ".join(office[i:]) in rules.title_words for i in range(len(office)))
+            if (
+                2 <= len(words) <= 4
+                and in_office
+                and not _ORG_WORDS.search(surface)
+                and all(
+                    re.fullmatch(r"[A-Z][\w'’.\-]*", w)
+                    and kb.lookup(w, types=("country", "organization")) is None
+                    and kb.demonym(w) is None
+                    for w in words
+                )
+            ):
+                _set_span(m, s, e, text)
+                m["ner_label"] = "PERSON"  # "Ana Ruiz, general secretary of the party": a person
+                out.append(m)
+                continue
+            if len(words) >= 2 and all(w in person_tokens for w in words) and not _ORG_WORDS.search(surface):
+                _set_span(m, s, e, text)
+                m["ner_label"] = "PERSON"  # the name of a person the document names as one
+                out.append(m)
+                continue
+        bare = re.sub(r"^(?:the|The)\s+", "", surface)
+        if not bare.strip() or not (bare[0].isupper() or bare[0].isdigit() or is_cjk(bare[0])):
+            block(m)  # "the", a lower-case word
+            continue
+        named_part = re.split(r"\s+of\s+", bare)[0].split()
+        if not zh and (
+            bare.casefold() in orules.generic
+            or named_part[-1].casefold() in orules.not_bodies
+            or all(w.casefold() in orules.portfolio for w in bare.split())
+            or bare.casefold() in rules.title_words
+        ):
+            block(m)  # "the State", "Cabinet", "Minister of Foreign Affairs": no particular body
+            continue
+        if zh and (surface in orules.zh_generic or any(surface.startswith(w) for w in orules.zh_time_lead)):
+            block(m)  # 国会, 联盟 alone: no particular body; 星期三会(和): a day, not a body
+            continue
+        if orules.en_credit is not None and orules.en_credit.search(surface):
+            block(m)  # "File Photo", "1000 GMT"
+            continue
+        if zh and any(w in surface for w in orules.zh_credit):
+            block(m)
+            continue
+        if zh and orules.zh_byline_after is not None and orules.zh_byline_after.match(text, e):
+            block(m)  # 〔国际新闻中心／综合报导〕: a newsroom's desk
+            continue
+        if zh:
+            # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
+            into = next((k for k in (1, 2) for w in orules.zh_title_after
+                         if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
+            if any(text.startswith(w, e) for w in orules.zh_title_after):
+                into = 0  # 外交部|长: the span ends where a title starts (not 外交|部长)
+            if into:
+                e -= into
+                surface = text[s:e]
+            inside = [kb.lookup(surface[i:j], types=("person",)) for i in range(len(surface) - 1)
+                      for j in range(i + 2, len(surface) + 1)]  # fmt: skip
+            if any(inside) or (into and not _ZH_BODY_END.search(surface)):
+                continue  # 川普盟友, 自川普: a person's name inside; 科克众(议员): no body
+        title = next((w for w in orules.zh_fused_title if text.startswith(w, e)), None) if zh else None
+        if title is not None and _person_soon(text, e + len(title), person_starts):
+            keep_country(m, s, e)  # 外交部|长: the body named only inside a person's title
+            continue
+        head = (surface.split()[-1] if surface.split() else "") if not zh else ""
+        event = (head in orules.en_event_heads) if not zh else any(surface.endswith(w) for w in orules.zh_event_heads)
+        if event:
+            # an event, no organization: the KB body it is named after ("34th ASEAN Summit")
+            # stays (Chinese: the gazetteer finds it inside the span)
+            if not zh:
+                words = list(re.finditer(r"\S+", surface))
+                for j in range(len(words) - 1, 0, -1):
+                    if kb.lookup(surface[: words[j - 1].end()], types=("organization",)) is not None:
+                        _set_span(m, s, s + words[j - 1].end(), text)
+                        out.append(m)
+                        break
+            continue
+        group = next((w for w in orules.zh_group_heads if surface.endswith(w)), None) if zh else None
+        if group is not None:
+            body = surface[: -len(group)]
+            if len(body) < 2 or kb.lookup(body) is None:
+                block(m)  # a delegation, not a body
+                continue
+            e -= len(group)
+            surface = text[s:e]
+        if zh and kb.lookup(surface) is None and kb.lookup_country_prefixed(surface) is None:
+            for i in range(2, len(surface) - 1):  # 日本名古屋|二十国集团: the places before a known body
+                if kb.lookup(surface[i:], types=("organization",)) is not None and _places_only(surface[:i], kb):
+                    s += i
+                    surface = text[s:e]
+                    break
+        if not zh and _demonym_like(bare, kb):
+            m["ner_label"] = "NORP"  # "Angolan", "Kazakh-Kyrgyz": an adjective of places, no body
+        elif kb.lookup(surface) is None and (_is_place(bare, kb) or kb.demonym(bare) is not None):
+            m["ner_label"] = "NORP" if kb.demonym(bare) is not None and not _is_place(bare, kb) else "GPE"
+        _set_span(m, s, e, text)
+        out.append(m)
+    return sorted(out + added, key=lambda x: (x["start"], x["end"]))
+
+
+# the last character of a Chinese body's name (外交部, 众议院, 委员会, 共和党, 工作组…)
+_ZH_BODY_END = re.compile(r"[部院会委党局署组团社行所厅处办署盟府军台馆]$")
+
+
+_POSSESSIVE_BEFORE = re.compile(r"((?:[A-Z][\w.\-]*\s+){0,2}[A-Z][\w.\-]*)['’]s\s+$")
+
+
+def _of_country(m: dict, text: str, kb: KnowledgeBase) -> None:
+    """A body after its country's possessive ("Peru's Communist Party") is that country's:
+    the KB's "<name> of <country>" when it knows one, never another country's body of the
+    same short name (the KB's "Communist Party" is China's); else it is named
+    "<name> of <country>"."""
+    pm = _POSSESSIVE_BEFORE.search(text, max(0, m["start"] - 40), m["start"])
+    if pm is None:
+        return
+    words = pm.group(1).split()
+    country, written = None, ""
+    for i in range(len(words)):
+        country = kb.lookup(" ".join(words[i:]), types=("country",))
+        if country is not None:
+            written = " ".join(words[i:])
+            break
+    if country is None:
+        return
+    for name in (f"{m['text']} of {country.en}", f"{m['text']} of {written}"):
+        full = kb.lookup(name, types=("organization",))
+        if full is not None:
+            m["as_entity"] = full.entity_id
+            return
+    known = kb.lookup(m["text"], types=("organization",))
+    if known is not None and known.country and known.country != country.entity_id:
+        m["org_name"] = f"{m['text']} of {country.en}"
+
+
+def _demonym_like(word: str, kb: KnowledgeBase) -> bool:
+    """One word that is the adjective of a place or places ("Angolan" of Angola, "European"
+    of Europe, "Kazakh-Kyrgyz"), by the gazetteer and the KB's demonyms."""
+    if " " in word or not word[:1].isupper():
+        return False
+    parts = word.split("-")
+    if len(parts) > 1:
+        return all(_demonym_like(p, kb) or _is_place(p, kb) for p in parts)  # "Kazakh-Kyrgyz", "Peru-Chile"
+    if kb.demonym(word) is not None:
+        return True
+    for suffix, add in (("n", ""), ("an", ""), ("an", "a"), ("ian", "ia"), ("ean", "e"), ("i", ""), ("ese", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: len(word) - len(suffix)] + add
+            if kb.lookup(base, types=("country",)) is not None or _is_place(base, kb):
+                return True
+    return False
+
+
+def _person_soon(text: str, pos: int, person_starts: list[int], *, window: int = 12) -> bool:
+    """A person's name starts within ``window`` characters of ``pos``, in the same clause
+    (外交部长|王毅, 中共中央政治局委员、外交部长|王毅)."""
+    i = bisect_left(person_starts, pos)
+    if i == len(person_starts) or person_starts[i] - pos > window:
+        return False
+    return not re.search(r"[，。；：,;:！？!?\n]", text[pos : person_starts[i]])
+
+
+def _person_tail(surface: str, before: str, kb: KnowledgeBase, orules: OrgRules, rules: Rules,
+                 person_tokens: set[str]) -> int:  # fmt: skip
+    """Where a person's name run on after a body's name starts in ``surface`` (0: none).
+
+    The last word is a name when the document names a person by it, the KB knows it, or
+    a title with "of"/"to"/"for" comes right before the span ("Ambassador to Japan Roos");
+    the name then takes the capitalized words before it that name no place, body or
+    portfolio ("National Security Sartaj Aziz" → Sartaj Aziz)."""
+    words = list(re.finditer(r"\S+", surface))
+    if len(words) < 2:
+        return 0
+    last = words[-1].group()
+    after_title = False
+    lead = re.search(r"(\S+(?:\s+\S+){0,5})\s+(?:to|of|for|on|and)\s+(?:the\s+)?$", before)
+    if lead is not None:
+        ws = [w.casefold().strip(",") for w in lead.group(1).split()]
+        for i in range(len(ws)):  # "Ambassador to", "Minister of Foreign Affairs of"
+            rest = ws[i + 1 :]
+            if " ".join(ws[i:]) in rules.title_words or (
+                ws[i] in rules.title_words and all(w in orules.portfolio or w in _CONNECTORS for w in rest)
+            ):
+                after_title = True
+                break
+    named = last in person_tokens or kb.lookup(last, types=("person",)) is not None
+    if not (named or after_title) or not _name_word(last, kb, orules):
+        return 0
+    i = len(words) - 1
+    while (i - 1 >= 1 and _name_word(words[i - 1].group(), kb, orules)
+           and words[i - 2].group().casefold() not in _CONNECTORS):  # fmt: skip
+        i -= 1  # a word right after "of" belongs to the body ("Assembly of People's Power")
+    if words[i - 1].group().casefold() in _CONNECTORS:
+        return 0
+    head = surface[: words[i].start()].strip()
+    bare = re.sub(r"^(?:the|The)\s+", "", head)
+    if not named and not (_is_place(bare, kb) or kb.lookup(bare) is not None or bare.casefold() in orules.generic
+                          or bare.split()[-1].casefold() in orules.portfolio):  # fmt: skip
+        return 0  # only a title before it: the last word must follow a place, a known body or a portfolio
+    return words[i].start()
+
+
+_CONNECTORS = {"of", "the", "and", "&", "for", "on", "to"}
+
+
+def _name_word(word: str, kb: KnowledgeBase, orules: OrgRules) -> bool:
+    """A capitalized word that may be part of a person's name: no place, known name, word
+    of a body's name or of a portfolio."""
+    if not re.fullmatch(r"[A-Z][\w'’.\-]*,?", word):
+        return False
+    w = word.strip(",.;:")
+    return not (
+        _ORG_WORDS.search(w) or w.casefold() in orules.portfolio or w.casefold() in orules.generic
+        or _is_place(w, kb) or kb.lookup(w) is not None or kb.demonym(w) is not None
+    )  # fmt: skip
+
+
 # Chinese text glosses a foreign name in Latin script in brackets right after it:
 # 布林肯(Antony Blinken)、盧拉（Luiz Inácio Lula da Silva，左）、川普（Donald Trump）
 _NAME_WORD = r"[^\W\d_][^\W\d_'’.\-]*\.?(?:[-'’][^\W\d_]+)*"
@@ -549,6 +992,7 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         _trim_to_known_person(m, text, kb)
         _person_by_apposition(m, text, kb, rules)
     cut_zh_preposition(mentions, text, kb)
+    mentions = clean_org_mentions(mentions, text, kb, load_org_rules(params.org_rules), rules)
     mentions, glosses = gloss_mentions(text, mentions, rules)
     # a Latin word the Chinese model called a person ("Donald" of an English phrase) is
     # not one, unless it glosses a name or the knowledge base knows it
@@ -587,6 +1031,22 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
     taken = {i for m in mentions for i in range(m["start"], m["end"])}
     for m in mentions:
         label = m["ner_label"]
+        if m.get("as_entity"):
+            kbe = kb.entities[m["as_entity"]]  # "Peru's Communist Party": Peru's
+            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["text"], kbe)
+            continue
+        if m.get("org_name"):
+            name = m["org_name"]
+            eid = f"organization:{slug(name)}"
+            m["type"], m["entity_id"] = "organization", register(eid, "organization", m["text"], name=name,
+                                                                 name_en=name)  # fmt: skip
+            continue
+        if m.get("as_country"):
+            kbe = kb.entities[m["as_country"][0]]  # a body inside a title: its country
+            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["as_country"][1], kbe)
+            continue
+        if m.get("not_org"):
+            continue  # cleared by clean_org_mentions: a title's body, a credit, a generic word
         _clean_surface(m)
         if label == "PER" and m["text"] and is_cjk(m["text"][0]):
             trim_zh_person(m, text, kb, rules)
@@ -603,7 +1063,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             if kb.demonym(m["text"]) is None:
                 continue  # a title alone ("Councilor", "Datuk Seri"): nobody
             label = "NORP"  # "Kazakh" typed as a person: the country
-        surface, cut = strip_title(m["text"], rules)
+        # a known name is never cut ("United Nations General Assembly" holds no title)
+        surface, cut = strip_title(m["text"], rules) if kb.lookup(m["text"]) is None else (m["text"], 0)
         if cut:
             m["start"] += cut
             m["text"] = surface

@@ -79,6 +79,7 @@ class KbParams:
 class LinkParams:
     kb: str = "models/kb/entities.jsonl"
     rules: str = "models/rules/meetings.yaml"  # the title table (and the meeting rules extract reads)
+    org_rules: str = "models/rules/organizations.yaml"  # what a model's organization is not (word lists)
     gazetteer: bool = True  # add mentions of KB names the model missed
 
 

@@ -96,7 +96,7 @@ def version_key(params: dict[str, Any]) -> str:
     ner, link, extract = params["ner"], params["link"], params["extract"]
     files = {"stanza_ner_model": ner.stanza_ner_model, "stanza_pretrain": ner.stanza_pretrain,
              "stanza_forward_charlm": ner.stanza_forward_charlm, "stanza_backward_charlm": ner.stanza_backward_charlm,
-             "kb": link.kb, "topics": extract.topics, "link rules": link.rules,
+             "kb": link.kb, "topics": extract.topics, "link rules": link.rules, "org rules": link.org_rules,
              "extract rules": extract.rules}  # fmt: skip
     files.update({f"zh_voter {folder}": folder for folder in ner.zh_voters})  # their files decide tags too
     parts["files"] = {name: _file_digest(path) for name, path in files.items() if path}

@@ -23,10 +23,13 @@ def _rows(text, spans, lang="en"):
         ),
         # a possessive country and its body before a delegation led by a title holder
         (
-            "Chile's Senate delegation led by Speaker Tomas Rivas arrived.",
-            [("Chile", "GPE"), ("Senate", "ORG"), ("Tomas Rivas", "PERSON")],
+            "Chile's Christian Democratic Party delegation led by Speaker Tomas Rivas arrived.",
+            [("Chile", "GPE"), ("Christian Democratic Party", "ORG"), ("Tomas Rivas", "PERSON")],
             "en",
-            [("person:tomas-rivas", "country:chile"), ("person:tomas-rivas", "organization:senate")],
+            [
+                ("person:tomas-rivas", "country:chile"),
+                ("person:tomas-rivas", "organization:christian-democratic-party"),
+            ],
         ),
         # title + of + country before the name; the country an ambassador is posted to is not his
         (
