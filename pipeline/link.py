@@ -1239,6 +1239,13 @@ def _join_name_variants(mentions: list[dict], entities: dict[str, dict], from_kb
                 continue  # two known persons are never merged
             keep, drop = drop, keep
         remap[drop] = keep
+    _apply_joins(mentions, entities, remap)
+
+
+def _apply_joins(mentions: list[dict], entities: dict[str, dict], remap: dict[str, str]) -> None:
+    """Each dropped id's aliases go to the id kept, its mentions name the kept one, and it
+    leaves the document's entities."""
+    for drop, keep in remap.items():
         entities[keep]["aliases"] += [a for a in entities[drop]["aliases"] if a not in entities[keep]["aliases"]]
     for m in mentions:
         if m.get("entity_id") in remap:
@@ -1264,12 +1271,7 @@ def _join_zh_surnames(mentions: list[dict], entities: dict[str, dict], from_kb: 
             continue
         keep, drop = (eid, fits[0]) if eid in from_kb else (fits[0], eid)
         remap[drop] = keep
-        entities[keep]["aliases"] += [a for a in entities[drop]["aliases"] if a not in entities[keep]["aliases"]]
-    for m in mentions:
-        if m.get("entity_id") in remap:
-            m["entity_id"] = remap[m["entity_id"]]
-    for eid in remap:
-        entities.pop(eid, None)
+    _apply_joins(mentions, entities, remap)
 
 
 def trim_en_person(m: dict, rules: Rules) -> None:
