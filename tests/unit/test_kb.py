@@ -139,3 +139,15 @@ def test_kb_built_file_answers_holder():
     assert kb.holder("外长", "CN", "2019-05") == "person:wang-yi"
     assert kb.holder("Secretary of State", "US", "2022") == "person:antony-blinken"
     assert kb.holder("Secretary-General", "organization:united-nations", "2015") == "person:ban-ki-moon"
+
+
+def test_kb_demonyms_from_country_data(tmp_path):
+    # every country's demonym comes from the country data; a word two countries share is
+    # left out unless the curated table settles it, and the curated table wins
+    (tmp_path / "c.yaml").write_text("demonyms: {Dominican: DO, Lao: LA}\n", encoding="utf-8")
+    kb = KnowledgeBase(build(tmp_path / "c.yaml"))
+    assert kb.demonym("Mauritian").entity_id == "country:mauritius"
+    assert kb.demonym("Solomon Islander").entity_id == "country:solomon-islands"
+    assert kb.demonym("Dominican").entity_id == "country:dominican-republic"
+    assert kb.demonym("Lao").entity_id == "country:laos"
+    assert kb.demonym("Congolese") is None  # both Congos
