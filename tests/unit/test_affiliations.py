@@ -175,8 +175,13 @@ _PE, _CL = "country:peru", "country:chile"
         # two countries in the list: the bare title belongs to neither
         (
             "Chilean President Ana Rosas, Peruvian President Tomas Rivas and Prime Minister Luis Ramos attended.",
-            [("Chilean", "NORP"), ("Ana Rosas", "PERSON"), ("Peruvian", "NORP"), ("Tomas Rivas", "PERSON"),
-             ("Luis Ramos", "PERSON")],
+            [
+                ("Chilean", "NORP"),
+                ("Ana Rosas", "PERSON"),
+                ("Peruvian", "NORP"),
+                ("Tomas Rivas", "PERSON"),
+                ("Luis Ramos", "PERSON"),
+            ],
             [("person:ana-rosas", _CL), ("person:tomas-rivas", _PE)],
         ),
         # "A and B" alone is no evidence that B shares A's country
@@ -194,8 +199,13 @@ _PE, _CL = "country:peru", "country:chile"
         # a person the knowledge base places in another country keeps it
         (
             "Peruvian Premier Ana Rosas, President Xi Jinping and Minister Luis Ramos spoke of China.",
-            [("Peruvian", "NORP"), ("Ana Rosas", "PERSON"), ("Xi Jinping", "PERSON"), ("Luis Ramos", "PERSON"),
-             ("China", "GPE")],
+            [
+                ("Peruvian", "NORP"),
+                ("Ana Rosas", "PERSON"),
+                ("Xi Jinping", "PERSON"),
+                ("Luis Ramos", "PERSON"),
+                ("China", "GPE"),
+            ],
             [("person:ana-rosas", _PE), ("person:luis-ramos", _PE), ("person:xi-jinping", "country:china")],
         ),
     ],
@@ -206,8 +216,13 @@ def test_affiliations_english_lists_share_one_demonym(text, spans, expected):
 
 @pytest.mark.parametrize(
     ("demonym", "country"),
-    [("Mauritian", "country:mauritius"), ("Sri Lankan", "country:sri-lanka"), ("Lao", "country:laos"),
-     ("Ni-Vanuatu", "country:vanuatu"), ("Chinese", "country:china")],
+    [
+        ("Mauritian", "country:mauritius"),
+        ("Sri Lankan", "country:sri-lanka"),
+        ("Lao", "country:laos"),
+        ("Ni-Vanuatu", "country:vanuatu"),
+        ("Chinese", "country:china"),
+    ],
 )
 def test_affiliations_demonyms_of_every_country(demonym, country):
     # the KB's demonyms come from a country data package, not from a hand list
