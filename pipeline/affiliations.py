@@ -211,6 +211,17 @@ def _demonym_country(word: str, countries: dict[str, list[str]]) -> str:
     return best
 
 
+def _zh_country_prefix(name: str, countries: dict[str, list[str]]) -> str:
+    """The country (of those a document names) whose Chinese name begins a body's name
+    (中国驻秘鲁大使馆 → China), the longest such name; "" when none does."""
+    best, best_len = "", 1
+    for eid, names in countries.items():
+        for n in names:
+            if len(n) > best_len and n[0] >= "\u4e00" and name.startswith(n):
+                best, best_len = eid, len(n)
+    return best
+
+
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -259,7 +270,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     entities = rec.get("entities") or {}
     mentions = [m for m in rec["mentions"] if m.get("entity_id")]
     in_doc = {m["entity_id"] for m in mentions}
-    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), *e.get("aliases", [])} if n]
+    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), e.get("name_zh", ""), *e.get("aliases", [])} if n]
                  for eid, e in entities.items() if e.get("type") == "country" and eid in in_doc}  # fmt: skip
     out: dict[tuple[str, str], contract.Affiliation] = {}
 
@@ -323,6 +334,16 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
                 if post and not _has_head(phrase, lang, rules):
                     title += post.group()
                 add(m["entity_id"], t["entity_id"], title, begin, title_end.get(i, m["end"]))
+                if (
+                    lang == "zh"
+                    and t["type"] == "organization"
+                    and not (entities.get(t["entity_id"]) or {}).get("country")
+                ):
+                    # 中国驻秘鲁大使馆: a body the KB does not know, named after a country the document names
+                    own = _zh_country_prefix(text[t["start"] : t["end"]], countries)
+                    if own:
+                        add(m["entity_id"], own, title, begin, title_end.get(i, m["end"]))
+                        t = {"entity_id": own, "type": "country"}
                 if t["type"] == "country":
                     list_country[i], stated = t["entity_id"], True
         # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before

@@ -267,3 +267,11 @@ def test_affiliations_demonym_typed_as_a_body_or_a_place(label):
 )
 def test_affiliations_chinese_title_after_the_name(text, spans, expected):
     assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_chinese_body_named_after_a_country():
+    # a body the KB does not know, named after a country the document names, stands for it
+    text = "智利外长访问秘鲁。智利驻秘鲁大使馆罗萨斯参赞在座。"
+    rows = _rows(text, [("智利", "LOC"), ("秘鲁", "LOC"), ("智利驻秘鲁大使馆", "ORG"), ("罗萨斯", "PER")], "zh")
+    assert ("person:罗萨斯", "country:chile") in rows
+    assert ("person:罗萨斯", "country:peru") not in rows
