@@ -351,7 +351,12 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
             own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
             sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] + phrase[: len(phrase) - len(own)]
             titled = (own and _has_head(own, lang, rules)) or (post and not own)
-            if titled and _ZH_LIST_SEP.fullmatch(sep) and _zh_between_ok(own, rules):
+            # never against a place the item names (瑞士联邦委员X) or the KB's country of the person
+            known = (entities.get(m["entity_id"]) or {}).get("country", "")
+            placed = any(mentions[j].get("type") in ("country", "location")
+                         for j in range(bisect_left(starts, m["start"] - len(own)), i))  # fmt: skip
+            if titled and not placed and known in ("", list_country[prev]) and _ZH_LIST_SEP.fullmatch(sep) \
+                    and _zh_between_ok(own, rules):  # fmt: skip
                 list_country[i] = list_country[prev]
                 add(m["entity_id"], list_country[i], own or post.group(), mentions[prev]["start"],
                     title_end.get(i, m["end"]))  # fmt: skip

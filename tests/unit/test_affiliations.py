@@ -275,3 +275,11 @@ def test_affiliations_chinese_body_named_after_a_country():
     rows = _rows(text, [("智利", "LOC"), ("秘鲁", "LOC"), ("智利驻秘鲁大使馆", "ORG"), ("罗萨斯", "PER")], "zh")
     assert ("person:罗萨斯", "country:chile") in rows
     assert ("person:罗萨斯", "country:peru") not in rows
+
+
+def test_affiliations_chinese_list_item_naming_another_place_keeps_its_own():
+    # the item names a place of its own (a federation the model typed as a place): it does not
+    # take the country of the item before it
+    text = "他会见了秘鲁总统罗萨斯、智利联邦委员兼外长贝尔特兰。"
+    spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("智利联邦", "LOC"), ("贝尔特兰", "PER")]
+    assert ("person:贝尔特兰", "country:peru") not in _rows(text, spans, "zh")
