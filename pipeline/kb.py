@@ -193,6 +193,14 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,
     for iso, names in extra.items():
         e = by_iso[f"iso:{iso}"]
         e.aliases = sorted(set(e.aliases) | set(names))
+    # short names outlets use that CLDR lacks (多米尼加); those that also occur inside other
+    # words (大马 in 大马士革) are found only where the model tagged them
+    for iso, names in (curated.get("country_aliases") or {}).items():
+        e = by_iso[f"iso:{iso}"]
+        e.aliases = sorted(set(e.aliases) | set(names))
+    for iso, names in (curated.get("country_lookup_only") or {}).items():
+        e = by_iso[f"iso:{iso}"]
+        e.lookup_only = sorted(set(e.lookup_only) | set(names))
     sections = (("persons", "person"), ("organizations", "organization"), ("locations", "location"))
     org_keys = {o["key"] for src in (curated, holders) for o in src.get("organizations", [])}
     offices_table = holders.get("offices", {})
