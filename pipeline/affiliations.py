@@ -49,6 +49,8 @@ _ZH_LIST_SEP = re.compile(r"\s*[）)]?\s*、\s*")  # after a gloss: 总理马拉
 _ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
 _ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
 _ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
+_ZH_COMMA_SEP = re.compile(r"\s*[）)]?\s*[，,]\s*")
+_ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:、（(]{1,32})")  # the next item of a comma run
 # a title after a name ends the phrase: a list mark, a break, a verb of the sentence or the text's end
 _ZH_POST_TITLE_END = re.compile(r"(?:[、，。；：,;:）)\s]|$|[会说表在等也和及与出参陪])")
 # what joins the items of an English list of title holders ("Premier A, Vice-Premier B and Minister C")
@@ -290,6 +292,8 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     persons = [i for i, m in enumerate(mentions) if m.get("type") == "person"]
     list_country: dict[int, str] = {}  # a person's country stated by a title phrase (zh lists)
     title_end: dict[int, int] = {}  # where a Chinese title after a person's name ends
+    zh_runs: dict[int, frozenset[str]] = {}  # the countries a Chinese list states up to a person
+    zh_comma: set[int] = set()  # persons that took a country from a comma-joined run
     en_lists: dict[int, _EnList] = {}  # the English list of title holders a person ends
     prev_end = 0  # where the persons before this one end
     for k, i in enumerate(persons):
@@ -360,7 +364,27 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
                 list_country[i] = list_country[prev]
                 add(m["entity_id"], list_country[i], own or post.group(), mentions[prev]["start"],
                     title_end.get(i, m["end"]))  # fmt: skip
+        # 分别同新西兰议长A，副总理B，外长C: a run of three or more title holders joined by commas
+        # takes the one country it states (the first item's; no item states another)
         if lang == "zh":
+            sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] if prev is not None else ""
+            comma = prev is not None and mentions[prev]["end"] >= s_lo and _ZH_COMMA_SEP.fullmatch(sep) is not None
+            joined = comma or (prev is not None and mentions[prev]["end"] >= s_lo and _ZH_LIST_SEP.fullmatch(sep))
+            run = zh_runs.get(prev, frozenset()) if joined else frozenset()
+            if comma and not stated and i not in list_country and prev in list_country and len(run) == 1:
+                known = (entities.get(m["entity_id"]) or {}).get("country", "")
+                placed = any(mentions[j].get("type") in ("country", "location")
+                             for j in range(bisect_left(starts, begin), i))  # fmt: skip
+                nxt = mentions[persons[k + 1]] if k + 1 < len(persons) else None
+                gap = _ZH_COMMA_ITEM.fullmatch(text, title_end.get(i, m["end"]), nxt["start"]) if nxt else None
+                more = gap is not None and _has_head(gap.group(1), lang, rules) and _zh_between_ok(gap.group(1), rules)
+                if ((phrase and _has_head(phrase, lang, rules)) or post) and _zh_between_ok(phrase, rules) \
+                        and not placed and known in ("", list_country[prev]) and (prev in zh_comma or more):  # fmt: skip
+                    list_country[i] = list_country[prev]
+                    zh_comma.add(i)
+                    add(m["entity_id"], list_country[i], phrase or post.group(), mentions[prev]["start"],
+                        title_end.get(i, m["end"]))  # fmt: skip
+            zh_runs[i] = run | ({list_country[i]} if i in list_country else set())
             continue
         nxt_person = mentions[persons[k + 1]]["start"] if k + 1 < len(persons) else s_hi
         ceiling = min(s_hi, nxt_person, m["end"] + 200)

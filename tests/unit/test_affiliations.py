@@ -283,3 +283,30 @@ def test_affiliations_chinese_list_item_naming_another_place_keeps_its_own():
     text = "他会见了秘鲁总统罗萨斯、智利联邦委员兼外长贝尔特兰。"
     spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("智利联邦", "LOC"), ("贝尔特兰", "PER")]
     assert ("person:贝尔特兰", "country:peru") not in _rows(text, spans, "zh")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # three title holders joined by commas share the one country the first states
+        (
+            "他分别同秘鲁议长罗萨斯，副总理贝尔特兰，外长拉莫斯会见。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("拉莫斯", "PER")],
+            [("person:拉莫斯", _PE), ("person:罗萨斯", _PE), ("person:贝尔特兰", _PE)],
+        ),
+        # two items joined by a comma: a clause as likely as a list
+        (
+            "他会见了秘鲁总统罗萨斯，外长贝尔特兰参加会见。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER")],
+            [("person:罗萨斯", _PE)],
+        ),
+        # the run states two countries: the bare title belongs to neither
+        (
+            "他分别同智利议长罗萨斯，秘鲁副总理贝尔特兰，外长拉莫斯会见。",
+            [("智利", "LOC"), ("罗萨斯", "PER"), ("秘鲁", "LOC"), ("贝尔特兰", "PER"), ("拉莫斯", "PER")],
+            [("person:罗萨斯", _CL), ("person:贝尔特兰", _PE)],
+        ),
+    ],
+)
+def test_affiliations_chinese_comma_runs(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
