@@ -50,7 +50,7 @@ _ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
 _ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
 _ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
 _ZH_COMMA_SEP = re.compile(r"\s*[）)]?\s*[，,]\s*")
-_ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:、（(]{1,32})")  # the next item of a comma run
+_ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:（(]{1,32})")  # the next item of a comma run
 # a title after a name ends the phrase: a list mark, a break, a verb of the sentence or the text's end
 _ZH_POST_TITLE_END = re.compile(r"(?:[、，。；：,;:）)\s]|$|[会说表在等也和及与出参陪])")
 # what joins the items of an English list of title holders ("Premier A, Vice-Premier B and Minister C")
@@ -368,7 +368,18 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         # takes the one country it states (the first item's; no item states another)
         if lang == "zh":
             sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] if prev is not None else ""
-            comma = prev is not None and mentions[prev]["end"] >= s_lo and _ZH_COMMA_SEP.fullmatch(sep) is not None
+            own = _ZH_LIST_JOIN.sub("", phrase)
+            sep2 = sep + phrase[: len(phrase) - len(own)]  # a run goes on after 和, 及 or 、 (X，Y和Z)
+            comma = (
+                prev is not None
+                and mentions[prev]["end"] >= s_lo
+                and (
+                    _ZH_COMMA_SEP.fullmatch(sep) is not None
+                    or (prev in zh_comma and bool(_ZH_LIST_SEP.fullmatch(sep2) or sep2 in ("和", "及", "以及", "与")))
+                )
+            )
+            if comma:
+                phrase = own
             joined = comma or (prev is not None and mentions[prev]["end"] >= s_lo and _ZH_LIST_SEP.fullmatch(sep))
             run = zh_runs.get(prev, frozenset()) if joined else frozenset()
             if comma and not stated and i not in list_country and prev in list_country and len(run) == 1:

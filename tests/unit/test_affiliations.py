@@ -310,3 +310,9 @@ def test_affiliations_chinese_list_item_naming_another_place_keeps_its_own():
 )
 def test_affiliations_chinese_comma_runs(text, spans, expected):
     assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_chinese_comma_run_goes_on_after_he():
+    text = "他分别同秘鲁议长罗萨斯，副总理贝尔特兰，外长拉莫斯和贸易部长索托会见。"
+    spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("拉莫斯", "PER"), ("索托", "PER")]
+    assert ("person:索托", _PE) in _rows(text, spans, "zh")
