@@ -11,6 +11,11 @@ one :class:`~pipeline.contract.Affiliation` per person and country or organizati
   never one the office is posted to ("Ambassador to China", 驻华大使);
 - **an apposition after the name** ("X, general secretary of the Communist Party of
   Vietnam", "X, who is also the Prime Minister of Y") and "X of Country";
+- **lists**: a bare title in a list takes the country the list states, when it states one
+  only and its first item states it ("Chinese Premier A, Vice-Premier B and Minister C";
+  新加坡总统纳丹、总理李显龙; a Chinese run of three or more joined by commas), never against a
+  place the item names or the person's country in the KB;
+- **a Chinese title after the name** (中国驻X大使馆A参赞), with the phrase before it;
 - **the knowledge base**: a person the link stage found in it has a country
   (``entities[id]["country"]``), which counts where the document names that country.
 
