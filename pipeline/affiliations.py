@@ -11,6 +11,11 @@ one :class:`~pipeline.contract.Affiliation` per person and country or organizati
   never one the office is posted to ("Ambassador to China", 驻华大使);
 - **an apposition after the name** ("X, general secretary of the Communist Party of
   Vietnam", "X, who is also the Prime Minister of Y") and "X of Country";
+- **lists**: a bare title in a list takes the country the list states, when it states one
+  only and its first item states it ("Chinese Premier A, Vice-Premier B and Minister C";
+  新加坡总统纳丹、总理李显龙; a Chinese run of three or more joined by commas), never against a
+  place the item names or the person's country in the KB;
+- **a Chinese title after the name** (中国驻X大使馆A参赞), with the phrase before it;
 - **the knowledge base**: a person the link stage found in it has a country
   (``entities[id]["country"]``), which counts where the document names that country.
 
@@ -49,6 +54,12 @@ _ZH_LIST_SEP = re.compile(r"\s*[）)]?\s*、\s*")  # after a gloss: 总理马拉
 _ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
 _ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
 _ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
+_ZH_COMMA_SEP = re.compile(r"\s*[）)]?\s*[，,]\s*")
+_ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:（(]{1,32})")  # the next item of a comma run
+# a title after a name ends the phrase: a list mark, a break, a verb of the sentence or the text's end
+_ZH_POST_TITLE_END = re.compile(r"(?:[、，。；：,;:）)\s]|$|[会说表在等也和及与出参陪])")
+# what joins the items of an English list of title holders ("Premier A, Vice-Premier B and Minister C")
+_EN_LIST_SEP = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+")
 
 
 def _lang_at(rec: dict, pos: int) -> str:
@@ -165,10 +176,15 @@ def _targets(mentions: list[dict], starts: list[int], lo: int, hi: int, text: st
         found[m["type"]] = m
     if lang != "zh" and countries:
         after = found["country"]["end"] if "country" in found else lo
-        for w in reversed(list(_EN_WORD.finditer(text, after, hi))):
+        words = list(_EN_WORD.finditer(text, after, hi))
+        for k in range(len(words) - 1, -1, -1):
+            w, s = words[k], words[k]
             eid = _demonym_country(w.group().rstrip(",;:"), countries)
-            if eid and not _posted_to(text, w.start(), lo, lang, rules):
-                found["country"] = {"entity_id": eid, "type": "country", "start": w.start(), "end": w.end()}
+            if not eid and k:  # two words: "Sri Lankan" where Sri Lanka is named
+                s = words[k - 1]
+                eid = _demonym_country(text[s.start() : w.end()].rstrip(",;:"), countries)
+            if eid and not _posted_to(text, s.start(), lo, lang, rules):
+                found["country"] = {"entity_id": eid, "type": "country", "start": s.start(), "end": w.end()}
                 break
     country, org = found.get("country"), found.get("organization")
     if country and org and org["start"] < country["start"]:
@@ -186,17 +202,30 @@ def _targets(mentions: list[dict], starts: list[int], lo: int, hi: int, text: st
 def _demonym_country(word: str, countries: dict[str, list[str]]) -> str:
     """The country (of those a document names) whose name a demonym is formed from: the
     name's stem begins the word, which ends as demonyms do (Maldivian, Uruguayan, Lao)."""
+    head, _, word = word.rpartition(" ")  # "Sri Lankan": the words before the last are the name's
     if not word[:1].isupper() or len(word) < 3 or not word.isalpha():
         return ""
     best, best_len = "", 0
     for eid, names in countries.items():
         for name in names:
-            if " " in name or not name.isalpha() or name == word:
+            name_head, _, name = name.rpartition(" ")
+            if name_head != head or not name.isalpha() or name == word:
                 continue
             common = len(_common_prefix(name.lower(), word.lower()))
             stem_ok = common >= max(4, len(name) - 3) or (common == len(word) and len(name) - len(word) == 1)
             if stem_ok and (common == len(word) or _DEMONYM_END.search(word)) and common > best_len:
                 best, best_len = eid, common
+    return best
+
+
+def _zh_country_prefix(name: str, countries: dict[str, list[str]]) -> str:
+    """The country (of those a document names) whose Chinese name begins a body's name
+    (中国驻秘鲁大使馆 → China), the longest such name; "" when none does."""
+    best, best_len = "", 1
+    for eid, names in countries.items():
+        for n in names:
+            if len(n) > best_len and n[0] >= "\u4e00" and name.startswith(n):
+                best, best_len = eid, len(n)
     return best
 
 
@@ -248,7 +277,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     entities = rec.get("entities") or {}
     mentions = [m for m in rec["mentions"] if m.get("entity_id")]
     in_doc = {m["entity_id"] for m in mentions}
-    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), *e.get("aliases", [])} if n]
+    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), e.get("name_zh", ""), *e.get("aliases", [])} if n]
                  for eid, e in entities.items() if e.get("type") == "country" and eid in in_doc}  # fmt: skip
     out: dict[tuple[str, str], contract.Affiliation] = {}
 
@@ -267,6 +296,10 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     sent_starts = [s for s, _ in sents]
     persons = [i for i, m in enumerate(mentions) if m.get("type") == "person"]
     list_country: dict[int, str] = {}  # a person's country stated by a title phrase (zh lists)
+    title_end: dict[int, int] = {}  # where a Chinese title after a person's name ends
+    zh_runs: dict[int, frozenset[str]] = {}  # the countries a Chinese list states up to a person
+    zh_comma: set[int] = set()  # persons that took a country from a comma-joined run
+    en_lists: dict[int, _EnList] = {}  # the English list of title holders a person ends
     prev_end = 0  # where the persons before this one end
     for k, i in enumerate(persons):
         m = mentions[i]
@@ -275,6 +308,8 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         floor = max(s_lo, prev_end if prev_end <= m["start"] else s_lo)
         prev_end = max(prev_end, m["end"])
         prev = persons[k - 1] if k else None
+        if title_end.get(prev, -1) <= m["start"]:  # 罗萨斯参赞、X: the title is the name before's
+            floor = max(floor, title_end.get(prev, floor))
         if lang == "zh" and prev in list_country and mentions[prev]["entity_id"] == m["entity_id"]:
             if _ZH_GLOSS_OPEN.fullmatch(text, mentions[prev]["end"], m["start"]):  # 马拉佩（James Marape）
                 list_country[i] = list_country[prev]
@@ -292,23 +327,80 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         else:
             begin = _en_phrase_before(text, m["start"], floor, rules)
         phrase = text[begin : m["start"]].rstrip(" ,")
-        if phrase and _has_head(phrase, lang, rules):
-            stated = False
+        stated = False
+        # 中国驻秘鲁大使馆罗萨斯参赞: a Chinese title after the name, its body or country before it
+        post = rules.zh_role_after.match(text, m["end"]) if lang == "zh" else None
+        if post and _ZH_POST_TITLE_END.match(text, post.end()):
+            title_end[i] = post.end()
+        else:
+            post = None
+        if (phrase and _has_head(phrase, lang, rules)) or (post and phrase):
             for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
                 between = text[t["end"] : m["start"]]
                 if lang == "zh" and not _zh_between_ok(between, rules):
                     continue
-                add(m["entity_id"], t["entity_id"], _title(text, begin, m["start"], t, lang, rules), begin, m["end"])
+                title = _title(text, begin, m["start"], t, lang, rules)
+                if post and not _has_head(phrase, lang, rules):
+                    title += post.group()
+                add(m["entity_id"], t["entity_id"], title, begin, title_end.get(i, m["end"]))
+                if (
+                    lang == "zh"
+                    and t["type"] == "organization"
+                    and not (entities.get(t["entity_id"]) or {}).get("country")
+                ):
+                    # 中国驻秘鲁大使馆: a body the KB does not know, named after a country the document names
+                    own = _zh_country_prefix(text[t["start"] : t["end"]], countries)
+                    if own:
+                        add(m["entity_id"], own, title, begin, title_end.get(i, m["end"]))
+                        t = {"entity_id": own, "type": "country"}
                 if t["type"] == "country":
                     list_country[i], stated = t["entity_id"], True
-            # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
-            if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
-                own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
-                sep = text[mentions[prev]["end"] : begin] + phrase[: len(phrase) - len(own)]
-                if _ZH_LIST_SEP.fullmatch(sep) and _zh_between_ok(own, rules) and _has_head(own, lang, rules):
-                    list_country[i] = list_country[prev]
-                    add(m["entity_id"], list_country[i], own, mentions[prev]["start"], m["end"])
+        # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
+        if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
+            own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
+            sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] + phrase[: len(phrase) - len(own)]
+            titled = (own and _has_head(own, lang, rules)) or (post and not own)
+            # never against a place the item names (瑞士联邦委员X) or the KB's country of the person
+            known = (entities.get(m["entity_id"]) or {}).get("country", "")
+            placed = any(mentions[j].get("type") in ("country", "location")
+                         for j in range(bisect_left(starts, m["start"] - len(own)), i))  # fmt: skip
+            if titled and not placed and known in ("", list_country[prev]) and _ZH_LIST_SEP.fullmatch(sep) \
+                    and _zh_between_ok(own, rules):  # fmt: skip
+                list_country[i] = list_country[prev]
+                add(m["entity_id"], list_country[i], own or post.group(), mentions[prev]["start"],
+                    title_end.get(i, m["end"]))  # fmt: skip
+        # 分别同新西兰议长A，副总理B，外长C: a run of three or more title holders joined by commas
+        # takes the one country it states (the first item's; no item states another)
         if lang == "zh":
+            sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] if prev is not None else ""
+            own = _ZH_LIST_JOIN.sub("", phrase)
+            sep2 = sep + phrase[: len(phrase) - len(own)]  # a run goes on after 和, 及 or 、 (X，Y和Z)
+            comma = (
+                prev is not None
+                and mentions[prev]["end"] >= s_lo
+                and (
+                    _ZH_COMMA_SEP.fullmatch(sep) is not None
+                    or (prev in zh_comma and bool(_ZH_LIST_SEP.fullmatch(sep2) or sep2 in ("和", "及", "以及", "与")))
+                )
+            )
+            if comma:
+                phrase = own
+            joined = comma or (prev is not None and mentions[prev]["end"] >= s_lo and _ZH_LIST_SEP.fullmatch(sep))
+            run = zh_runs.get(prev, frozenset()) if joined else frozenset()
+            if comma and not stated and i not in list_country and prev in list_country and len(run) == 1:
+                known = (entities.get(m["entity_id"]) or {}).get("country", "")
+                placed = any(mentions[j].get("type") in ("country", "location")
+                             for j in range(bisect_left(starts, begin), i))  # fmt: skip
+                nxt = mentions[persons[k + 1]] if k + 1 < len(persons) else None
+                gap = _ZH_COMMA_ITEM.fullmatch(text, title_end.get(i, m["end"]), nxt["start"]) if nxt else None
+                more = gap is not None and _has_head(gap.group(1), lang, rules) and _zh_between_ok(gap.group(1), rules)
+                if ((phrase and _has_head(phrase, lang, rules)) or post) and _zh_between_ok(phrase, rules) \
+                        and not placed and known in ("", list_country[prev]) and (prev in zh_comma or more):  # fmt: skip
+                    list_country[i] = list_country[prev]
+                    zh_comma.add(i)
+                    add(m["entity_id"], list_country[i], phrase or post.group(), mentions[prev]["start"],
+                        title_end.get(i, m["end"]))  # fmt: skip
+            zh_runs[i] = run | ({list_country[i]} if i in list_country else set())
             continue
         nxt_person = mentions[persons[k + 1]]["start"] if k + 1 < len(persons) else s_hi
         ceiling = min(s_hi, nxt_person, m["end"] + 200)
@@ -317,6 +409,21 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         if a_hi > a_lo and _has_head(text[a_lo:a_hi], lang, rules):
             for t in _targets(mentions, starts, a_lo, a_hi, text, lang, rules, countries):
                 add(m["entity_id"], t["entity_id"], _title(text, a_lo, a_hi, t, lang, rules), m["start"], a_hi)
+                if t["type"] == "country":
+                    list_country[i], stated = list_country.get(i, t["entity_id"]), True
+        # "Chinese Premier A, Vice-Premier B and Minister C": a bare title in a list of title
+        # holders takes the one country the list states, when its first item states it and
+        # no item states another ("US President A, Chinese President B and Prime Minister C")
+        joined = (prev in en_lists and mentions[prev]["end"] >= s_lo
+                  and _EN_LIST_SEP.fullmatch(text, mentions[prev]["end"], begin) is not None)  # fmt: skip
+        chain = en_lists[prev].extend(list_country.get(i), text[mentions[prev]["end"] : begin]) if joined else None
+        en_lists[i] = chain or _EnList(list_country.get(i), begin)
+        if chain and not stated and phrase and _has_head(phrase, lang, rules) and chain.country():
+            known = (entities.get(m["entity_id"]) or {}).get("country", "")
+            if known in ("", chain.first):
+                list_country[i] = chain.first
+                add(m["entity_id"], chain.first, _title(text, begin, m["start"], {"start": begin}, lang, rules),
+                    chain.start, m["end"])  # fmt: skip
         # "X of Country"
         for t in mentions[i + 1 : i + 2]:
             if t["type"] == "country" and _EN_OF_COUNTRY.match(text[m["end"] : t["start"]]):
@@ -329,6 +436,24 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
             s, e = _sentence_bounds(sents, sent_starts, m["start"], len(text))
             add(m["entity_id"], country, "", s, e)
     return list(out.values())
+
+
+class _EnList:
+    """An English list of title holders up to one of them: the country its first item
+    states, every country its items state, and whether a comma joins two of them."""
+
+    def __init__(self, first: str | None, start: int = 0) -> None:
+        self.first, self.countries, self.comma, self.start = first or "", {first} - {None}, False, start
+
+    def extend(self, country: str | None, sep: str) -> _EnList:
+        out = _EnList(self.first, self.start)
+        out.countries = self.countries | ({country} - {None})
+        out.comma = self.comma or "," in sep or ";" in sep
+        return out
+
+    def country(self) -> str:
+        """The one country of the list, where its first item states it and a comma joins it."""
+        return self.first if self.comma and self.countries == {self.first} and self.first else ""
 
 
 def _title(text: str, lo: int, hi: int, target: dict, lang: str, rules: Rules) -> str:

@@ -107,6 +107,31 @@ def _countries(curated: dict) -> list[KbEntity]:
     return out
 
 
+def demonyms(curated: dict[str, str], by_iso: dict[str, KbEntity]) -> dict[str, str]:
+    """Every sovereign country's English demonym (Mauritian, Sri Lankan, Colombian), from
+    ``countryinfo``'s country data, with the curated table (ISO code per word) on top.
+
+    A word that the data gives to two countries (Congolese, Dominican) is left out unless the
+    curated table settles it; dependent territories (type location) share their state's word
+    (Chinese for Hong Kong, French for Réunion) and never take it. Returns word → entity id."""
+    from countryinfo import CountryInfo
+
+    found: dict[str, set[str]] = {}
+    for key, e in sorted(by_iso.items()):
+        if not key.startswith("iso:") or e.type != "country":
+            continue
+        try:
+            words = CountryInfo(key[4:]).demonym() or ""
+        except (KeyError, ValueError):  # a code the data does not know
+            continue
+        for word in (w.strip() for w in words.split(",")):
+            if word and word != e.en:  # Djibouti's is its own name
+                found.setdefault(word, set()).add(e.entity_id)
+    out = {w: next(iter(ids)) for w, ids in sorted(found.items()) if len(ids) == 1}
+    out.update({k: by_iso[f"iso:{v}"].entity_id for k, v in curated.items()})
+    return out
+
+
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _SHORTHAND = re.compile(
     r"^(?P<office>[a-z_]+)(?:@(?P<at>[\w-]+))?\s+(?P<from>[\d-]+)\.\.(?P<to>[\d-]*)(?:\s+(?P<title>\S.*))?$"
@@ -168,6 +193,14 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,
     for iso, names in extra.items():
         e = by_iso[f"iso:{iso}"]
         e.aliases = sorted(set(e.aliases) | set(names))
+    # short names outlets use that CLDR lacks (多米尼加); those that also occur inside other
+    # words (大马 in 大马士革) are found only where the model tagged them
+    for iso, names in (curated.get("country_aliases") or {}).items():
+        e = by_iso[f"iso:{iso}"]
+        e.aliases = sorted(set(e.aliases) | set(names))
+    for iso, names in (curated.get("country_lookup_only") or {}).items():
+        e = by_iso[f"iso:{iso}"]
+        e.lookup_only = sorted(set(e.lookup_only) | set(names))
     sections = (("persons", "person"), ("organizations", "organization"), ("locations", "location"))
     org_keys = {o["key"] for src in (curated, holders) for o in src.get("organizations", [])}
     offices_table = holders.get("offices", {})
@@ -223,7 +256,7 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,
         r.lookup_only = sorted(set(r.lookup_only) | regional_forms(r.lookup_only, regional_configs))
     out = [vars(r) for r in sorted(merged.values(), key=lambda r: r.entity_id)]
     meta = {
-        "demonyms": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("demonyms", {}).items()},
+        "demonyms": demonyms(curated.get("demonyms", {}), by_iso),
         "zh_abbreviations": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("zh_abbreviations", {}).items()},
         "iso": {k[4:]: e.entity_id for k, e in sorted(by_iso.items()) if k.startswith("iso:")},
         "offices": {k: {"title": v["title"], "forms": list(v.get("forms", []))} for k, v in offices_table.items()},

@@ -1096,6 +1096,8 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             m["type"] = entities[m["entity_id"]]["type"]
             register(m["entity_id"], m["type"], surface)
             continue
+        if kbe is None and label in ("ORG", "GPE", "LOC") and not is_cjk(surface[0]) and kb.demonym(surface):
+            label = "NORP"  # "Angolan" or "Kyrgyz" alone typed as a body or a place: the country's demonym
         if kbe is None and label == "NORP":
             kbe = kb.demonym(surface)
             if kbe is None:

@@ -161,3 +161,161 @@ def test_affiliations_a_name_inside_a_longer_one_is_part_of_it():
     text = "美国国务院发言人普莱斯表示。"
     rows = _rows(text, [("美国国务院", "ORG"), ("国务院", "ORG"), ("普莱斯", "PER")], "zh")
     assert [t for _, t in rows] == ["organization:us-state-department"]
+
+
+_PE, _CL = "country:peru", "country:chile"
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # a list of title holders sharing the first item's demonym
+        (
+            "Peruvian President Ana Rosas, Vice President Tomas Rivas and Minister of Energy Luis Ramos attended.",
+            [("Peruvian", "NORP"), ("Ana Rosas", "PERSON"), ("Tomas Rivas", "PERSON"), ("Luis Ramos", "PERSON")],
+            [("person:ana-rosas", _PE), ("person:luis-ramos", _PE), ("person:tomas-rivas", _PE)],
+        ),
+        # two countries in the list: the bare title belongs to neither
+        (
+            "Chilean President Ana Rosas, Peruvian President Tomas Rivas and Prime Minister Luis Ramos attended.",
+            [
+                ("Chilean", "NORP"),
+                ("Ana Rosas", "PERSON"),
+                ("Peruvian", "NORP"),
+                ("Tomas Rivas", "PERSON"),
+                ("Luis Ramos", "PERSON"),
+            ],
+            [("person:ana-rosas", _CL), ("person:tomas-rivas", _PE)],
+        ),
+        # "A and B" alone is no evidence that B shares A's country
+        (
+            "Peruvian President Ana Rosas and Prime Minister Luis Ramos met.",
+            [("Peruvian", "NORP"), ("Ana Rosas", "PERSON"), ("Luis Ramos", "PERSON")],
+            [("person:ana-rosas", _PE)],
+        ),
+        # the first item states no country: nothing to share
+        (
+            "President Ana Rosas, Peruvian Vice President Tomas Rivas and Minister Luis Ramos attended.",
+            [("Ana Rosas", "PERSON"), ("Peruvian", "NORP"), ("Tomas Rivas", "PERSON"), ("Luis Ramos", "PERSON")],
+            [("person:tomas-rivas", _PE)],
+        ),
+        # a person the knowledge base places in another country keeps it
+        (
+            "Peruvian Premier Ana Rosas, President Xi Jinping and Minister Luis Ramos spoke of China.",
+            [
+                ("Peruvian", "NORP"),
+                ("Ana Rosas", "PERSON"),
+                ("Xi Jinping", "PERSON"),
+                ("Luis Ramos", "PERSON"),
+                ("China", "GPE"),
+            ],
+            [("person:ana-rosas", _PE), ("person:luis-ramos", _PE), ("person:xi-jinping", "country:china")],
+        ),
+    ],
+)
+def test_affiliations_english_lists_share_one_demonym(text, spans, expected):
+    assert _rows(text, spans) == expected
+
+
+@pytest.mark.parametrize(
+    ("demonym", "country"),
+    [
+        ("Mauritian", "country:mauritius"),
+        ("Sri Lankan", "country:sri-lanka"),
+        ("Lao", "country:laos"),
+        ("Ni-Vanuatu", "country:vanuatu"),
+        ("Chinese", "country:china"),
+    ],
+)
+def test_affiliations_demonyms_of_every_country(demonym, country):
+    # the KB's demonyms come from a country data package, not from a hand list
+    text = f"The {demonym} Foreign Minister Ana Quispe arrived."
+    assert _rows(text, [(demonym, "NORP"), ("Ana Quispe", "PERSON")]) == [("person:ana-quispe", country)]
+
+
+def test_affiliations_unlinked_two_word_demonym_of_a_named_country():
+    text = "Sri Lanka and Bhutan met. The Sri Lankan Foreign Minister Ana Quispe spoke."
+    rec = _linked(text, [("Sri Lanka", "GPE"), ("Bhutan", "GPE"), ("Ana Quispe", "PERSON")])
+    assert [(a.person_id, a.org_or_country_id) for a in extract_affiliations(rec)] == [
+        ("person:ana-quispe", "country:sri-lanka")]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", ["ORG", "GPE", "LOC"])
+def test_affiliations_demonym_typed_as_a_body_or_a_place(label):
+    # the model's "Mauritian" typed as an organization or a place is the country's demonym
+    text = "Mauritian Foreign Minister Ana Quispe arrived."
+    assert _rows(text, [("Mauritian", label), ("Ana Quispe", "PERSON")]) == [
+        ("person:ana-quispe", "country:mauritius")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # a title after the name; the body before it is of the name's country, 驻 marks where it is posted
+        (
+            "智利驻秘鲁大使馆罗萨斯参赞、贝尔特兰参赞会见时在座。",
+            [("智利", "LOC"), ("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER")],
+            [("person:罗萨斯", "country:chile"), ("person:贝尔特兰", "country:chile")],
+        ),
+        (
+            "秘鲁国会罗萨斯众议员说，他支持这项法案。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER")],
+            [("person:罗萨斯", "country:peru")],
+        ),
+        # a title after the name with no country before it: nothing
+        ("罗萨斯参赞会见时在座。", [("罗萨斯", "PER")], []),
+        # a clause before the name, not a title
+        ("他在秘鲁会见罗萨斯参赞。", [("秘鲁", "LOC"), ("罗萨斯", "PER")], []),
+    ],
+)
+def test_affiliations_chinese_title_after_the_name(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_chinese_body_named_after_a_country():
+    # a body the KB does not know, named after a country the document names, stands for it
+    text = "智利外长访问秘鲁。智利驻秘鲁大使馆罗萨斯参赞在座。"
+    rows = _rows(text, [("智利", "LOC"), ("秘鲁", "LOC"), ("智利驻秘鲁大使馆", "ORG"), ("罗萨斯", "PER")], "zh")
+    assert ("person:罗萨斯", "country:chile") in rows
+    assert ("person:罗萨斯", "country:peru") not in rows
+
+
+def test_affiliations_chinese_list_item_naming_another_place_keeps_its_own():
+    # the item names a place of its own (a federation the model typed as a place): it does not
+    # take the country of the item before it
+    text = "他会见了秘鲁总统罗萨斯、智利联邦委员兼外长贝尔特兰。"
+    spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("智利联邦", "LOC"), ("贝尔特兰", "PER")]
+    assert ("person:贝尔特兰", "country:peru") not in _rows(text, spans, "zh")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # three title holders joined by commas share the one country the first states
+        (
+            "他分别同秘鲁议长罗萨斯，副总理贝尔特兰，外长拉莫斯会见。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("拉莫斯", "PER")],
+            [("person:拉莫斯", _PE), ("person:罗萨斯", _PE), ("person:贝尔特兰", _PE)],
+        ),
+        # two items joined by a comma: a clause as likely as a list
+        (
+            "他会见了秘鲁总统罗萨斯，外长贝尔特兰参加会见。",
+            [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER")],
+            [("person:罗萨斯", _PE)],
+        ),
+        # the run states two countries: the bare title belongs to neither
+        (
+            "他分别同智利议长罗萨斯，秘鲁副总理贝尔特兰，外长拉莫斯会见。",
+            [("智利", "LOC"), ("罗萨斯", "PER"), ("秘鲁", "LOC"), ("贝尔特兰", "PER"), ("拉莫斯", "PER")],
+            [("person:罗萨斯", _CL), ("person:贝尔特兰", _PE)],
+        ),
+    ],
+)
+def test_affiliations_chinese_comma_runs(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_chinese_comma_run_goes_on_after_he():
+    text = "他分别同秘鲁议长罗萨斯，副总理贝尔特兰，外长拉莫斯和贸易部长索托会见。"
+    spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("拉莫斯", "PER"), ("索托", "PER")]
+    assert ("person:索托", _PE) in _rows(text, spans, "zh")

@@ -139,3 +139,25 @@ def test_kb_built_file_answers_holder():
     assert kb.holder("外长", "CN", "2019-05") == "person:wang-yi"
     assert kb.holder("Secretary of State", "US", "2022") == "person:antony-blinken"
     assert kb.holder("Secretary-General", "organization:united-nations", "2015") == "person:ban-ki-moon"
+
+
+def test_kb_demonyms_from_country_data(tmp_path):
+    # every country's demonym comes from the country data; a word two countries share is
+    # left out unless the curated table settles it, and the curated table wins
+    (tmp_path / "c.yaml").write_text("demonyms: {Dominican: DO, Lao: LA}\n", encoding="utf-8")
+    kb = KnowledgeBase(build(tmp_path / "c.yaml"))
+    assert kb.demonym("Mauritian").entity_id == "country:mauritius"
+    assert kb.demonym("Solomon Islander").entity_id == "country:solomon-islands"
+    assert kb.demonym("Dominican").entity_id == "country:dominican-republic"
+    assert kb.demonym("Lao").entity_id == "country:laos"
+    assert kb.demonym("Congolese") is None  # both Congos
+
+
+def test_kb_country_short_names(tmp_path):
+    # a short name CLDR lacks is an alias; one that occurs inside other words is looked up only
+    (tmp_path / "c.yaml").write_text("country_aliases: {DO: [多米尼加]}\ncountry_lookup_only: {MY: [大马]}\n",
+                                     encoding="utf-8")  # fmt: skip
+    kb = KnowledgeBase(build(tmp_path / "c.yaml"))
+    assert kb.lookup("多米尼加").entity_id == "country:dominican-republic"
+    assert kb.lookup("大馬").entity_id == "country:malaysia"
+    assert "大马" not in kb.entities["country:malaysia"].names()  # the gazetteer never searches for it
