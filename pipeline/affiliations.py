@@ -262,7 +262,7 @@ def _zh_between_ok(between: str, rules: Rules) -> bool:
     return not any(w in between for w in rules.zh.affiliation_breaks)
 
 
-def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:
+def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:  # noqa: C901
     """Person → country/organization with the title, from titles, appositions and the KB.
 
     Args:

@@ -223,7 +223,7 @@ def _year_for(month: int, day: int | None, ref: dt.date | None) -> int | None:
     return y
 
 
-def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMention]:
+def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMention]:  # noqa: C901
     """All date expressions of ``text``, resolved against the reference date ``ref``.
 
     ``ref`` is a day, or an :class:`Anchor` known to the month or year only. Expressions

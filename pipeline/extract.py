@@ -289,7 +289,7 @@ def lang_at(rec: dict, pos: int) -> str:
     return rec["lang"]
 
 
-def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
+def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:  # noqa: C901
     """Meetings stated in one linked document.
 
     Sentence by sentence: a sentence with a trigger of the rules file and no negative

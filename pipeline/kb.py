@@ -171,7 +171,7 @@ def parse_office(item: str | dict, default_at: str) -> dict:
     return out
 
 
-def build(curated_path: Path, office_holders_path: Path | None = None, *,
+def build(curated_path: Path, office_holders_path: Path | None = None, *,  # noqa: C901
           regional_configs: tuple[str, ...] = ("s2twp", "s2hk")) -> list[dict]:  # fmt: skip
     """Build the KB records from CLDR/ISO, the curated file and the office-holder list."""
     curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))

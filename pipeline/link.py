@@ -161,7 +161,7 @@ def sentence_at(sentences: list[list[int]], pos: int, starts: list[int]) -> int 
     return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
 
 
-def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
+def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:  # noqa: C901
     """Mentions of KB names (and Chinese side abbreviations) that the model did not find."""
     text, lang = doc["text"], doc["lang"]
     taken = SpanSet((m["start"], m["end"]) for m in mentions)
@@ -603,7 +603,7 @@ def _places_only(prefix: str, kb: KnowledgeBase) -> bool:
     return any(_is_place(prefix[:i], kb) and _is_place(prefix[i:], kb) for i in range(2, len(prefix) - 1))
 
 
-def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,
+def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,  # noqa: C901
                        rules: Rules) -> list[dict]:  # fmt: skip
     """The model's organizations, cut to the name and rid of what names no body.
 
@@ -973,7 +973,7 @@ def gloss_mentions(text: str, mentions: list[dict], rules: Rules | None = None) 
 _ACRONYM = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z&.\-]{1,11})\s*[)）]")
 
 
-def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:
+def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:  # noqa: C901
     """Resolve a document's mentions; returns the linked record for the extract stage.
 
     The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
@@ -1471,7 +1471,7 @@ def _zh_name(e: dict) -> str:
     return zh if zh and all(is_cjk(c) or c == "·" for c in zh) else ""
 
 
-def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],
+def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],  # noqa: C901
                  total_docs: int, n_mentions: dict[str, int] | None = None) -> tuple[dict[str, str], list[dict]]:  # fmt: skip
     """Person ids of a run that name one person: ``({dropped id: kept id}, merges)``.
 

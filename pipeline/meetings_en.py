@@ -230,7 +230,7 @@ def _modality(tok, rules) -> str:
     return ""
 
 
-def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,
+def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,  # noqa: C901
                     title_holders: dict[str, str] | None = None, group_head: str | None = None) -> list[Event]:  # fmt: skip
     """The meetings one parsed English sentence states.
 

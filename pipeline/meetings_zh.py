@@ -71,7 +71,7 @@ def _clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return out
 
 
-def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]], lr, *,
+def clause_events(text: str, s: int, e: int, persons: list[tuple[int, int, str]], lr, *,  # noqa: C901
                   last_person: str | None = None, sides: list[str] | None = None,
                   ) -> list[tuple[list[str], str, bool]]:  # fmt: skip
     """The meetings of the sentence ``text[s:e]`` as (participants, trigger, inferred) rows;
