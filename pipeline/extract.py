@@ -257,12 +257,20 @@ def _visit_place(rec: dict, mentions: list[dict], text: str, s: int, e: int, lan
     capital named as such ("arrived in the Philippine capital", 抵达刚果（金）首都) is its
     city. A visited country is the place of the meetings after it only when no city is
     known; a region never is."""
-    for m in mentions:
+    for i, m in enumerate(mentions):
         if m.get("type") in ("location", "country") and rules.lang(lang).visit_before.search(
                 text[max(s, m["start"] - 40) : m["start"]]):  # fmt: skip
             found = _kind_of(m["text"], m["type"])
             if found == "country" and kind == "city" and (cap := _capital(rec, m, text, s, e, lang)) is not None:
                 return cap
+            nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+            then = mentions[i + 2] if i + 2 < len(mentions) else None
+            if found == "country" and kind == "city" and nxt is not None and 0 <= nxt["start"] - m["end"] <= 1 \
+                    and _kind_of(nxt["text"], nxt.get("type", "")) == "city" \
+                    and not (then is not None and then.get("type") in ("location", "country")
+                             and then["start"] - nxt["end"] <= 2):  # fmt: skip
+                # 抵达美国华盛顿: the city after its country (not one of several: 先后访问美国纽约和华盛顿)
+                return nxt["text"], nxt["entity_id"]
             if found == kind and (lang != "zh" or len(m["text"]) > 1):  # 访日: 日 is too short to show as a place
                 return m["text"], m["entity_id"]
     return None

@@ -410,6 +410,14 @@ CASES = [
         {("Sergei Lavrov", "Wang Yi")},
         "莫斯科",
     ),
+    # a visit to a country's city (抵达美国华盛顿): the city is the place of the meetings after it
+    (
+        "zh_visit_country_city",
+        "2025-07-04",
+        "外交部长王毅当天下午抵达美国华盛顿。王毅当晚会见了美国国务卿鲁比奥。",
+        {("Marco Rubio", "Wang Yi")},
+        "华盛顿",
+    ),
     # English meetings (issue #25)
     (
         "courtesy_call",
