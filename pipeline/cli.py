@@ -28,10 +28,10 @@ STAGES = {
     "graph": "pipeline.graph",
     "evaluate": "pipeline.evaluate",
     "cue-coverage": "pipeline.cue_coverage",
-    "train-zh-ner": "pipeline.train_zh_ner",
-    "eval-zh-ner": "pipeline.zh_ner_eval",
+    "train-zh-ner": "pipeline.training.train_zh_ner",
+    "eval-zh-ner": "pipeline.training.zh_ner_eval",
     "build-kb": "pipeline.kb",
-    "bench": "pipeline.bench",
+    "bench": "pipeline.training.bench",
 }
 DESCRIPTIONS = {
     "run": "run every stage on a folder of articles (outside DVC)",
@@ -53,14 +53,15 @@ def run_all(input_dir: Path, output_dir: Path, params_path: Path | None, *, prog
             workers: int = 1, scheduler: str | None = None, cache_dir: Path | None = None) -> dict:  # fmt: skip
     """All stages on ``input_dir``; tables and graph in ``output_dir``. Returns counts.
 
-    The per-document stages stream through :func:`pipeline.runner.run_corpus` (cached per
+    The per-document stages stream through :func:`pipeline.run.runner.run_corpus` (cached per
     document in ``cache_dir`` when given; in parallel with ``workers`` or ``scheduler``);
     then the graph stage reads the tables, exactly as under DVC.
     """
     from functools import partial
 
-    from pipeline import graph, runner, views
-    from pipeline.helper import HelperProcess
+    from pipeline import graph, views
+    from pipeline.run import runner
+    from pipeline.run.helper import HelperProcess
 
     params = load_all(params_path)
     t0 = time.perf_counter()

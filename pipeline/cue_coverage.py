@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from pipeline.extract import Topics
-from pipeline.textnorm import has_cjk, simplified_view
+from pipeline.text.textnorm import has_cjk, simplified_view
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 One answer for three questions that used to be answered by hand, and drifted: the code
 files a DVC stage depends on (``tests/unit/test_architecture.py`` checks dvc.yaml against
 :func:`stage_files`), the modules whose code keys the per-document cache
-(:func:`pipeline.runner.version_key`), and whether the modules import each other in a
+(:func:`pipeline.run.runner.version_key`), and whether the modules import each other in a
 circle or a stage reaches training code (the same test).
 
 Static: every ``import pipeline…`` / ``from pipeline… import`` / relative import in a

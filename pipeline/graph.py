@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from pipeline import contract
-from pipeline.dates import parse_iso
 from pipeline.params import GraphParams, load_section, stage_parser
+from pipeline.text.dates import parse_iso
 
 logger = logging.getLogger(__name__)
 
@@ -238,12 +238,12 @@ def publish(tables: Path, output: Path, params: GraphParams, *, worker: Any = No
     """Read a run's tables, build the graph and write every view of it.
 
     Writes graph.graphml, graph.gexf, graph.json, graph.html, graph.png and report.md to
-    ``output``. ``worker``: a :class:`pipeline.helper.HelperProcess` the caller started
+    ``output``. ``worker``: a :class:`pipeline.run.helper.HelperProcess` the caller started
     early (else one is started here, warming up while the tables are read). Returns the
     counts (``nodes``, ``edges`` by kind), the stage's metrics.
     """
     from pipeline import views
-    from pipeline.helper import HelperProcess
+    from pipeline.run.helper import HelperProcess
 
     with contextlib.nullcontext(worker) if worker is not None else HelperProcess(warm=(views.warm_up,)) as vp:
         t = load_tables(tables)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.textnorm import INTERPUNCTS, has_cjk, opencc_converter, simplified_view
+from pipeline.text.textnorm import INTERPUNCTS, has_cjk, opencc_converter, simplified_view
 
 logger = logging.getLogger(__name__)
 

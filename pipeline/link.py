@@ -34,10 +34,10 @@ from pathlib import Path
 
 from pipeline import contract
 from pipeline.kb import KbEntity, KnowledgeBase, slug
-from pipeline.params import LinkParams, load_section, stage_parser
-from pipeline.rules import Rules, load_rules
-from pipeline.spans import SpanSet
-from pipeline.textnorm import has_cjk, is_cjk, view_of
+from pipeline.params import LinkParams, load_section, project_root, stage_parser
+from pipeline.text.rules import Rules, load_rules
+from pipeline.text.spans import SpanSet
+from pipeline.text.textnorm import has_cjk, is_cjk, view_of
 
 logger = logging.getLogger(__name__)
 
@@ -410,7 +410,7 @@ def cut_zh_preposition(mentions: list[dict], text: str, kb: KnowledgeBase) -> No
 def inside_zh_place(start: int, end: int, text: str) -> bool:
     """The Chinese span is part of a longer place name that GeoNames knows, one or two
     characters more on either side (格里拉 in 香格里拉): the model cut a place, not a person."""
-    from pipeline import gazetteer
+    from pipeline.text import gazetteer
 
     for a in (0, 1, 2):
         for b in (0, 1, 2):
@@ -436,7 +436,7 @@ def _place_not_person(surface: str, text: str, start: int, rules: Rules) -> bool
     ("President Lima" stays a person)."""
     if not surface or is_cjk(surface[0]):
         return False
-    from pipeline import gazetteer
+    from pipeline.text import gazetteer
 
     place = gazetteer.lookup(surface)
     if place is None or (place.kind == "city" and name_tokens(place.name) != name_tokens(surface)):
@@ -526,7 +526,7 @@ class OrgRules:
     zh_time_lead: tuple[str, ...] = ()
 
 
-DEFAULT_ORG_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "organizations.yaml"
+DEFAULT_ORG_RULES = project_root() / "models" / "rules" / "organizations.yaml"
 
 
 @lru_cache(maxsize=4)
@@ -589,7 +589,7 @@ def _set_span(m: dict, s: int, e: int, text: str) -> None:
 
 def _is_place(name: str, kb: KnowledgeBase) -> bool:
     """A country, a known location, a city or a world region (the gazetteer)."""
-    from pipeline import gazetteer
+    from pipeline.text import gazetteer
 
     if kb.lookup(name, types=("country", "location")) is not None:
         return True

@@ -5,7 +5,7 @@ reads an input folder (``*.txt``, ``*.jsonl``, ``*.html``), and writes
 ``documents.jsonl`` — one record per input file or JSONL line, whatever happened to it.
 
 Each record keeps the *original* decoded text; later stages normalize it again with the
-offset map of :mod:`pipeline.textnorm`, so every offset they write indexes this text.
+offset map of :mod:`pipeline.text.textnorm`, so every offset they write indexes this text.
 
 Libraries: ``charset-normalizer`` guesses encodings that are not UTF-8/UTF-16 (GB18030,
 GBK, Big5…); ``opencc`` tells simplified from traditional script; ``langdetect`` (seeded,
@@ -23,10 +23,11 @@ from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline import contract, gazetteer
-from pipeline.dates import anchor_of, find_publication_date
+from pipeline import contract
 from pipeline.params import NormalizeParams, load_section, stage_parser
-from pipeline.textnorm import CJK_RANGES, has_chinese, is_cjk, simplified_view, to_simplified
+from pipeline.text import gazetteer
+from pipeline.text.dates import anchor_of, find_publication_date
+from pipeline.text.textnorm import CJK_RANGES, has_chinese, is_cjk, simplified_view, to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -561,7 +562,7 @@ def _unique_id(d: RawDoc, seen: set[str]) -> RawDoc:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipeline.progress import counter
+    from pipeline.run.progress import counter
 
     p = stage_parser("normalize", "Decode inputs; detect language, script, dates.")
     p.add_argument("--input", type=Path, required=True, help="folder of *.txt / *.jsonl / *.html articles")

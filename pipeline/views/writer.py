@@ -9,8 +9,8 @@ from pathlib import Path
 import networkx as nx
 
 from pipeline import contract
-from pipeline.helper import HelperProcess
 from pipeline.params import GraphParams
+from pipeline.run.helper import HelperProcess
 from pipeline.views.common import _cjk_font
 from pipeline.views.html import _font_face, _font_text, _page, html_data
 from pipeline.views.png import _png_input, draw_met_network

@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from pipeline import contract, runner
+from pipeline import contract
 from pipeline.params import load_all
+from pipeline.run import runner
 
 pytestmark = [pytest.mark.models, pytest.mark.e2e, pytest.mark.slow]
 
@@ -109,7 +110,7 @@ def test_a_helper_process_gives_the_serial_tables(cached_run, root, params, tmp_
     """A serial run that hands normalize, link and extract to the helper process (what
     ``diplograph run`` does) writes the plain serial run's tables and interim files, also
     when the helper dies and the work falls back to this process."""
-    from pipeline.helper import HelperProcess
+    from pipeline.run.helper import HelperProcess
 
     base, _, _ = cached_run
     with HelperProcess(warm=(_noop,)) as helper:
@@ -131,7 +132,7 @@ _PROBE = """
 import json, sys
 from pathlib import Path
 from pipeline.params import load_all
-from pipeline import runner
+from pipeline.run import runner
 if __name__ == "__main__":
     runner.run_corpus(Path(sys.argv[1]), Path(sys.argv[2]), load_all(Path(sys.argv[3])), progress=False)
     print(json.dumps({m: m in sys.modules for m in ("spacy", "stanza", "torch")}))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.normalize import decode_bytes, detect_language, detect_script
-from pipeline.textnorm import opencc_converter
+from pipeline.text.textnorm import opencc_converter
 
 pytestmark = [pytest.mark.models, pytest.mark.e2e, pytest.mark.slow]
 

@@ -563,9 +563,9 @@ def test_meetings_tricky_sentences(tricky_run, cid, date, text, pairs, place):
 )
 def test_sentence_events_no_meeting(text, names):
     """Sentence by sentence, with a person standing in for the story's last subject."""
-    from pipeline.meetings_en import load_parser, sentence_events
+    from pipeline.extract.meetings_en import load_parser, sentence_events
     from pipeline.params import default_params_path, load_section
-    from pipeline.rules import load_rules
+    from pipeline.text.rules import load_rules
 
     nlp = load_parser(load_section(default_params_path(), "extract").spacy_parser)
     spans = [(text.index(n), text.index(n) + len(n), n) for n in names]

@@ -20,7 +20,7 @@ import yaml
 
 from pipeline import contract
 from pipeline.cli import run_all
-from pipeline.rules import DEFAULT_RULES, examples
+from pipeline.text.rules import DEFAULT_RULES, examples
 
 pytestmark = pytest.mark.models
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline import train_zh_ner
-from pipeline import zh_ner_data as zd
 from pipeline.ner import StanzaBackend, prepare_text
 from pipeline.params import NerParams
+from pipeline.training import train_zh_ner
+from pipeline.training import zh_ner_data as zd
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
@@ -164,7 +164,7 @@ def test_train_vectors_rewrites_an_existing_pretrain(shared_data, tmp_path):
 
 
 class _FakeLac:
-    """Stands in for LAC's tagger (pipeline.lac.LacTagger): PER-B, PER-I, then three others."""
+    """Stands in for LAC's tagger (pipeline.ner.lac.LacTagger): PER-B, PER-I, then three others."""
 
     def __init__(self, folder):
         assert (Path(folder) / "lac.pt").exists()
@@ -177,9 +177,9 @@ def test_train_zh_ner_with_lac_tags_installs_lac_beside_the_model(shared_data, t
     """``--lac-tags``: the vectors get a key per LAC-tagged training token, training reads
     tagged tokens, and install ships LAC's tagger beside the model, which the pipeline uses
     (LAC's network itself is tested in tests/unit/test_lac.py)."""
-    import pipeline.lac
+    import pipeline.ner.lac
 
-    monkeypatch.setattr(pipeline.lac, "LacTagger", _FakeLac)
+    monkeypatch.setattr(pipeline.ner.lac, "LacTagger", _FakeLac)
     work, out = tmp_path / "work", tmp_path / "models" / "zh"
     train_zh_ner.prepare(shared_data / "zh-ner", work, use_cluener=False, augment_rate=0.5,
                          kb_path=root / "models/kb/entities.jsonl", max_sentences=200)  # fmt: skip

@@ -1,8 +1,8 @@
-"""Unit tests for pipeline.affiliations on linked records built from invented sentences."""
+"""Unit tests for pipeline.extract.affiliations on linked records built from invented sentences."""
 
 import pytest
 
-from pipeline.affiliations import extract_affiliations
+from pipeline.extract.affiliations import extract_affiliations
 from tests.unit.test_extract import _linked
 
 

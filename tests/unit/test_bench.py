@@ -1,6 +1,6 @@
-"""Unit tests for pipeline.bench's bookkeeping (the measurements themselves need the shared data)."""
+"""Unit tests for pipeline.training.bench's bookkeeping (the measurements themselves need the shared data)."""
 
-from pipeline import bench
+from pipeline.training import bench
 
 
 def test_median_runs_alternates_the_order_of_rounds_and_keeps_the_median_run(monkeypatch):

@@ -1,11 +1,11 @@
-"""Unit tests for pipeline.dates: English and Chinese date expressions, resolved to the past."""
+"""Unit tests for pipeline.text.dates: English and Chinese date expressions, resolved to the past."""
 
 import datetime as dt
 import itertools
 
 import pytest
 
-from pipeline.dates import Anchor, anchor_of, dateline_anchor, find_dates, find_publication_date, parse_iso
+from pipeline.text.dates import Anchor, anchor_of, dateline_anchor, find_dates, find_publication_date, parse_iso
 
 REF = dt.date(2025, 11, 19)  # a Wednesday
 MAY15 = dt.date(2025, 5, 15)

@@ -1,8 +1,8 @@
-"""Unit tests for pipeline.gazetteer: cities, countries, capitals and regions by name."""
+"""Unit tests for pipeline.text.gazetteer: cities, countries, capitals and regions by name."""
 
 import pytest
 
-from pipeline.gazetteer import capital_of, country, is_place_name, is_region, lookup
+from pipeline.text.gazetteer import capital_of, country, is_place_name, is_region, lookup
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""pipeline.helper: the helper process, and what happens when it is missing or dies."""
+"""pipeline.run.helper: the helper process, and what happens when it is missing or dies."""
 
 import sys
 
 import pytest
 
-from pipeline.helper import HelperProcess
+from pipeline.run.helper import HelperProcess
 
 
 def _twice_or_die_in_child(x):
@@ -17,7 +17,7 @@ def _twice_or_die_in_child(x):
 
 
 def test_helper_process_without_a_spare_core_works_here(monkeypatch):
-    from pipeline import helper
+    from pipeline.run import helper
 
     monkeypatch.setattr(helper.os, "cpu_count", lambda: 1)
     with HelperProcess(warm=(_noop,)) as vp:
@@ -63,7 +63,7 @@ def test_helper_process_runs_numeric_libraries_on_one_thread():
 
 _ORPHAN = """
 import time
-from pipeline.helper import HelperProcess
+from pipeline.run.helper import HelperProcess
 def noop():
     return None
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pipeline.kb import _bounds, name_key, parse_office
-from pipeline.textnorm import has_cjk, simplified_view
+from pipeline.text.textnorm import has_cjk, simplified_view
 
 ROOT = Path(__file__).resolve().parents[2]
 KB_DIR = ROOT / "models" / "kb"

@@ -1,6 +1,6 @@
 """Keyphrases: English noun phrases without names; Chinese words from jieba."""
 
-from pipeline.keyphrases import chinese_keyphrases, english_keyphrases
+from pipeline.extract.keyphrases import chinese_keyphrases, english_keyphrases
 
 
 def _spans(text, phrases):

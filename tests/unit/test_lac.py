@@ -1,4 +1,4 @@
-"""LAC in torch (pipeline/lac.py) on a tiny random network: no shipped weights needed."""
+"""LAC in torch (pipeline/ner/lac.py) on a tiny random network: no shipped weights needed."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from pipeline.lac import WEIGHTS, LacTagger  # noqa: E402
+from pipeline.ner.lac import WEIGHTS, LacTagger  # noqa: E402
 
 CHARS = "习近平会见蒙古国总统在北京。AB1"
 TAGS = ["n-B", "n-I", "PER-B", "PER-I", "LOC-B", "LOC-I", "v-B", "v-I", "O"]

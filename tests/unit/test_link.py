@@ -11,7 +11,7 @@ from pipeline import link
 from pipeline.kb import KnowledgeBase
 from pipeline.link import aggregate_entities, link_document, pinyin_name, strip_title
 from pipeline.params import LinkParams
-from pipeline.rules import load_rules
+from pipeline.text.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = KnowledgeBase.load(ROOT / "models" / "kb" / "entities.jsonl")
@@ -470,13 +470,13 @@ def test_trim_zh_person(text, span, expected):
     ],
 )
 def test_link_place_not_person(text, surface, place):
-    from pipeline.rules import load_rules
+    from pipeline.text.rules import load_rules
 
     assert link._place_not_person(surface, text, text.index(surface), load_rules()) is place
 
 
 def test_link_pinyin_name_that_is_a_city_alternate_name_stays_a_person():
-    from pipeline.rules import load_rules
+    from pipeline.text.rules import load_rules
 
     text = "Li Wei met Li Ming in Beijing."
     assert not link._place_not_person("Li Wei", text, 0, load_rules())
@@ -492,7 +492,7 @@ def test_link_pinyin_name_that_is_a_city_alternate_name_stays_a_person():
     ],
 )
 def test_link_org_or_venue_is_no_person(surface, kind):
-    from pipeline.rules import load_rules
+    from pipeline.text.rules import load_rules
 
     assert link._org_or_venue(surface, load_rules()) == kind
 

@@ -1,5 +1,5 @@
-"""Unit tests for who-met-whom: pipeline.meetings_zh on hand-marked sentences and
-pipeline.meetings_en on spaCy ``Doc`` objects built by hand (no model)."""
+"""Unit tests for who-met-whom: pipeline.extract.meetings_zh on hand-marked sentences and
+pipeline.extract.meetings_en on spaCy ``Doc`` objects built by hand (no model)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from pipeline.extract import MeetingRecord, _merge_duplicates
-from pipeline.meetings_en import sentence_events
-from pipeline.meetings_zh import clause_events
-from pipeline.rules import load_rules
+from pipeline.extract.meetings_en import sentence_events
+from pipeline.extract.meetings_zh import clause_events
+from pipeline.text.rules import load_rules
 
 RULES = load_rules()
 

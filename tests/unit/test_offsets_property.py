@@ -55,6 +55,6 @@ def test_offsets_merge_annotations_renumbers_sentences():
 
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
 def test_nfkc_fast_path_equals_the_cluster_walk(text):
-    from pipeline.textnorm import _nfkc_by_cluster, nfkc_with_offsets
+    from pipeline.text.textnorm import _nfkc_by_cluster, nfkc_with_offsets
 
     assert nfkc_with_offsets(text) == _nfkc_by_cluster(text)

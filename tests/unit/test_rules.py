@@ -1,4 +1,4 @@
-"""Unit tests for pipeline.rules: every rule of models/rules/meetings.yaml matches its own
+"""Unit tests for pipeline.text.rules: every rule of models/rules/meetings.yaml matches its own
 example (context rules in the context they read), and the title table compiles."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from pipeline.rules import DEFAULT_RULES, compile_rules, examples, load_rules
+from pipeline.text.rules import DEFAULT_RULES, compile_rules, examples, load_rules
 
 DATA = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
 EXAMPLES = examples(DATA)

@@ -1,11 +1,11 @@
-"""Unit tests for pipeline.spans.SpanSet: every query agrees with a scan of the list."""
+"""Unit tests for pipeline.text.spans.SpanSet: every query agrees with a scan of the list."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.spans import SpanSet
+from pipeline.text.spans import SpanSet
 
 SPAN = st.tuples(st.integers(0, 60), st.integers(1, 15)).map(lambda t: (t[0], t[0] + t[1]))
 

@@ -45,7 +45,7 @@ def test_jsonl_writer_appears_on_close(tmp_path):
 
 
 def test_a_cache_that_cannot_be_written_is_skipped(tmp_path):
-    from pipeline.runner import DocCache
+    from pipeline.run.runner import DocCache
 
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Unit tests for pipeline.textnorm: NFKC with an offset map, traditional → simplified."""
+"""Unit tests for pipeline.text.textnorm: NFKC with an offset map, traditional → simplified."""
 
 import unicodedata
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.textnorm import is_cjk, nfkc_with_offsets, simplified_view, to_simplified, view_of
+from pipeline.text.textnorm import is_cjk, nfkc_with_offsets, simplified_view, to_simplified, view_of
 
 _PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 

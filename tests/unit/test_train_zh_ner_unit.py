@@ -1,11 +1,11 @@
-"""Unit tests for pipeline.train_zh_ner's data rules (no model, no shared data)."""
+"""Unit tests for pipeline.training.train_zh_ner's data rules (no model, no shared data)."""
 
 import struct
 
 import numpy as np
 import pytest
 
-from pipeline.train_zh_ner import (
+from pipeline.training.train_zh_ner import (
     _concat,
     bigram_keys,
     charlm_text,
@@ -16,7 +16,7 @@ from pipeline.train_zh_ner import (
     silver_label_map,
     with_silver,
 )
-from pipeline.zh_ner_data import TaggedSentence, charlm_files, spans_from_tags
+from pipeline.training.zh_ner_data import TaggedSentence, charlm_files, spans_from_tags
 
 # 李明 (PER) 在 美国 硅谷公司 (ORG); the corpus tagged 硅谷 as a place inside the company
 TOKENS = tuple("李明在美国硅谷公司")

@@ -1,11 +1,11 @@
-"""Unit tests for pipeline.zh_ner_data: corpus readers, label mapping, NFKC, BIOES, dedupe."""
+"""Unit tests for pipeline.training.zh_ner_data: corpus readers, label mapping, NFKC, BIOES, dedupe."""
 
 import itertools
 import json
 
 import pytest
 
-from pipeline.zh_ner_data import (
+from pipeline.training.zh_ner_data import (
     CLUENER_MAP,
     TaggedSentence,
     augment_name_lists,
@@ -144,7 +144,7 @@ def test_zh_ner_data_normalize_sentence(tokens, tags, norm_tokens, norm_tags):
 
 
 def test_zh_ner_data_normalize_sentence_matches_pipeline_text():
-    from pipeline.textnorm import nfkc_with_offsets
+    from pipeline.text.textnorm import nfkc_with_offsets
 
     raw = "蒙古国总统ＵＫＨＮＡＡ于２０２２年访华"
     out = normalize_sentence(_sent(list(raw), ["O"] * len(raw)))
@@ -244,7 +244,7 @@ def test_augment_name_lists_leaves_sentences_without_the_label():
 
 
 def test_lac_tag_tokens_mark_names_and_fall_back_to_the_plain_token():
-    from pipeline.zh_ner_data import LAC_TAG_MARKS, is_lac_tag_key, lac_tag_tokens
+    from pipeline.training.zh_ner_data import LAC_TAG_MARKS, is_lac_tag_key, lac_tag_tokens
 
     per_b, per_i = LAC_TAG_MARKS["PER-B"], LAC_TAG_MARKS["PER-I"]
     tags = ["PER-B", "PER-I", "PER-I", "v-B", "LOC-B", "LOC-I"]
@@ -259,7 +259,7 @@ def test_lac_tag_tokens_mark_names_and_fall_back_to_the_plain_token():
 
 
 def test_is_bigram_vocab_counts_two_character_keys_but_not_tagged_ones():
-    from pipeline.zh_ner_data import LAC_TAG_MARKS, is_bigram_vocab
+    from pipeline.training.zh_ner_data import LAC_TAG_MARKS, is_bigram_vocab
 
     chars = ["<PAD>", "<UNK>", "<EMPTY>", "<ROOT>", *"的一是在不了有和人这中大为上个国"]
     assert not is_bigram_vocab([*chars, "..."])  # a key NFKC expanded

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline import zh_ner_data as zd
-from pipeline.zh_ner_eval import bootstrap_f1, make_documents, score_spans
+from pipeline.training import zh_ner_data as zd
+from pipeline.training.zh_ner_eval import bootstrap_f1, make_documents, score_spans
 
 LABELS = ("PER", "LOC", "ORG")
 

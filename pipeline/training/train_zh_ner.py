@@ -36,7 +36,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from pipeline import zh_ner_data as zd
+from pipeline.training import zh_ner_data as zd
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def name_pools(train: list[zd.TaggedSentence], kb_path: Path, *, generated_names
     by default)."""
     from pipeline.kb import KnowledgeBase
     from pipeline.link import ZH_SURNAMES
-    from pipeline.textnorm import is_cjk, to_simplified
+    from pipeline.text.textnorm import is_cjk, to_simplified
 
     seen: dict[str, set] = {"PER": set(), "LOC": set(), "ORG": set()}
     for s in train:
@@ -324,7 +324,7 @@ def lac_vectors(lac_dir: Path, *, length: int = 1) -> dict[str, list[float]]:
 
 def convert_lac(lac_dir: Path, out: Path) -> Path:
     """Write LAC's network (``lac_dir``: the unpacked package's ``LAC`` folder) as the torch
-    file and dictionaries :class:`pipeline.lac.LacTagger` loads, without Paddle.
+    file and dictionaries :class:`pipeline.ner.lac.LacTagger` loads, without Paddle.
 
     Paddle's files name the layers in creation order: per GRU layer, the forward input
     projection ``fc_{2i}`` and GRU ``gru_{2i}``, then the reverse ones ``fc_{2i+1}`` and
@@ -336,7 +336,7 @@ def convert_lac(lac_dir: Path, out: Path) -> Path:
 
     import torch
 
-    from pipeline.lac import DICTS, WEIGHTS
+    from pipeline.ner.lac import DICTS, WEIGHTS
 
     src = lac_dir / "lac_model" / "model"
 
@@ -381,7 +381,7 @@ def _concat(first: dict[str, list[float]], second: dict[str, list[float]]) -> di
 def unlabelled_texts(data_dir: Path) -> list[str]:
     """The Chinese text here that vectors and language models learn from: the training
     corpora and UD Chinese, NFKC-normalized, de-duplicated, never a held-out test sentence."""
-    from pipeline.textnorm import nfkc_with_offsets
+    from pipeline.text.textnorm import nfkc_with_offsets
 
     corpora = load_corpora(data_dir)
     test_texts = {s.text for k in HELD_OUT_CORPORA for s in corpora[k]}
@@ -553,7 +553,7 @@ def lac_tag_vectors(work: Path) -> int:
     import torch
     from stanza.models.common.vocab import UNK_ID
 
-    from pipeline.lac import LacTagger
+    from pipeline.ner.lac import LacTagger
 
     tagger = LacTagger(work / LAC_FOLDER)
     keys: set[str] = set()
@@ -588,7 +588,7 @@ def spelt_files(work: Path) -> str:
     units = _vector_units(work / PRETRAIN_NAME)
     known = set(units)
     if any(zd.is_lac_tag_key(u) for u in units):
-        from pipeline.lac import LacTagger
+        from pipeline.ner.lac import LacTagger
 
         tagger, suffix = LacTagger(work / LAC_FOLDER), "_lac"
     elif zd.is_bigram_vocab(units):

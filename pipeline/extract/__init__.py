@@ -22,16 +22,17 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import contract, gazetteer
-from pipeline.affiliations import extract_affiliations
-from pipeline.dates import MONTHS, WEEKDAYS, Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
-from pipeline.keyphrases import keyphrases
-from pipeline.meetings_en import load_parser, sentence_events
-from pipeline.meetings_zh import clause_events
+from pipeline import contract
+from pipeline.extract.affiliations import extract_affiliations
+from pipeline.extract.keyphrases import keyphrases
+from pipeline.extract.meetings_en import load_parser, sentence_events
+from pipeline.extract.meetings_zh import clause_events
 from pipeline.params import ExtractParams, load_section, stage_parser
-from pipeline.rules import Rules, load_rules
-from pipeline.spans import SpanSet
-from pipeline.textnorm import view_of
+from pipeline.text import gazetteer
+from pipeline.text.dates import MONTHS, WEEKDAYS, Anchor, anchor_of, dateline_anchor, find_dates, parse_iso
+from pipeline.text.rules import Rules, load_rules
+from pipeline.text.spans import SpanSet
+from pipeline.text.textnorm import view_of
 
 logger = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:  
     Sentence by sentence: a sentence with a trigger of the rules file and no negative
     (call, letter, video link) or attendance cue states meetings. In English, spaCy's
     parse of that sentence says who met whom and whether it happened
-    (:mod:`pipeline.meetings_en`); in Chinese (and in English without the parser), the
+    (:mod:`pipeline.extract.meetings_en`); in Chinese (and in English without the parser), the
     persons of the sentence met unless a modality cue rules it out, one meeting per host
     before 分别.
     """

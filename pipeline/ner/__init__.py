@@ -24,11 +24,11 @@ from typing import Protocol
 import numpy as np
 
 from pipeline import contract
+from pipeline.ner.zh_units import MODEL_FILE as STANZA_MODEL_FILE
+from pipeline.ner.zh_units import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
+from pipeline.ner.zh_units import charlm_files, is_bigram_vocab
 from pipeline.params import NerParams, load_section, stage_parser
-from pipeline.textnorm import Normalized, nfkc_with_offsets, simplified_view
-from pipeline.zh_units import MODEL_FILE as STANZA_MODEL_FILE
-from pipeline.zh_units import PRETRAIN_FILE as STANZA_PRETRAIN_FILE
-from pipeline.zh_units import charlm_files, is_bigram_vocab
+from pipeline.text.textnorm import Normalized, nfkc_with_offsets, simplified_view
 
 logger = logging.getLogger(__name__)
 
@@ -449,7 +449,7 @@ def _cap(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]
 
 def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     """Token spans ``(first, last+1, label)`` from BIOES tags, tolerant of bad sequences."""
-    from pipeline.zh_units import spans_from_tags
+    from pipeline.ner.zh_units import spans_from_tags
 
     return spans_from_tags(tags)
 
@@ -614,14 +614,14 @@ class StanzaBackend:
         self.known = None
         self.lac = None
         if self.chars:
-            from pipeline.zh_units import is_lac_tag_key
+            from pipeline.ner.zh_units import is_lac_tag_key
 
             # the vector vocabulary as the loaded tagger holds it (no second read of the file)
             vocab = self.nlp.processors["ner"].trainers[0].vocab["word"]
             if any(is_lac_tag_key(u) for u in vocab._id2unit):  # trained with LAC's tags (--lac-tags)
                 if not params.zh_lac_model:
                     raise RuntimeError(f"{params.stanza_ner_model} was trained with LAC's tags: set ner.zh_lac_model")
-                from pipeline.lac import LacTagger
+                from pipeline.ner.lac import LacTagger
 
                 self.lac, self.known = LacTagger(params.zh_lac_model), vocab
             elif params.zh_bigram_tokens or is_bigram_vocab(vocab._id2unit):  # --bigram-dim, --lac-bigrams
@@ -640,7 +640,7 @@ class StanzaBackend:
 
     def model_tokens(self, sentences: list[list[str]]) -> list[list[str]]:
         """The tokens the model is fed for sentences of characters."""
-        from pipeline import zh_units as zd
+        from pipeline.ner import zh_units as zd
 
         if self.lac is not None:
             tags = self.lac.tag(["".join(chars) for chars in sentences])
@@ -858,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--input", type=Path, required=True, help="documents.jsonl from normalize")
     p.add_argument("--output", type=Path, required=True, help="ner.jsonl to write")
     a = p.parse_args(argv)
-    from pipeline.progress import counter
+    from pipeline.run.progress import counter
 
     params = load_section(a.params, "ner")
     # streams: a batch of documents at a time, so a big corpus never sits in memory

@@ -77,7 +77,7 @@ def _key(name: str) -> str:
 def _simplified(name: str) -> str:
     if not _CJK.search(name):
         return name
-    from pipeline.textnorm import to_simplified
+    from pipeline.text.textnorm import to_simplified
 
     return to_simplified(name)
 

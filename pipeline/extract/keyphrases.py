@@ -15,8 +15,8 @@ import re
 from collections import Counter
 
 from pipeline import contract
-from pipeline.spans import SpanSet
-from pipeline.textnorm import simplified_view, view_of
+from pipeline.text.spans import SpanSet
+from pipeline.text.textnorm import simplified_view, view_of
 
 __all__ = ["chinese_keyphrases", "english_keyphrases", "keyphrases"]
 

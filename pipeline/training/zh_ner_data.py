@@ -1,7 +1,7 @@
 """Chinese NER corpora → one label scheme, character tokens, NFKC, de-duplicated.
 
 Pure functions: readers take lines, return :class:`TaggedSentence` records. The shell that
-reads files and trains lives in :mod:`pipeline.train_zh_ner`.
+reads files and trains lives in :mod:`pipeline.training.train_zh_ner`.
 
 Label scheme (chosen on purpose, see ``models/stanza/zh/MODEL_CARD.md``): ``PER``,
 ``LOC``, ``ORG`` in BIOES, the intersection every corpus here can supply. MSRA and
@@ -16,8 +16,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pipeline.textnorm import nfkc_with_offsets
-from pipeline.zh_units import (  # noqa: F401  (shared with inference; re-exported for the training code)
+from pipeline.ner.zh_units import (  # noqa: F401  (shared with inference; re-exported for the training code)
     CHARLM_FILES,
     LAC_TAG_MARKS,
     MODEL_FILE,
@@ -29,6 +28,7 @@ from pipeline.zh_units import (  # noqa: F401  (shared with inference; re-export
     lac_tag_tokens,
     spans_from_tags,
 )
+from pipeline.text.textnorm import nfkc_with_offsets
 
 __all__ = [
     "CLUENER_MAP",

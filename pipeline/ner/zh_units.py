@@ -1,8 +1,8 @@
 """How the project's Chinese Stanza model reads text: its file names, its input units
 (characters, bigrams, LAC-tagged characters) and the decoding of its tags into spans.
 
-Shared by inference (:mod:`pipeline.ner`) and training (:mod:`pipeline.zh_ner_data`,
-:mod:`pipeline.train_zh_ner`), so that the NER stage never imports training code: editing
+Shared by inference (:mod:`pipeline.ner`) and training (:mod:`pipeline.training.zh_ner_data`,
+:mod:`pipeline.training.train_zh_ner`), so that the NER stage never imports training code: editing
 the corpora readers or the augmentation does not re-run NER under DVC or empty the
 per-document cache. Pure; standard library only.
 """

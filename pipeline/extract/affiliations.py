@@ -32,8 +32,8 @@ import re
 from bisect import bisect_left, bisect_right
 
 from pipeline import contract
-from pipeline.rules import Rules, load_rules
-from pipeline.textnorm import view_of
+from pipeline.text.rules import Rules, load_rules
+from pipeline.text.textnorm import view_of
 
 __all__ = ["extract_affiliations"]
 

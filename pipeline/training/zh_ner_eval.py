@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline import contract
-from pipeline import zh_ner_data as zd
+from pipeline.training import zh_ner_data as zd
 
 logger = logging.getLogger(__name__)
 

@@ -57,7 +57,7 @@ ZH_PER_DOC = 40
 def build_corpora(en_dir: Path, zh_dir: Path, work: Path) -> dict[str, Path]:
     """Folders ``en_1x``, ``en_4x``, ``zh_1x``, ``zh_4x``, ``mixed_1x``, ``mixed_4x``,
     ``slice`` under ``work`` (files are hard to share, so they are copied)."""
-    from pipeline import zh_ner_data as zd
+    from pipeline.training import zh_ner_data as zd
 
     en_files = sorted(en_dir.glob("*.txt"))
     zh_sents = []
@@ -90,7 +90,7 @@ def build_corpora(en_dir: Path, zh_dir: Path, work: Path) -> dict[str, Path]:
 
 def corpus_size(folder: Path) -> dict:
     """Documents, English words and Chinese characters of a bench folder."""
-    from pipeline.textnorm import is_cjk
+    from pipeline.text.textnorm import is_cjk
 
     docs = words = chars = 0
     for f in sorted(folder.glob("*.txt")):
@@ -191,7 +191,7 @@ def measure_bare_stanza(folder: Path, *, n_process: int = 1) -> dict:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from pipeline.helper import limit_threads
+        from pipeline.run.helper import limit_threads
 
         share = -(-len(chars) // n_process)
         parts = [chars[i : i + share] for i in range(0, len(chars), share)]
@@ -221,7 +221,7 @@ def _measure_main(argv: list[str]) -> int:
 def run_measure(kind: str, **spec) -> dict:
     """Run one measurement in a fresh process and return its JSON."""
     args = {k: str(v) if isinstance(v, Path) else v for k, v in spec.items()}
-    cmd = [sys.executable, "-m", "pipeline.bench", "_measure", kind, json.dumps(args)]
+    cmd = [sys.executable, "-m", "pipeline.training.bench", "_measure", kind, json.dumps(args)]
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
     if proc.returncode != 0:
@@ -238,7 +238,7 @@ def run_measure(kind: str, **spec) -> dict:
 
 def per_document_rows(out: Path, skip: str = "") -> dict[str, list[str]]:
     """Every per-document table as lines, without the lines of document ``skip``."""
-    from pipeline.runner import DOC_TABLES
+    from pipeline.run.runner import DOC_TABLES
 
     rows = {}
     for name in DOC_TABLES:
@@ -250,7 +250,7 @@ def per_document_rows(out: Path, skip: str = "") -> dict[str, list[str]]:
 
 
 def tables_equal(a: Path, b: Path) -> bool:
-    from pipeline.runner import DOC_TABLES
+    from pipeline.run.runner import DOC_TABLES
 
     names = [*DOC_TABLES, "entities.csv"]
     return all((a / n).read_bytes() == (b / n).read_bytes() for n in names)

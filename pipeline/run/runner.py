@@ -34,8 +34,8 @@ from typing import Any
 
 from pipeline import contract, deps
 from pipeline.contract import batches
-from pipeline.helper import limit_threads
 from pipeline.normalize import RawDoc
+from pipeline.run.helper import limit_threads
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ CACHE_FORMAT = "1"
 # the modules whose code decides a document's rows: the per-document stages, this module
 # and everything they import (read from the source by pipeline.deps; graph, views, bench…
 # are not among them)
-PER_DOCUMENT_ROOTS = ("pipeline.normalize", "pipeline.ner", "pipeline.link", "pipeline.extract", "pipeline.runner")
+PER_DOCUMENT_ROOTS = ("pipeline.normalize", "pipeline.ner", "pipeline.link", "pipeline.extract", "pipeline.run.runner")
 LIBRARIES = (
     "spacy",
     "stanza",
@@ -341,7 +341,7 @@ class _Staged:
 
 class _Pipelined:
     """A serial run whose models keep this process busy while the helper process
-    (:class:`pipeline.helper.HelperProcess`) normalizes the next batch and links and
+    (:class:`pipeline.run.helper.HelperProcess`) normalizes the next batch and links and
     extracts the last one. The same functions run as in :func:`process_batch`, so the
     results are the same; only the stages overlap. ``later``: calls for the helper once
     the first batch is under way (warming up what the graph stage needs)."""
@@ -436,11 +436,11 @@ def run_corpus(input_dir: Path, output_dir: Path, params: dict[str, Any], *, wor
     """Run every per-document stage over ``input_dir`` and write the tables to
     ``output_dir`` (the graph is the caller's). Returns counts and seconds per stage.
 
-    ``helper``: a :class:`pipeline.helper.HelperProcess`; a serial run overlaps the
+    ``helper``: a :class:`pipeline.run.helper.HelperProcess`; a serial run overlaps the
     stages around the models with them in it. ``helper_later``: calls sent to the helper
     once the per-document stages are under way."""
     from pipeline import normalize
-    from pipeline.progress import counter
+    from pipeline.run.progress import counter
 
     t0 = time.perf_counter()
     seconds = dict.fromkeys(("read", *PER_DOC_STAGES, "cache", "write"), 0.0)

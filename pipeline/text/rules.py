@@ -19,9 +19,11 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.params import project_root
+
 __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "models" / "rules" / "meetings.yaml"
+DEFAULT_RULES = project_root() / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
               "attendance", "joint_attendance", "delegation_head", "delegation_head_after", "separately",
               "place_before", "not_place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
@@ -35,7 +37,7 @@ _LEXICONS = (
     "name_edge_words",
     "group_nouns",
     "person_nouns",
-    # affiliations (pipeline/affiliations.py): the lower-case words a title phrase may hold
+    # affiliations (pipeline/extract/affiliations.py): the lower-case words a title phrase may hold
     # ("caretaker", "ruling"), the heads that make a phrase a title besides the title table
     # ("counterpart"), the words before a country an office is posted to ("to", 驻) and, in
     # Chinese, the words that make the stretch between a country and a name a clause (在, 同)
