@@ -40,6 +40,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "columns",
+    "lang_at",
     "read_jsonl",
     "read_table",
     "render_markdown",
@@ -508,6 +509,14 @@ def render_markdown() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def lang_at(rec: dict, pos: int) -> str:
+    """Language at an offset: the paragraph's in a mixed document, else the document's."""
+    for s, e, lang in rec.get("segments") or ():
+        if s <= pos < e:
+            return lang
+    return rec["lang"]
 
 
 if __name__ == "__main__":

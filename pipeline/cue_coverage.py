@@ -26,7 +26,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from pipeline.extract import Topics
+from pipeline.extract.topics import Topics
 from pipeline.text.textnorm import has_cjk, simplified_view
 
 logger = logging.getLogger(__name__)

@@ -134,7 +134,7 @@ class _State:
     @property
     def topics(self):
         if self._topics is None:
-            from pipeline.extract import Topics
+            from pipeline.extract.topics import Topics
 
             self._topics = Topics.load(Path(self.params["extract"].topics))
         return self._topics

@@ -174,13 +174,13 @@ def measure_bare_stanza(folder: Path, *, n_process: int = 1) -> dict:
     """Stanza's NER alone on the character sentences the project would feed it; with
     ``n_process`` > 1, that many spawned processes (one thread each, like the pipeline's
     workers) each load the model and tag a contiguous share of the sentences."""
-    from pipeline import ner
+    from pipeline.ner.chinese import split_zh_sentences
     from pipeline.params import default_params_path, load_section
 
     params = load_section(default_params_path(), "ner")
     chars = []
     for model_text in _model_texts(folder, chinese=True):
-        for s, e in ner.split_zh_sentences(model_text, max_len=params.zh_max_sentence_chars):
+        for s, e in split_zh_sentences(model_text, max_len=params.zh_max_sentence_chars):
             sent = [c for c in model_text[s:e] if not c.isspace()]
             if sent:
                 chars.append(sent)

@@ -139,7 +139,7 @@ def silver_sentences(sents: list[zd.TaggedSentence], work: Path, stanza_dir: Pat
     places (experiment B); and its organizations include sports clubs and brands
     (experiment J). Those types are therefore the model's own.
     """
-    from pipeline.ner import StanzaBackend
+    from pipeline.ner.chinese import StanzaBackend
     from pipeline.params import NerParams
 
     backend = StanzaBackend(NerParams(stanza_dir=str(stanza_dir), stanza_ner_model=str(work / MODEL_NAME),

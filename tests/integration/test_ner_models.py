@@ -131,7 +131,7 @@ def test_ner_stanza_voters_are_shipped_and_decode_together(stanza_backend, ner_p
     the spans that most of the models tag on their own instead."""
     import dataclasses
 
-    from pipeline.ner import majority_spans, tags_to_spans
+    from pipeline.ner.chinese import majority_spans, tags_to_spans
 
     assert len(stanza_backend.voters) == 2
     assert [v.known is not None for v in stanza_backend.voters] == [False, True]  # K: characters; N: bigrams
@@ -160,7 +160,7 @@ def test_ner_stanza_summed_scores_of_one_model_are_its_own_tags(stanza_backend):
         "联合国秘书长古特雷斯与欧盟委员会主席冯德莱恩在布鲁塞尔举行会谈，双方讨论了乌克兰局势和气候变化问题。",
         "中",
     ]
-    from pipeline.ner import summed_tags
+    from pipeline.ner.chinese import summed_tags
 
     chars = [list(s) for s in sentences]
     for model in (stanza_backend, *stanza_backend.voters):
@@ -188,7 +188,7 @@ def test_ner_stanza_names_never_hold_half_a_bracket_pair(stanza_backend, ner_par
     pair but never half of one. Without the rule the models join 台湾 to the newspaper."""
     import dataclasses
 
-    from pipeline.ner import unmatched_brackets
+    from pipeline.ner.chinese import unmatched_brackets
 
     text = "据台湾《联合报》报导，国民党主席朱立伦今天在台北表示，两岸应恢复对话。美国《纽约时报》报道，白宫表示欢迎。"
 

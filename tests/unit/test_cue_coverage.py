@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from pipeline.cue_coverage import coverage, render
-from pipeline.extract import Topics
+from pipeline.extract.topics import Topics
 
 TOPICS = Topics.load(Path(__file__).resolve().parents[2] / "models" / "topics" / "topics.yaml")
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import Topics, extract_affiliations, extract_meetings, tag_topics
+from pipeline.extract.affiliations import extract_affiliations
+from pipeline.extract.meetings import extract_meetings
+from pipeline.extract.topics import Topics, tag_topics
 from pipeline.kb import KnowledgeBase
 from pipeline.link import link_document
-from pipeline.ner import split_zh_sentences
+from pipeline.ner.chinese import split_zh_sentences
 from pipeline.normalize import find_dateline
 from pipeline.params import ExtractParams, LinkParams
 from tests.unit.test_link import _annotation as annotation
@@ -378,7 +380,8 @@ def test_extract_topic_weak_cue_alone_still_counts_half():
 
 
 def test_extract_meeting_topics_follow_the_meeting_passage():
-    from pipeline.extract import meeting_passages, score_topics
+    from pipeline.extract.meetings import meeting_passages
+    from pipeline.extract.topics import score_topics
 
     text = (
         "Xi Jinping met with Vladimir Putin in Beijing on Tuesday. They discussed trade and energy. "

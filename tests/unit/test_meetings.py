@@ -9,7 +9,7 @@ import pytest
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from pipeline.extract import MeetingRecord, _merge_duplicates
+from pipeline.extract.meetings import MeetingRecord, _merge_duplicates
 from pipeline.extract.meetings_en import sentence_events
 from pipeline.extract.meetings_zh import clause_events
 from pipeline.text.rules import load_rules

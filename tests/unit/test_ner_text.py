@@ -5,19 +5,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ner import (
-    _pos_rules,
+from pipeline.ner import prepare_text
+from pipeline.ner.chinese import (
     _voter_params,
     charlm_paths,
     majority_spans,
     person_without_notes,
-    prepare_text,
     split_at_gaps,
     split_zh_sentences,
     summed_tags,
     tags_to_spans,
     unmatched_brackets,
 )
+from pipeline.ner.english import _pos_rules
 from pipeline.params import NerParams
 
 _PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)

@@ -4,7 +4,8 @@ back its surface form, whatever normalization did in between."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ner import DocAnnotation, _mention, language_parts, merge_annotations, prepare_text
+from pipeline.ner import DocAnnotation, language_parts, merge_annotations, prepare_text
+from pipeline.ner.base import _mention
 from pipeline.normalize import language_segments
 
 ALPHABET = st.sampled_from(
