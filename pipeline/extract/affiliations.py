@@ -40,7 +40,9 @@ __all__ = ["extract_affiliations"]
 _EN_WORD = re.compile(r"\S+")
 _EN_TRAIL = ",;:"  # a token may end a phrase with one of these (only the token next to the name)
 _ZH_BREAK = re.compile(r"[，。；：,;:！？!?“”\"（）()《》「」『』\s]")
-_EN_APPOSITION_START = re.compile(r"\s*,\s+(?:who\s+(?:is|was)\s+(?:also\s+)?)?")
+_EN_APPOSITION_START = re.compile(
+    r"\s*,\s+(?:who\s+(?:(?:is|was)\s+(?:also\s+)?(?:(?:leading|heading)\s+)?|(?:also\s+)?(?:leads|led|heads|headed)\s+))?"
+)
 _EN_OF_COUNTRY = re.compile(r"^\s+of\s+(?:the\s+)?$")
 _EN_POSSESSIVE = re.compile(r"['’]s$")
 _EN_POSSESSIVE_GAP = re.compile(r"['’]s?\s+")  # a person's possessive ending right before a title

@@ -352,3 +352,10 @@ def test_affiliations_the_countrys_title_with_two_countries_named_states_none():
     text = "After Chile he flew to Peru to meet the country's President Ana Rosas."
     spans = [("Chile", "GPE"), ("Peru", "GPE"), ("Ana Rosas", "PERSON")]
     assert _rows(text, spans) == []
+
+
+@pytest.mark.parametrize("clause", ["who is leading", "who leads", "who was heading", "who is also"])
+def test_affiliations_apposition_of_the_delegation_a_person_leads(clause):
+    text = f"They received Ana Rosas, {clause} Peru's delegation, on Monday."
+    spans = [("Ana Rosas", "PERSON"), ("Peru", "GPE")]
+    assert _rows(text, spans) == [("person:ana-rosas", "country:peru")]
