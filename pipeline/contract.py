@@ -17,24 +17,33 @@ import heapq
 import itertools
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NotRequired, TypedDict, get_type_hints
 
 __all__ = [
+    "RECORDS",
     "TABLES",
     "Affiliation",
+    "Dateline",
+    "DocRecord",
     "DocTopic",
     "Document",
     "Entity",
+    "EntityRecord",
     "JsonlWriter",
+    "LinkedMention",
+    "LinkedRecord",
     "Meeting",
     "MeetingParticipant",
     "Mention",
+    "NerMention",
+    "NerRecord",
     "Sentence",
     "TableWriter",
     "atomic_write_bytes",
@@ -464,6 +473,128 @@ def write_metrics(path: Path | None, metrics: dict) -> None:
         atomic_write_text(path, json.dumps(metrics, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
+# --------------------------------------------------------------------------- records between stages
+# The JSONL records one stage hands the next (documents.jsonl, ner.jsonl, linked.jsonl), as
+# TypedDicts: plain dicts at run time (JSON in, JSON out, nothing converted), typed for the
+# reader and the type checker. The tables above are the product; these are the plumbing.
+
+
+class Dateline(TypedDict):
+    """A wire dateline at the head of the body ("BEIJING, April 18 (Xinhua) --", 新华社北京4月18日电)."""
+
+    place: str  # as written in the original
+    place_start: int
+    place_end: int
+    date_text: str
+    agency: str
+    end: int  # where the dateline ends (the story starts)
+
+
+class DocRecord(TypedDict):
+    """documents.jsonl: normalize's record — the :class:`Document` fields plus the text."""
+
+    doc_id: str
+    source: str
+    lang: str
+    script: str
+    date: str
+    title: str
+    n_chars: int
+    status: str
+    error: str
+    text: str  # the decoded original; every offset downstream indexes it
+    simplified: str  # Chinese: the simplified view, same length as text ("" otherwise)
+    body_start: int  # after a leading " date YYYY-MM-DD" line
+    skip_spans: list[list[int]]  # boilerplate the NER stage blanks
+    dateline: Dateline | None
+    segments: list[list]  # [start, end, lang] paragraphs of a mixed-language document
+
+
+class NerMention(TypedDict):
+    """A mention as NER found it (the :class:`Mention` columns)."""
+
+    doc_id: str
+    mention_id: str
+    sentence_id: int
+    start: int
+    end: int
+    text: str
+    ner_label: str
+    entity_id: str  # "" until link
+
+
+class LinkedMention(NerMention):
+    """A mention after link: its entity's type (person, country, organization, location)."""
+
+    type: str
+
+
+class NerRecord(TypedDict):
+    """ner.jsonl: one document's sentences and mentions (``error`` set when NER failed)."""
+
+    doc_id: str
+    sentences: list[list[int]]  # [start, end]
+    mentions: list[NerMention]
+    phrases: list[list[int]]  # English noun phrases [start, end], for keyphrases
+    error: str
+
+
+class EntityRecord(TypedDict):
+    """An entity as one linked document knows it (entities.csv aggregates them)."""
+
+    type: str
+    name: str
+    name_en: str
+    name_zh: str
+    country: str
+    kb_id: str
+    aliases: list[str]
+
+
+class LinkedRecord(TypedDict):
+    """linked.jsonl: what extract reads — the document's text and metadata, its sentences,
+    its mentions with entity ids, and the entities they point to (by id)."""
+
+    doc_id: str
+    lang: str
+    date: str
+    title: str
+    text: str
+    simplified: str
+    body_start: int
+    dateline: Dateline | None
+    segments: list[list]
+    sentences: list[list[int]]
+    mentions: list[LinkedMention]
+    entities: dict[str, EntityRecord]
+    error: NotRequired[str]  # a document link failed on: the reason, and nothing else filled
+
+
+# the JSONL files between stages and the record each line holds
+RECORDS: dict[str, type] = {"documents.jsonl": DocRecord, "ner.jsonl": NerRecord, "linked.jsonl": LinkedRecord}
+PARTS: tuple[type, ...] = (Dateline, NerMention, LinkedMention, EntityRecord)
+
+
+def _type_name(t: Any) -> str:
+    """``list[pipeline.contract.NerMention]`` → ``list[NerMention]``."""
+    text = t.__name__ if isinstance(t, type) and not getattr(t, "__args__", None) else str(t)
+    return re.sub(r"\b(?:\w+\.)+(\w+)", r"\1", text)
+
+
+def _record_markdown() -> list[str]:
+    """The records between stages, keys and types, from their TypedDicts."""
+    out = ["## Records between stages (JSONL, outputs/interim/)", "",
+           "Plain JSON objects, one per line, typed in `pipeline/contract.py` as TypedDicts.", ""]  # fmt: skip
+    for name, cls in [*RECORDS.items(), *((c.__name__, c) for c in PARTS)]:
+        title = f"{name} ({cls.__name__})" if name != cls.__name__ else name
+        out += [f"### {title}", "", " ".join((cls.__doc__ or "").split()), "", "| key | type |", "|---|---|"]
+        hints = get_type_hints(cls)
+        optional = getattr(cls, "__optional_keys__", frozenset())
+        out += [f"| `{k}` | `{_type_name(v)}`{' (optional)' if k in optional else ''} |" for k, v in hints.items()]
+        out.append("")
+    return out
+
+
 def render_markdown() -> str:
     """The data contract as Markdown (the body of docs/data.md)."""
     out = [
@@ -487,6 +618,7 @@ def render_markdown() -> str:
         ]
         out += [f"| `{f.name}` | {f.metadata.get('doc', '')} |" for f in fields(cls)]
         out.append("")
+    out += _record_markdown()
     out += [
         "## graph.graphml, graph.gexf, graph.json",
         "",

@@ -404,7 +404,7 @@ def guess_title(text: str, body_start: int) -> str:
     return first
 
 
-def normalize_document(raw: RawDoc, params: NormalizeParams) -> dict:
+def normalize_document(raw: RawDoc, params: NormalizeParams) -> contract.DocRecord:
     """Decode and describe one document.
 
     Returns a JSON-able record: the :class:`contract.Document` fields plus ``text`` (the

@@ -31,9 +31,11 @@ __all__ = ["RESULT_TABLES", "documents_table", "extract_document", "extract_one"
 # --------------------------------------------------------------------------- shell
 
 
-def documents_table(docs: list[dict], anns: list[dict], linked: list[dict]) -> list[contract.Document]:
+def documents_table(
+    docs: list[contract.DocRecord], anns: list[contract.NerRecord], linked: list[contract.LinkedRecord]
+) -> list[contract.Document]:
     """Final documents.csv: the normalize status, overridden by any later failure."""
-    errors = {a["doc_id"]: a["error"] for a in anns if a.get("error")}
+    errors = {a["doc_id"]: a["error"] for a in anns if a["error"]}
     errors.update({r["doc_id"]: r["error"] for r in linked if r.get("error")})
     cols = contract.columns(contract.Document)
     rows = []
@@ -57,7 +59,9 @@ RESULT_TABLES: dict[str, str] = {
 RESULT_KEYS = tuple(RESULT_TABLES)
 
 
-def extract_document(rec: dict, topics: Topics, params: ExtractParams, phrases: list) -> dict[str, list]:
+def extract_document(
+    rec: contract.LinkedRecord, topics: Topics, params: ExtractParams, phrases: list
+) -> dict[str, list]:
     """Meetings, participants, affiliations, topics and keyphrases of one linked document
     (raises on failure; :func:`run` turns that into the document's error)."""
     ms = extract_meetings(rec, params)
@@ -82,7 +86,7 @@ def extract_document(rec: dict, topics: Topics, params: ExtractParams, phrases: 
     return out
 
 
-def extract_one(rec: dict, topics: Topics, params: ExtractParams, phrases: list) -> dict[str, list]:
+def extract_one(rec: contract.LinkedRecord, topics: Topics, params: ExtractParams, phrases: list) -> dict[str, list]:
     """:func:`extract_document`, with a failure recorded as ``rec["error"]`` (no rows)."""
     if rec.get("error"):
         return {k: [] for k in RESULT_KEYS}
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             mine = None
             if rec is not None and rec["doc_id"] == d["doc_id"]:
                 mine, rec = rec, next(linked, None)
-                for k, rows in extract_one(mine, topics, params, ann.get("phrases", [])).items():
+                for k, rows in extract_one(mine, topics, params, ann["phrases"]).items():
                     writers[k].add(rows)
                     if k == "meetings":
                         for m in rows:

@@ -40,9 +40,12 @@ __all__ = ["extract_affiliations"]
 _EN_WORD = re.compile(r"\S+")
 _EN_TRAIL = ",;:"  # a token may end a phrase with one of these (only the token next to the name)
 _ZH_BREAK = re.compile(r"[，。；：,;:！？!?“”\"（）()《》「」『』\s]")
-_EN_APPOSITION_START = re.compile(r"\s*,\s+(?:who\s+(?:is|was)\s+(?:also\s+)?)?")
+_EN_APPOSITION_START = re.compile(
+    r"\s*,\s+(?:who\s+(?:(?:is|was)\s+(?:also\s+)?(?:(?:leading|heading)\s+)?|(?:also\s+)?(?:leads|led|heads|headed)\s+))?"
+)
 _EN_OF_COUNTRY = re.compile(r"^\s+of\s+(?:the\s+)?$")
 _EN_POSSESSIVE = re.compile(r"['’]s$")
+_EN_POSSESSIVE_GAP = re.compile(r"['’]s?\s+")  # a person's possessive ending right before a title
 _EN_MAX_WORDS = 14
 _EN_MAX_CHARS = 240
 _EN_TITLE_TAIL = re.compile(r"(?:\s+(?:of|for|and|the|to))+\s*$", re.IGNORECASE)
@@ -424,6 +427,32 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
                 list_country[i] = chain.first
                 add(m["entity_id"], chain.first, _title(text, begin, m["start"], {"start": begin}, lang, rules),
                     chain.start, m["end"])  # fmt: skip
+        # "Cuban President A's special envoy X": a title after a person's possessive is of that
+        # person's country, stated before (never a counterpart's, a host's)
+        if (
+            not stated
+            and prev is not None
+            and prev in list_country
+            and phrase
+            and _has_head(phrase, lang, rules)
+            and _EN_POSSESSIVE_GAP.fullmatch(text, mentions[prev]["end"], begin)
+            and not any(w.lower() in rules.en.possessive_not_own for w in phrase.split())
+        ):
+            list_country[i], stated = list_country[prev], True
+            add(m["entity_id"], list_country[i], _title(text, begin, m["start"], {"start": begin}, lang, rules),
+                mentions[prev]["start"], m["end"])  # fmt: skip
+        # "travelled to Kuwait to meet the country's Emir X": the one country the sentence names
+        # before the possessive
+        if not stated and phrase and _has_head(phrase, lang, rules):
+            lead = text[max(s_lo, begin - 40) : begin].split()[-1:]
+            word = _EN_POSSESSIVE.sub("", lead[0]).lower() if lead and _EN_POSSESSIVE.search(lead[0]) else ""
+            if word in rules.en.country_anaphors:
+                named = {t["entity_id"] for t in mentions[bisect_left(starts, s_lo) : bisect_left(starts, begin)]
+                         if t.get("type") == "country"}  # fmt: skip
+                if len(named) == 1:
+                    list_country[i], stated = next(iter(named)), True
+                    add(m["entity_id"], list_country[i], _title(text, begin, m["start"], {"start": begin}, lang, rules),
+                        begin - len(lead[0]) - 1, m["end"])  # fmt: skip
         # "X of Country"
         for t in mentions[i + 1 : i + 2]:
             if t["type"] == "country" and _EN_OF_COUNTRY.match(text[m["end"] : t["start"]]):

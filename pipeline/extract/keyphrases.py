@@ -113,7 +113,7 @@ def chinese_keyphrases(
     return out
 
 
-def keyphrases(rec: dict, phrases: list[list[int]], *, top_k: int) -> list[contract.DocKeyphrase]:
+def keyphrases(rec: contract.LinkedRecord, phrases: list[list[int]], *, top_k: int) -> list[contract.DocKeyphrase]:
     """Keyphrases of one linked document record."""
     names = [(m["start"], m["end"]) for m in rec["mentions"] if m.get("type")]
     if rec["lang"] == "zh":

@@ -114,7 +114,9 @@ def _listed(text: str, s: int, e: int, a: int, b: int, lang: str, topics: Topics
     return any(topics.any_cue[lang].search(text, x, y) for x, y in others)
 
 
-def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: ExtractParams) -> list[TopicHit]:
+def score_topics(
+    rec: contract.LinkedRecord, spans: list[list[int]], topics: Topics, params: ExtractParams
+) -> list[TopicHit]:
     """Topics of the sentences ``spans`` of a linked document.
 
     Each sentence adds the weight of its strongest cue (1, or 0.5 for a weak cue that is
@@ -170,7 +172,7 @@ def score_topics(rec: dict, spans: list[list[int]], topics: Topics, params: Extr
     return rows
 
 
-def tag_topics(rec: dict, topics: Topics, params: ExtractParams) -> list[contract.DocTopic]:
+def tag_topics(rec: contract.LinkedRecord, topics: Topics, params: ExtractParams) -> list[contract.DocTopic]:
     """Topics of a whole document."""
     return [
         contract.DocTopic(rec["doc_id"], h.topic_id, h.score, h.evidence, h.cue, h.start, h.end)

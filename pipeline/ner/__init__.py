@@ -42,7 +42,7 @@ __all__ = [
 BACKENDS: dict[str, Callable[[NerParams], NerBackend]] = {"en": SpacyBackend, "zh": StanzaBackend}
 
 
-def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None = None,
+def annotate(docs: Iterable[contract.DocRecord], params: NerParams, *, backends: dict | None = None,
              chunk: int = 32) -> list[DocAnnotation]:  # fmt: skip
     """Run NER over normalized documents (status ``ok`` only); one annotation per input.
 
@@ -83,7 +83,7 @@ def annotate(docs: Iterable[dict], params: NerParams, *, backends: dict | None =
     return [merge_annotations(d["doc_id"], parts.get(d["doc_id"], [])) for d in docs]
 
 
-def language_parts(doc: dict) -> list[tuple[str, list]]:
+def language_parts(doc: contract.DocRecord) -> list[tuple[str, list]]:
     """(language, spans to blank) per backend run: one run for a one-language document;
     for a mixed one (``segments`` from normalize), one run per language with the other
     languages' paragraphs blanked out."""

@@ -9,6 +9,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pipeline import contract
 from pipeline.text.textnorm import Normalized, nfkc_with_offsets, simplified_view
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class PreparedDoc:
     model_text: str  # same length as norm.text
 
 
-def prepare_text(doc: dict, *, chinese: bool = False, blank: list | None = None) -> PreparedDoc:
+def prepare_text(doc: contract.DocRecord, *, chinese: bool = False, blank: list | None = None) -> PreparedDoc:
     """Normalize a document's text for a model, keeping the offset map.
 
     Boilerplate spans and a leading date line are replaced by spaces (same length), so

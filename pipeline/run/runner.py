@@ -150,7 +150,7 @@ def _state(params: dict[str, Any]) -> _State:
     return _STATES[key]
 
 
-def normalize_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+def normalize_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[contract.DocRecord], dict[str, float]]:
     """The normalize stage over a batch: normalized records and the seconds it took."""
     from pipeline import normalize
 
@@ -159,7 +159,9 @@ def normalize_batch(raws: list[RawDoc], params: dict[str, Any]) -> tuple[list[di
     return docs, {"normalize": time.perf_counter() - t}
 
 
-def ner_batch(docs: list[dict], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+def ner_batch(
+    docs: list[contract.DocRecord], params: dict[str, Any]
+) -> tuple[list[contract.NerRecord], dict[str, float]]:
     """The NER stage over a batch of normalized records (the models run here)."""
     from pipeline import ner
 
@@ -168,7 +170,9 @@ def ner_batch(docs: list[dict], params: dict[str, Any]) -> tuple[list[dict], dic
     return anns, {"ner": time.perf_counter() - t}
 
 
-def finish_batch(docs: list[dict], anns: list[dict], params: dict[str, Any]) -> tuple[list[dict], dict[str, float]]:
+def finish_batch(
+    docs: list[contract.DocRecord], anns: list[contract.NerRecord], params: dict[str, Any]
+) -> tuple[list[dict], dict[str, float]]:
     """Link and extract a batch whose NER is done; one result per document (its normalized
     record, NER annotation, linked record and its rows of every per-document table)."""
     from pipeline import extract, link
@@ -176,7 +180,7 @@ def finish_batch(docs: list[dict], anns: list[dict], params: dict[str, Any]) -> 
     st = _state(params)
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    need_kb = any(d["status"] == "ok" and not a.get("error") for d, a in zip(docs, anns))
+    need_kb = any(d["status"] == "ok" and not a["error"] for d, a in zip(docs, anns))
     kb = st.kb if need_kb else None
     linked = [link.link_one(d, a, kb, params["link"]) for d, a in zip(docs, anns)]
     seconds["link"] = time.perf_counter() - t
@@ -188,7 +192,7 @@ def finish_batch(docs: list[dict], anns: list[dict], params: dict[str, Any]) -> 
         if rec is not None:
             rows["mentions.csv"] = [contract.as_dict(m) for m in link.mention_rows([rec])]
             linked_ok = "error" not in rec
-            parts = extract.extract_one(rec, st.topics, params["extract"], a.get("phrases", []))
+            parts = extract.extract_one(rec, st.topics, params["extract"], a["phrases"])
             for key, table in extract.RESULT_TABLES.items():
                 rows[table] = [contract.as_dict(r) for r in parts[key]]
             if linked_ok and "error" in rec:  # interim linked.jsonl holds the record as link left it

@@ -46,6 +46,8 @@ _LEXICONS = (
     "posting_words",
     "affiliation_breaks",
     "title_comma_after",
+    "possessive_not_own",
+    "country_anaphors",
     "worded_lemmas",
 )
 _NEVER = re.compile(r"(?!x)x")
@@ -70,6 +72,8 @@ class LangRules:
     posting_words: frozenset[str] = frozenset()
     affiliation_breaks: frozenset[str] = frozenset()
     title_comma_after: frozenset[str] = frozenset()
+    possessive_not_own: frozenset[str] = frozenset()
+    country_anaphors: frozenset[str] = frozenset()
     worded_lemmas: frozenset[str] = frozenset()
 
     def __getattr__(self, name: str) -> re.Pattern:

@@ -319,3 +319,43 @@ def test_affiliations_chinese_comma_run_goes_on_after_he():
     text = "他分别同秘鲁议长罗萨斯，副总理贝尔特兰，外长拉莫斯和贸易部长索托会见。"
     spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("拉莫斯", "PER"), ("索托", "PER")]
     assert ("person:索托", _PE) in _rows(text, spans, "zh")
+
+
+@pytest.mark.parametrize("verb", ["comprising", "consisting of", "composed of"])
+def test_affiliations_members_of_a_named_delegation_take_its_country(verb):
+    text = f"He received a delegation of the Peruvian Congress {verb} Senator Ana Rosas, Senator Luis Ramos and Senator Tomas Rivas."
+    spans = [("Peruvian", "NORP"), ("Ana Rosas", "PERSON"), ("Luis Ramos", "PERSON"), ("Tomas Rivas", "PERSON")]
+    got = {c for p, c in _rows(text, spans)}
+    assert got == {"country:peru"}
+    assert {p for p, _ in _rows(text, spans)} == {"person:ana-rosas", "person:luis-ramos", "person:tomas-rivas"}
+
+
+def test_affiliations_title_after_a_possessive_takes_that_persons_country():
+    text = "She met Peruvian President Ana Rosas's special envoy Luis Ramos in Lima."
+    spans = [("Peruvian", "NORP"), ("Ana Rosas", "PERSON"), ("Luis Ramos", "PERSON"), ("Lima", "GPE")]
+    assert ("person:luis-ramos", "country:peru") in _rows(text, spans)
+
+
+def test_affiliations_counterpart_after_a_possessive_is_of_the_other_side():
+    text = "Peruvian President Ana Rosas's counterpart Luis Ramos spoke."
+    spans = [("Peruvian", "NORP"), ("Ana Rosas", "PERSON"), ("Luis Ramos", "PERSON")]
+    assert ("person:luis-ramos", "country:peru") not in _rows(text, spans)
+
+
+def test_affiliations_the_countrys_title_takes_the_one_country_named_before():
+    text = "He then flew to Peru to meet the country's President Ana Rosas in the capital."
+    spans = [("Peru", "GPE"), ("Ana Rosas", "PERSON")]
+    assert _rows(text, spans) == [("person:ana-rosas", "country:peru")]
+
+
+def test_affiliations_the_countrys_title_with_two_countries_named_states_none():
+    text = "After Chile he flew to Peru to meet the country's President Ana Rosas."
+    spans = [("Chile", "GPE"), ("Peru", "GPE"), ("Ana Rosas", "PERSON")]
+    assert _rows(text, spans) == []
+
+
+@pytest.mark.parametrize("clause", ["who is leading", "who leads", "who was heading", "who is also"])
+def test_affiliations_apposition_of_the_delegation_a_person_leads(clause):
+    text = f"They received Ana Rosas, {clause} Peru's delegation, on Monday."
+    spans = [("Ana Rosas", "PERSON"), ("Peru", "GPE")]
+    assert _rows(text, spans) == [("person:ana-rosas", "country:peru")]
