@@ -25,7 +25,8 @@ meeting(s), so "丁薛祥会见朔尔茨之前，王毅与拉夫罗夫……进�
 - 两国元首, 两国领导人, 双方, 两人 as the subject stand for the two the story's last meeting,
   held or planned, was between (``sides``).
 
-The rules (triggers, modality, separately) come from ``models/rules/meetings.yaml``.
+The rules (triggers, modality, separately, and the cues ``moved_on``, ``no_name_before``,
+``both_sides``) come from ``models/rules/meetings.yaml``.
 """
 
 from __future__ import annotations
@@ -48,14 +49,7 @@ _WITH_LIST = re.compile(
     r"^[\s，,]*(?:访问期间|期间|其间|随后|此后|之后|当天|当日|同日|此外|另外)?(?:分别|先后|还|也|又|并)*(?:同|与|跟)"
     r"[^，,；;。同与跟]{0,12}$"
 )
-# words that a clause of a guest list does not hold: it has moved on to what was said
-_MOVED_ON = re.compile(r"就|表示|说|指出|强调|同意|认为|交流|交换|双方|希望|介绍|感谢|欢迎|会见|会谈|会晤")
-# what may stand before a trigger without leaving room for an unrecognized name
-_NO_NAME_BEFORE = re.compile(
-    r"^[\s，,]*(?:他|她|其|随后|之后|此后|此外|另外|同日|当天|当日|其间|并|还|也|又|再|先后|分别|亦)*[\s，,]*$"
-)
 _ATTENDED = re.compile(r"出席|与会|参加")
-_BOTH_SIDES = re.compile(r"两国元首|两国领导人|两位领导人|双方|两人|二人|两位元首")
 # 与 before the name, maybe with its title between (先与上海市委书记X会晤)
 _WITH_BEFORE = re.compile(r"(?:与|同|和|跟)[^，,；;。与同和跟]{0,12}$")
 # a pronoun or a bare title before the trigger stands for the person the text is about
@@ -158,7 +152,7 @@ def _run_on_guests(rd: _Reading, i: int, hosts: list[str], guests: list[str]) ->
     b = clauses[i][1]
     j = i + 1
     if guests and text[b - 1 : b] in "，,":
-        while (j < len(clauses) and in_clause[j] and not _MOVED_ON.search(text, *clauses[j])
+        while (j < len(clauses) and in_clause[j] and not rd.lr.moved_on.search(text, *clauses[j])
                and not any(p[2] in hosts or p[2] in guests for p in in_clause[j])):  # fmt: skip
             # (a clause naming someone already in the meeting has moved on: 同日设宴款待X)
             guests += [p[2] for p in in_clause[j] if p[2] not in guests and p[2] not in hosts]
@@ -178,7 +172,7 @@ def _unnamed_hosts(rd: _Reading, i: int, cut: int, hosts: list[str], guests: lis
             return [h for h in [nxt[0][2]] if h not in guests], False  # 会见X时，王毅表示
         if rd.carried:
             return [h for h in [rd.carried] if h not in guests], True
-        if rd.last_person and (_NO_NAME_BEFORE.match(text[a:cut]) or _STANDS_FOR_SOMEONE.search(text, a, cut)):
+        if rd.last_person and (rd.lr.no_name_before.match(text[a:cut]) or _STANDS_FOR_SOMEONE.search(text, a, cut)):
             # 随后会见 / 她在此行会见 / 法国总统周四会晤了
             return [h for h in [rd.last_person] if h not in guests], False
         return [], False
@@ -197,7 +191,7 @@ def _meeting_rows(rd: _Reading, i: int, j: int, trig: re.Match, sep: re.Match | 
     t = trig.group()
     if not hosts and not guests and len(rd.carried_group) >= 2 and not rd.carried_modal:
         return [(list(rd.carried_group), t)], True  # A和B，30日在庆州举行会谈
-    if not hosts and not guests and rd.sides and len(rd.sides) >= 2 and _BOTH_SIDES.search(text, a, trig.start()):
+    if not hosts and not guests and rd.sides and len(rd.sides) >= 2 and rd.lr.both_sides.search(text, a, trig.start()):
         return [(list(rd.sides), t)], False  # 两国元首: the two the story is about
     if not hosts and not guests and j < len(rd.clauses) and _ATTENDED.search(text, *rd.clauses[j]):
         return [(_unique([p[2] for p in rd.in_clause[j]]), t)], False  # 三国元首会晤在天津举行，A、B、C出席
@@ -259,7 +253,7 @@ def _list_then_trigger(
         return None
     j = i + 1
     while (j < len(clauses) and in_clause[j] and not lr.triggers.search(text, *clauses[j])
-           and not _MOVED_ON.search(text, *clauses[j])):  # fmt: skip
+           and not lr.moved_on.search(text, *clauses[j])):  # fmt: skip
         j += 1
     if j >= len(clauses) or not in_clause[j]:
         return None
