@@ -171,12 +171,16 @@ def parse_office(item: str | dict, default_at: str) -> dict:
     return out
 
 
-def build(curated_path: Path, office_holders_path: Path | None = None, *,  # noqa: C901
-          regional_configs: tuple[str, ...] = ("s2twp", "s2hk")) -> list[dict]:  # fmt: skip
-    """Build the KB records from CLDR/ISO, the curated file and the office-holder list."""
-    curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
-    holders = yaml.safe_load(office_holders_path.read_text(encoding="utf-8")) if office_holders_path else {}
-    holders = holders or {}
+# common English short names CLDR does not list as the name
+_COMMON_NAMES = {"US": ["USA", "U.S.", "America", "United States of America"], "GB": ["Britain", "UK", "U.K."],
+                 "CN": ["PRC", "People's Republic of China", "中华人民共和国"], "MN": ["蒙古国"],
+                 "RU": ["Russian Federation", "俄罗斯联邦"], "KP": ["DPRK", "朝鲜民主主义人民共和国"],
+                 "KR": ["ROK", "Republic of Korea", "大韩民国"]}  # fmt: skip
+_SECTIONS = (("persons", "person"), ("organizations", "organization"), ("locations", "location"))
+
+
+def _country_records(curated: dict) -> tuple[list[KbEntity], dict[str, KbEntity]]:
+    """The countries from CLDR/ISO with the short names outlets use, and ``iso:XX`` → country."""
     countries = _countries(curated)
     by_iso = {e.country: e for e in countries}  # country field temporarily holds iso:XX
     records: list[KbEntity] = []
@@ -185,12 +189,7 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,  # noq
         e.country = ""
         records.append(e)
         by_iso[iso] = e
-    # common English short names CLDR does not list as the name
-    extra = {"US": ["USA", "U.S.", "America", "United States of America"], "GB": ["Britain", "UK", "U.K."],
-             "CN": ["PRC", "People's Republic of China", "中华人民共和国"], "MN": ["蒙古国"],
-             "RU": ["Russian Federation", "俄罗斯联邦"], "KP": ["DPRK", "朝鲜民主主义人民共和国"],
-             "KR": ["ROK", "Republic of Korea", "大韩民国"]}  # fmt: skip
-    for iso, names in extra.items():
+    for iso, names in _COMMON_NAMES.items():
         e = by_iso[f"iso:{iso}"]
         e.aliases = sorted(set(e.aliases) | set(names))
     # short names outlets use that CLDR lacks (多米尼加); those that also occur inside other
@@ -201,10 +200,12 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,  # noq
     for iso, names in (curated.get("country_lookup_only") or {}).items():
         e = by_iso[f"iso:{iso}"]
         e.lookup_only = sorted(set(e.lookup_only) | set(names))
-    sections = (("persons", "person"), ("organizations", "organization"), ("locations", "location"))
+    return records, by_iso
+
+
+def _office_place(curated: dict, holders: dict, by_iso: dict[str, KbEntity]):
+    """The function from an office's ``at`` (an ISO code or an organization key) to an entity id."""
     org_keys = {o["key"] for src in (curated, holders) for o in src.get("organizations", [])}
-    offices_table = holders.get("offices", {})
-    country_titles = holders.get("country_titles", {})
 
     def at_id(at: str) -> str:
         if re.fullmatch(r"[A-Z]{2}", at):
@@ -213,38 +214,70 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,  # noq
             return f"organization:{at}"
         raise ValueError(f"office at {at!r}: neither an ISO country code nor an organization key")
 
+    return at_id
+
+
+def _offices(item: dict, country: str, holders: dict, at_id) -> list[dict]:
+    """The offices of a curated entry, each with its title and the entity it was held at."""
+    offices_table = holders.get("offices", {})
+    country_titles = holders.get("country_titles", {})
+    offices = []
+    for o in item.get("offices", []):
+        o = parse_office(o, country)
+        if o["office"] not in offices_table:
+            raise ValueError(f"{item['key']}: unknown office {o['office']!r}")
+        code = o["at"]
+        o.setdefault("title", country_titles.get(code, {}).get(o["office"])
+                     or offices_table[o["office"]]["title"])  # fmt: skip
+        o["at"] = at_id(code)
+        offices.append(o)
+    return offices
+
+
+def _country_code(item: dict) -> str | None:
+    """The ISO code of a curated entry's country, checked to be a string."""
+    country = item.get("country")
+    if country is not None and not isinstance(country, str):  # YAML reads a bare NO as false
+        raise ValueError(f"{item['key']}: country {country!r} is not an ISO code (quote it)")
+    return country
+
+
+def _entity(item: dict, typ: str, country: str | None, offices: list[dict], by_iso: dict[str, KbEntity]) -> KbEntity:
+    """One person, organization or location of the curated file or the office-holder list."""
+    aliases = set(item.get("aliases", []))
+    aliases |= {f for f in map(ascii_form, [item["en"], *aliases]) if f}
+    return KbEntity(
+        entity_id=f"{typ}:{item['key']}", type=typ, en=item["en"], zh=item.get("zh", ""),
+        aliases=sorted(aliases - {item["en"]}), kb_id=item.get("kb_id", ""),
+        country=by_iso[f"iso:{country}"].entity_id if country else "",
+        offices=sorted(offices, key=lambda o: (o["from"], o["office"], o["at"])),
+        lookup_only=sorted(set(item.get("lookup_only", []))),
+    )  # fmt: skip
+
+
+def _curated_records(curated: dict, holders: dict, by_iso: dict[str, KbEntity]) -> list[KbEntity]:
+    """The entries of the curated file, then of the office-holder list (a person once)."""
+    at_id = _office_place(curated, holders, by_iso)
+    records: list[KbEntity] = []
     seen_persons: set[str] = set()
     for src in (curated, holders):
-        for section, typ in sections:
+        for section, typ in _SECTIONS:
             for item in src.get(section, []):
-                country = item.get("country")
-                if country is not None and not isinstance(country, str):  # YAML reads a bare NO as false
-                    raise ValueError(f"{item['key']}: country {country!r} is not an ISO code (quote it)")
-                offices = []
-                for o in item.get("offices", []):
-                    o = parse_office(o, country or "")
-                    if o["office"] not in offices_table:
-                        raise ValueError(f"{item['key']}: unknown office {o['office']!r}")
-                    code = o["at"]
-                    o.setdefault("title", country_titles.get(code, {}).get(o["office"])
-                                 or offices_table[o["office"]]["title"])  # fmt: skip
-                    o["at"] = at_id(code)
-                    offices.append(o)
-                aliases = set(item.get("aliases", []))
-                aliases |= {f for f in map(ascii_form, [item["en"], *aliases]) if f}
+                country = _country_code(item)
+                offices = _offices(item, country or "", holders, at_id)
                 if typ == "person":
                     if item["key"] in seen_persons:
                         raise ValueError(f"person {item['key']!r} listed twice")
                     seen_persons.add(item["key"])
-                records.append(KbEntity(
-                    entity_id=f"{typ}:{item['key']}", type=typ, en=item["en"], zh=item.get("zh", ""),
-                    aliases=sorted(aliases - {item["en"]}), kb_id=item.get("kb_id", ""),
-                    country=by_iso[f"iso:{country}"].entity_id if country else "",
-                    offices=sorted(offices, key=lambda o: (o["from"], o["office"], o["at"])),
-                    lookup_only=sorted(set(item.get("lookup_only", []))),
-                ))  # fmt: skip
+                records.append(_entity(item, typ, country, offices, by_iso))
+    return records
+
+
+def _merged(records: list[KbEntity], regional_configs: tuple[str, ...]) -> list[KbEntity]:
+    """One record per entity id (a curated location may refine an ISO entry: Taiwan, Hong
+    Kong) with the regional forms of its Chinese names, sorted by id."""
     merged: dict[str, KbEntity] = {}
-    for r in records:  # a curated location may refine an ISO entry (Taiwan, Hong Kong)
+    for r in records:
         if r.entity_id in merged:
             m = merged[r.entity_id]
             m.aliases = sorted(set(m.aliases) | set(r.aliases) | ({r.zh} - {m.zh, ""}))
@@ -254,7 +287,19 @@ def build(curated_path: Path, office_holders_path: Path | None = None, *,  # noq
     for r in merged.values():
         r.aliases = sorted(set(r.aliases) | (regional_forms([r.zh, *r.aliases], regional_configs) - {r.zh, r.en}))
         r.lookup_only = sorted(set(r.lookup_only) | regional_forms(r.lookup_only, regional_configs))
-    out = [vars(r) for r in sorted(merged.values(), key=lambda r: r.entity_id)]
+    return sorted(merged.values(), key=lambda r: r.entity_id)
+
+
+def build(curated_path: Path, office_holders_path: Path | None = None, *,
+          regional_configs: tuple[str, ...] = ("s2twp", "s2hk")) -> list[dict]:  # fmt: skip
+    """Build the KB records from CLDR/ISO, the curated file and the office-holder list."""
+    curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
+    holders = yaml.safe_load(office_holders_path.read_text(encoding="utf-8")) if office_holders_path else {}
+    holders = holders or {}
+    records, by_iso = _country_records(curated)
+    records += _curated_records(curated, holders, by_iso)
+    out = [vars(r) for r in _merged(records, regional_configs)]
+    offices_table = holders.get("offices", {})
     meta = {
         "demonyms": demonyms(curated.get("demonyms", {}), by_iso),
         "zh_abbreviations": {k: by_iso[f"iso:{v}"].entity_id for k, v in curated.get("zh_abbreviations", {}).items()},

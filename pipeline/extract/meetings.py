@@ -281,7 +281,204 @@ def _dateline(rec: dict) -> tuple[str, str, int]:
     return (place.title() if place.isupper() else place), ent, dl["end"]
 
 
-def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:  # noqa: C901
+@dataclass(frozen=True)
+class _Doc:
+    """What every sentence of one document reads: its text, rules, anchor and dateline."""
+
+    rec: dict
+    text: str
+    rules: Rules
+    params: ExtractParams
+    ref: Anchor | None
+    dl_place: str
+    dl_entity: str
+    dl_end: int
+    by_sentence: dict[int, list[dict]]
+    parsed: dict
+    holders: dict[str, str]
+    group_head: str | None
+
+
+@dataclass
+class _Story:
+    """What the sentences read so far leave for the next ones."""
+
+    # where the story is: the dateline's city, then the last city a visit went to or a
+    # meeting was stated at (a visited country alone is too wide to be a meeting's place)
+    here: tuple[str, str] | None
+    visited_country: tuple[str, str] | None = None  # the last country a visit went to
+    last_person: str | None = None
+    # the two sides of the last Chinese sentence about a meeting, held or planned (not a
+    # call or video link): 两国元首, 双方, 两人 in the sentences after it stand for them
+    sides: list[str] = field(default_factory=list)
+    recent_dates: list[tuple[int, object]] = field(default_factory=list)
+    lead_dates: list = field(default_factory=list)  # the dates of the first sentences: the story's day
+    last_met: int = -99  # the last sentence that stated a meeting
+
+
+def _open_document(rec: dict, params: ExtractParams) -> tuple[_Doc, _Story]:
+    """The document's context (rules, date anchor, dateline, English parses) and the story's start."""
+    text = view_of(rec)
+    rules = load_rules(params.rules)
+    # the dateline's day anchors "today", 今天 and 17日 (a wire story filed the day before
+    # its page's date, or in another time zone)
+    ref = dateline_anchor(anchor_of(rec.get("date")), (rec.get("dateline") or {}).get("date_text"))
+    dl_place, dl_entity, dl_end = _dateline(rec)
+    by_sentence = _mentions_by_sentence(rec)
+    parsed = _parse_candidates(rec, text, rules, params, by_sentence)
+    doc = _Doc(
+        rec=rec, text=text, rules=rules, params=params, ref=ref,
+        dl_place=dl_place, dl_entity=dl_entity, dl_end=dl_end, by_sentence=by_sentence, parsed=parsed,
+        holders=_title_holders(rec, text, rules) if parsed else {},
+        group_head=_delegation_head(rec, text, rules) if parsed else None,
+    )  # fmt: skip
+    here = (dl_place, dl_entity) if dl_place and _kind_of(dl_place, "location") == "city" else None
+    return doc, _Story(here=here)
+
+
+def _sentence_dates(doc: _Doc, sent: str, s: int, e: int) -> list:
+    """The dates of a sentence, the dateline's day (…6月20日电, the report's) after the story's."""
+    dates = find_dates(sent, doc.ref)
+    if dates:
+        dates = sorted(dates, key=lambda d: s + d.start < doc.dl_end <= e or sent.startswith(("电", "讯"), d.end))
+    return dates
+
+
+def _sentence_groups(doc: _Doc, story: _Story, sid: int, s: int, e: int, ments: list[dict], persons: list[str],
+                     lang: str, lr, trig: re.Match, together: list[str]) -> tuple[list, str | None]:  # fmt: skip
+    """(participants, trigger, basis) of each meeting a sentence states, and the named
+    subject side of them (English parse): joint attendance, the English parse, the
+    Chinese clauses, or all persons of the sentence."""
+    params = doc.params
+    sent = doc.text[s:e]
+    if together:
+        return [(together[: params.max_meeting_participants], lr.attendance.search(sent).group(), "named")], None
+    if sid in doc.parsed:
+        spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
+        events = sentence_events(doc.parsed[sid], spans, lr, fallback_subject=story.last_person,
+                                 title_holders=doc.holders, group_head=doc.group_head)  # fmt: skip
+        cap = params.max_meeting_participants
+        groups = [(list(ev.participants)[:cap], ev.trigger, BASIS[ev.inferred]) for ev in events
+                  if not ev.modality]  # fmt: skip
+        return groups, next((ev.participants[0] for ev in events if not ev.inferred), None)
+    if lang == "zh":
+        spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
+        rows = clause_events(doc.text, s, e, spans, lr, last_person=story.last_person, sides=story.sides)
+        return [(g, t, BASIS[inf]) for g, t, inf in rows], None
+    if not lr.modality.search(sent):
+        return [(g, trig.group(), "words") for g in _word_groups(sent, persons, story.last_person, params)], None
+    return [], None
+
+
+def _meeting_date(doc: _Doc, story: _Story, sid: int, s: int, e: int, trig: re.Match, dates: list):
+    """(date, stated) of a sentence's meetings: its own date (not one inside a quotation,
+    which dates what the speaker said), else one stated just before, else the dateline's."""
+    sent = doc.text[s:e]
+    quoted = _quoted(sent)
+    own = [d for d in dates if not quoted.overlaps(d.start, d.end)] if not quoted.overlaps(*trig.span()) else dates
+    date = own[0] if own else None
+    stated = date is not None
+    if date is None:  # 访问期间, "during the visit": the dates stated just before (never a plan's)
+        near = itertools.takewhile(lambda x, sid=sid: sid - x[0] <= 2, reversed(story.recent_dates))
+        date = next((d for _, d in near if doc.ref is None or d.iso[: len(doc.ref.iso)] <= doc.ref.iso), None)
+    if date is None and doc.dl_end >= 0 and s <= doc.dl_end <= e and doc.rec.get("date"):
+        dl_dates = find_dates(doc.text[s : doc.dl_end], doc.ref)
+        date = dl_dates[0] if dl_dates else None
+    return date, stated
+
+
+def _meeting_place(doc: _Doc, story: _Story, ments: list[dict], s: int, e: int, lang: str,
+                   groups: list) -> tuple[str, str]:  # fmt: skip
+    """(place, entity) of a sentence's meetings: a city named in it, the dateline's, the
+    city a visit went to, where the story is, else the country visited; moves the story."""
+    rec, text, rules = doc.rec, doc.text, doc.rules
+    place, place_eid = _place(rec, ments, text, s, e, lang, rules) if groups else ("", "")
+    known = gazetteer.lookup(place) if place else None
+    if known is not None and known.kind == "city":  # a venue serves its own meeting only
+        story.here = (place, place_eid)
+    if not place and doc.dl_place and s <= doc.dl_end <= e:
+        place, place_eid = doc.dl_place, doc.dl_entity
+    visited = _visit_place(rec, ments, text, s, e, lang, rules) if groups and not place else None
+    if visited:
+        story.here = visited  # "arrived in Astana and met …"
+    if not place and story.here:
+        place, place_eid = story.here
+    if not place and groups:  # no city known: the country the visit went to ("during his visit to Japan")
+        place, place_eid = (
+            _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or story.visited_country or ("", "")
+        )
+    return place, place_eid
+
+
+def _roles(doc: _Doc, ments: list[dict], group: list[str], lang: str) -> dict[str, str]:
+    """Participant → the role written next to its first mention in the sentence."""
+    roles = {}
+    for m in ments:
+        if m["entity_id"] in group and m["entity_id"] not in roles:
+            role = _role_before(doc.text, m["start"], lang, doc.rules) or (
+                _role_after_zh(doc.text, m["end"], doc.rules) if lang == "zh" else ""
+            )
+            roles[m["entity_id"]] = role
+    return roles
+
+
+def _sentence_meetings(doc: _Doc, story: _Story, sid: int, s: int, e: int, ments: list[dict], persons: list[str],
+                       lang: str, lr, trig: re.Match, together: list[str], dates: list):  # fmt: skip
+    """(records, groups, subject) of the meetings one sentence states: who met, when, where."""
+    groups, subject = _sentence_groups(doc, story, sid, s, e, ments, persons, lang, lr, trig, together)
+    # the sentence's date and place serve each of its meetings
+    date, stated = _meeting_date(doc, story, sid, s, e, trig, dates)
+    ref = doc.ref
+    if date is not None and ref is not None and date.precision == "day" and date.iso > ref.date.isoformat():
+        groups = []  # later than the article: a plan, not a meeting
+    place, place_eid = _meeting_place(doc, story, ments, s, e, lang, groups)
+    sent, rec = doc.text[s:e], doc.rec
+    records = [
+        MeetingRecord(
+            doc_id=rec["doc_id"], participants=group, roles=_roles(doc, ments, group, lang),
+            date=date.iso if date else "", date_precision=date.precision if date else "",
+            date_end=getattr(date, "end_iso", "") if date else "",
+            place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
+            evidence=" ".join(rec["text"][s:e].split()), start=s, end=e,
+            confidence=CONFIDENCE[basis],
+            extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang))),
+                   "date_stated": stated},
+        )
+        for group, trigger, basis in groups
+    ]  # fmt: skip
+    return records, groups, subject
+
+
+def _follow_place(doc: _Doc, story: _Story, sid: int, s: int, e: int, ments: list[dict], lang: str,
+                  met_yet: bool) -> None:  # fmt: skip
+    """Move where the story is after a sentence: the lead's city, a city or country visited."""
+    rec, text, rules = doc.rec, doc.text, doc.rules
+    if story.here is None and sid < 3 and not met_yet:  # the lead's city: "… signed on Monday in Cotonou"
+        lead_place = _place(rec, ments, text, s, e, lang, rules)
+        if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":
+            story.here = lead_place
+    visited = _visit_place(rec, ments, text, s, e, lang, rules)
+    if visited:
+        story.here = visited
+    story.visited_country = _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or story.visited_country
+
+
+def _follow_people(story: _Story, sent: str, lang: str, lr, persons: list[str], trig, groups: list,
+                   subject: str | None, last: MeetingRecord | None) -> None:  # fmt: skip
+    """Move who a pronoun or 双方 stands for after a sentence."""
+    if persons:
+        story.last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
+        if lang == "zh" and trig and groups:
+            story.last_person = groups[0][0][0]  # 他还会见: the host of the sentence's meeting, not its last guest
+        if subject:  # "A met B and C. He then travelled to …": a pronoun continues the subject
+            story.last_person = subject
+    if lang == "zh" and groups:
+        story.sides = list(last.participants)
+    elif lang == "zh" and len(persons) == 2 and trig and not lr.negatives.search(sent):
+        story.sides = list(persons)
+
+
+def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
     """Meetings stated in one linked document.
 
     Sentence by sentence: a sentence with a trigger of the rules file and no negative
@@ -291,144 +488,40 @@ def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:  
     persons of the sentence met unless a modality cue rules it out, one meeting per host
     before 分别.
     """
-    text, doc_id = view_of(rec), rec["doc_id"]
-    rules = load_rules(params.rules)
-    # the dateline's day anchors "today", 今天 and 17日 (a wire story filed the day before
-    # its page's date, or in another time zone)
-    ref = dateline_anchor(anchor_of(rec.get("date")), (rec.get("dateline") or {}).get("date_text"))
-    dl_place, dl_entity, dl_end = _dateline(rec)
+    doc, story = _open_document(rec, params)
+    text = doc.text
     out: list[MeetingRecord] = []
-    last_person: str | None = None
-    # the two sides of the last Chinese sentence about a meeting, held or planned (not a
-    # call or video link): 两国元首, 双方, 两人 in the sentences after it stand for them
-    sides: list[str] = []
-    recent_dates: list[tuple[int, object]] = []
-    lead_dates: list = []  # the dates of the first sentences: the story's day
-    # where the story is: the dateline's city, then the last city a visit went to or a
-    # meeting was stated at (a visited country alone is too wide to be a meeting's place)
-    here: tuple[str, str] | None = (
-        (dl_place, dl_entity) if dl_place and _kind_of(dl_place, "location") == "city" else None
-    )
-    visited_country: tuple[str, str] | None = None  # the last country a visit went to
-    by_sentence = _mentions_by_sentence(rec)
-    parsed = _parse_candidates(rec, text, rules, params, by_sentence)
-    holders = _title_holders(rec, text, rules) if parsed else {}
-    group_head = _delegation_head(rec, text, rules) if parsed else None
-    last_met = -99  # the last sentence that stated a meeting
-    for sid, s, e, ments in _meeting_sentences(rec, text, by_sentence):
+    for sid, s, e, ments in _meeting_sentences(rec, text, doc.by_sentence):
         sent = text[s:e]
         lang = contract.lang_at(rec, s)
-        lr = rules.lang(lang)
+        lr = doc.rules.lang(lang)
         persons = _participants(ments, text, s, e, lr)
         trig = lr.triggers.search(sent)
         groups: list = []
         subject = None  # the named subject side of the sentence's meetings (English parse)
         n_before = len(out)
         # dates serve a meeting in this sentence, and one in the next two sentences
-        dates = find_dates(sent, ref)
-        quoted = _quoted(sent)
-        if dates:  # the dateline's day (…6月20日电) is the report's; a date of the story comes first
-            dates = sorted(dates, key=lambda d: s + d.start < dl_end <= e or sent.startswith(("电", "讯"), d.end))
+        dates = _sentence_dates(doc, sent, s, e)
         if sid < 4:
-            lead_dates += dates
+            story.lead_dates += dates
         # Chinese clauses are vetoed one by one (a call story may recall a meeting); English
         # sentences as a whole
         vetoed = lang != "zh" and lr.negatives.search(sent)
         attended = lr.attendance.search(sent)
         # "A, B and C attended the meeting" with no meeting stated just before: they met
-        together = _attended_together(ments, persons, s, lr, sent) if attended and sid - last_met > 2 else []
+        together = _attended_together(ments, persons, s, lr, sent) if attended and sid - story.last_met > 2 else []
         if trig and not vetoed and (not attended or together):
-            if together:
-                groups = [(together[: params.max_meeting_participants], attended.group(), "named")]
-            elif sid in parsed:
-                spans = [(m["start"] - s, m["end"] - s, m["entity_id"]) for m in ments if m["entity_id"] in persons]
-                events = sentence_events(parsed[sid], spans, lr, fallback_subject=last_person, title_holders=holders,
-                                         group_head=group_head)  # fmt: skip
-                cap = params.max_meeting_participants
-                groups = [(list(ev.participants)[:cap], ev.trigger, BASIS[ev.inferred]) for ev in events
-                          if not ev.modality]  # fmt: skip
-                subject = next((ev.participants[0] for ev in events if not ev.inferred), None)
-            elif lang == "zh":
-                spans = sorted((m["start"], m["end"], m["entity_id"]) for m in ments if m["entity_id"] in persons)
-                rows = clause_events(text, s, e, spans, lr, last_person=last_person, sides=sides)
-                groups = [(g, t, BASIS[inf]) for g, t, inf in rows]
-            elif not lr.modality.search(sent):
-                groups = [(g, trig.group(), "words") for g in _word_groups(sent, persons, last_person, params)]
-            else:
-                groups = []
-            # the sentence's date and place serve each of its meetings; a date inside a
-            # quotation dates what the speaker said, not the meeting outside it
-            own = (
-                [d for d in dates if not quoted.overlaps(d.start, d.end)]
-                if not quoted.overlaps(*trig.span())
-                else dates
+            records, groups, subject = _sentence_meetings(
+                doc, story, sid, s, e, ments, persons, lang, lr, trig, together, dates
             )
-            date = own[0] if own else None
-            stated = date is not None
-            if date is None:  # 访问期间, "during the visit": the dates stated just before (never a plan's)
-                near = itertools.takewhile(lambda x, sid=sid: sid - x[0] <= 2, reversed(recent_dates))
-                date = next((d for _, d in near if ref is None or d.iso[: len(ref.iso)] <= ref.iso), None)
-            if date is None and dl_end >= 0 and s <= dl_end <= e and rec.get("date"):
-                dl_dates = find_dates(text[s:dl_end], ref)
-                date = dl_dates[0] if dl_dates else None
-            if date is not None and ref is not None and date.precision == "day" and date.iso > ref.date.isoformat():
-                groups = []  # later than the article: a plan, not a meeting
-            place, place_eid = _place(rec, ments, text, s, e, lang, rules) if groups else ("", "")
-            known = gazetteer.lookup(place) if place else None
-            if known is not None and known.kind == "city":  # a venue serves its own meeting only
-                here = (place, place_eid)
-            if not place and dl_place and s <= dl_end <= e:
-                place, place_eid = dl_place, dl_entity
-            visited = _visit_place(rec, ments, text, s, e, lang, rules) if groups and not place else None
-            if visited:
-                here = visited  # "arrived in Astana and met …"
-            if not place and here:
-                place, place_eid = here
-            if not place and groups:  # no city known: the country the visit went to ("during his visit to Japan")
-                place, place_eid = (
-                    _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country or ("", "")
-                )
-            for group, trigger, basis in groups:
-                roles = {}
-                for m in ments:
-                    if m["entity_id"] in group and m["entity_id"] not in roles:
-                        role = _role_before(text, m["start"], lang, rules) or (
-                            _role_after_zh(text, m["end"], rules) if lang == "zh" else ""
-                        )
-                        roles[m["entity_id"]] = role
-                out.append(MeetingRecord(
-                    doc_id=doc_id, participants=group, roles=roles,
-                    date=date.iso if date else "", date_precision=date.precision if date else "",
-                    date_end=getattr(date, "end_iso", "") if date else "",
-                    place=place, place_entity_id=place_eid, kind="main", trigger=trigger,
-                    evidence=" ".join(rec["text"][s:e].split()), start=s, end=e,
-                    confidence=CONFIDENCE[basis],
-                    extra={"reported_cue": bool(lr.reported.search(_trigger_clauses(sent, trig, lang))),
-                           "date_stated": stated},
-                ))  # fmt: skip
+            out += records
         if len(out) > n_before:
-            last_met = sid
-        recent_dates += [(sid, d) for d in dates]
-        if here is None and sid < 3 and not out:  # the lead's city: "… signed on Monday in Cotonou"
-            lead_place = _place(rec, ments, text, s, e, lang, rules)
-            if lead_place[0] and getattr(gazetteer.lookup(lead_place[0]), "kind", "") == "city":
-                here = lead_place
-        visited = _visit_place(rec, ments, text, s, e, lang, rules)
-        if visited:
-            here = visited
-        visited_country = _visit_place(rec, ments, text, s, e, lang, rules, kind="country") or visited_country
-        if persons:
-            last_person = persons[-1] if not EN_PRONOUN_START.match(sent) else persons[0]
-            if lang == "zh" and trig and groups:
-                last_person = groups[0][0][0]  # 他还会见: the host of the sentence's meeting, not its last guest
-            if subject:  # "A met B and C. He then travelled to …": a pronoun continues the subject
-                last_person = subject
-        if lang == "zh" and groups:
-            sides = list(out[-1].participants)
-        elif lang == "zh" and len(persons) == 2 and trig and not lr.negatives.search(sent):
-            sides = list(persons)
-    meetings = _assign_kind(_merge_duplicates(out), ref, rec["entities"])
-    return _date_main_events(meetings, ref, lead_dates)
+            story.last_met = sid
+        story.recent_dates += [(sid, d) for d in dates]
+        _follow_place(doc, story, sid, s, e, ments, lang, bool(out))
+        _follow_people(story, sent, lang, lr, persons, trig, groups, subject, out[-1] if out else None)
+    meetings = _assign_kind(_merge_duplicates(out), doc.ref, rec["entities"])
+    return _date_main_events(meetings, doc.ref, story.lead_dates)
 
 
 _ZH_CLAUSE_END = re.compile(r"[，,；;。]")

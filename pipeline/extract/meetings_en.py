@@ -230,7 +230,152 @@ def _modality(tok, rules) -> str:
     return ""
 
 
-def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,  # noqa: C901
+@dataclass
+class _Trigger:
+    """A trigger token and its arguments: the subject side, the object side, the
+    possessor and ``between`` phrase of a noun, and the predicate whose modality counts."""
+
+    tok: object
+    is_verb: bool
+    subj_toks: list
+    obj_toks: list
+    poss: list
+    between: list
+    predicate: object
+
+
+def _person_tokens(sdoc, persons: list[tuple[int, int, str]]) -> dict[int, str]:
+    """Token index → the entity id of the person mention it lies in."""
+    person_at: dict[int, str] = {}
+    for t in sdoc:
+        for s, e, eid in persons:
+            if s < t.idx + len(t.text) and t.idx < e:
+                person_at[t.i] = eid
+    return person_at
+
+
+def _trigger_kind(t, sdoc, rules) -> tuple[bool, bool, bool]:
+    """(is a trigger verb, is a trigger noun, is a two-word trigger noun) for token ``t``."""
+    lemma = t.lemma_.lower()
+    prt = next((c.lower_ for c in t.children if c.dep_ == "prt"), "")
+    is_verb = t.pos_ in ("VERB", "AUX") and (lemma in rules.trigger_lemmas or f"{lemma} {prt}" in rules.trigger_lemmas)
+    if is_verb and lemma in rules.worded_lemmas:  # "exchanged views with", not "exchanged letters"
+        is_verb = any(m.start() == t.idx for m in rules.triggers.finditer(sdoc.text))
+    # a two-word noun ("courtesy call") names its guest with "on" / "to" ("paid a courtesy
+    # call on X"); a plain trigger noun with "with" / "between"
+    phrase = any(f"{c.lower_} {t.lower_}" in rules.trigger_nouns for c in t.children
+                 if c.dep_ in ("amod", "compound"))  # fmt: skip
+    is_noun = t.pos_ in ("NOUN", "PROPN") and (t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns
+                                               or phrase)  # fmt: skip
+    return is_verb, is_noun, phrase
+
+
+def _verb_arguments(t, obj_toks: list, person_at: dict[int, str], rules) -> _Trigger | None:
+    """A trigger verb's subjects and objects; None when its object is a thing ("received a proposal")."""
+    if t.lemma_.lower() not in rules.worded_lemmas and _thing_object(t, person_at, rules):
+        return None  # a worded trigger names its object ("exchanged views")
+    subj_toks = _subjects(t) or _inherited_subjects(t)
+    obj_toks += [c for c in t.children if c.dep_ in _OBJECTS]
+    return _Trigger(t, True, subj_toks, obj_toks, [], [], t)
+
+
+def _noun_arguments(t, obj_toks: list) -> _Trigger:
+    """A trigger noun's sides: its ``between`` phrase, its possessor, or the subject of the
+    verb it hangs from, and its ``with`` phrase or that verb's."""
+    poss = [c for c in t.children if c.dep_ == "poss"]
+    between = [c for c in t.children if c.dep_ == "prep" and c.text.lower() == "between"]
+    if between:
+        subj_toks, obj_toks = obj_toks, []  # "the meeting between A and B": all of them
+    elif poss:
+        subj_toks = poss
+    else:
+        subj_toks = _inherited_subjects(t)
+        if t.dep_ in ("dobj", "obj", "nsubjpass"):
+            obj_toks += _with_objects(t.head)
+        elif not obj_toks:  # "During the talks, A conveyed greetings to B": A met B
+            obj_toks += _verb_objects(t)
+    predicate = t.head if t.dep_ in ("dobj", "obj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX") else t
+    return _Trigger(t, False, subj_toks, obj_toks, poss, between, predicate)
+
+
+def _named_subject(sdoc, tr: _Trigger, person_at: dict[int, str],
+                   title_holders: dict[str, str] | None) -> tuple[list[str], bool]:  # fmt: skip
+    """(subject side, inferred) from the parse: the persons of the subject, the clause
+    above's for a pronoun, the possessors coordinated before, the holder of a title."""
+    subj_toks = tr.subj_toks
+    subj = _persons([x for a in subj_toks for x in _arg_tokens(a)], person_at)
+    inferred = not subj
+    if not subj and any(a.pos_ == "PRON" for a in subj_toks):
+        # "X recalled that he met Y": the pronoun is the subject of the clause above
+        subj = _persons([x for a in _inherited_subjects(subj_toks[0].head) for x in _arg_tokens(a)], person_at)
+        if not tr.obj_toks and any(a.lower_ in ("they", "both") for a in subj_toks):
+            # "X conveyed greetings to Y when they met": they are the clause above's
+            # subject and the persons its verb reaches
+            tr.obj_toks += _clause_objects(subj_toks[0].head.head)
+    elif subj_toks and tr.poss and not tr.between:
+        subj = _persons([x for a in _coordinated_before(sdoc, tr.poss[0]) for x in _arg_tokens(a)], person_at) + subj
+    if not subj and subj_toks and title_holders:
+        holder = title_holders.get(_title_of(subj_toks[0]))
+        subj = [holder] if holder else []
+    return subj, inferred
+
+
+def _recovered_sides(sdoc, tr: _Trigger, subj: list[str], objs: list[str], inferred: bool,
+                     person_at: dict[int, str], rules) -> tuple[list[str], list[str], bool]:  # fmt: skip
+    """(subject side, object side, inferred) where the parse lost a name: a name hung off
+    its title, the subject or objects by word order."""
+    t, subj_toks = tr.tok, tr.subj_toks
+    head = t if tr.is_verb else t.head
+    if not subj and subj_toks and not any(a.pos_ == "PRON" or a.i == t.i for a in subj_toks):
+        # the parse hung the name off its title ("Ambassador of X to Y Name held …")
+        subj = _persons([x for a in subj_toks for x in _arg_tokens(a, preps=True)], person_at)
+        inferred = not subj
+    if not subj and not subj_toks and head.pos_ in ("VERB", "AUX"):
+        subj = _surface_subject(sdoc, head, person_at, rules)  # the parse lost the subject
+        inferred = not subj
+    if not objs or _surface_list(sdoc, t):
+        # the parse lost the object (a long title before a name) or cut a ';' list short
+        objs += [p for p in _surface_objects(sdoc, t, tr.is_verb, person_at, rules) if p not in subj + objs]
+    return subj, objs, inferred
+
+
+def _context_sides(tr: _Trigger, subj: list[str], objs: list[str], inferred: bool, person_at: dict[int, str],
+                   rules, group_head: str | None, fallback_subject: str | None) -> tuple[list[str], list[str], bool]:  # fmt: skip
+    """(subject side, object side, inferred) with what the document gives: the head of an
+    unnamed delegation, the last person named for a missing or pronoun subject."""
+    if group_head and group_head not in subj + objs:
+        # "met with a delegation of …" that names nobody: the one head the article gives
+        # a delegation ("The delegation was led by X")
+        if _unnamed_group(tr.subj_toks, person_at, rules):
+            subj.insert(0, group_head)
+            inferred = False
+        elif _unnamed_group(tr.obj_toks, person_at, rules):
+            objs.append(group_head)
+    passive_self = [a.i for a in tr.subj_toks] == [tr.tok.i]  # "A meeting was held between …": all are named there
+    if (not subj and fallback_subject and not passive_self
+            and (objs or any(a.pos_ == "PRON" for a in tr.subj_toks))):  # fmt: skip
+        subj = [fallback_subject] if fallback_subject not in objs else []
+    return subj, objs, inferred
+
+
+def _trigger_events(tr: _Trigger, subj: list[str], objs: list[str], inferred: bool, joint: bool,
+                    rules) -> list[Event]:  # fmt: skip
+    """The events of one trigger: its modality, and one per object or all together."""
+    t, predicate = tr.tok, tr.predicate
+    modality = _modality(predicate, rules)
+    if predicate is not t and predicate.lemma_.lower() in rules.modal_lemmas:
+        modality = "planned"  # "cancelled the meeting", "proposed talks"
+    # the members of a visiting delegation met the host together ("received a delegation
+    # comprising A, B and C")
+    delegation = any(_is_group(x, rules) for a in tr.obj_toks for x in a.subtree)
+    if not objs or not subj or joint or (delegation and len(objs) > 1):  # no subject: "held between A and B"
+        groups = [tuple(subj + objs)]
+    else:
+        groups = [(*subj, o) for o in objs]
+    return [Event(g, t.text, t.idx, modality, inferred) for g in groups]
+
+
+def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallback_subject: str | None = None,
                     title_holders: dict[str, str] | None = None, group_head: str | None = None) -> list[Event]:  # fmt: skip
     """The meetings one parsed English sentence states.
 
@@ -246,105 +391,24 @@ def sentence_events(sdoc, persons: list[tuple[int, int, str]], rules, *, fallbac
         title_holders: office (lower case) → the one person the document gives it, for a
             subject that is a title ("The Foreign Minister also met …").
     """
-    person_at: dict[int, str] = {}
-    for t in sdoc:
-        for s, e, eid in persons:
-            if s < t.idx + len(t.text) and t.idx < e:
-                person_at[t.i] = eid
+    person_at = _person_tokens(sdoc, persons)
     events: list[Event] = []
     joint = bool(_JOINT.search(sdoc.text))
     for t in sdoc:
-        lemma = t.lemma_.lower()
-        prt = next((c.lower_ for c in t.children if c.dep_ == "prt"), "")
-        is_verb = t.pos_ in ("VERB", "AUX") and (
-            lemma in rules.trigger_lemmas or f"{lemma} {prt}" in rules.trigger_lemmas
-        )
-        if is_verb and lemma in rules.worded_lemmas:  # "exchanged views with", not "exchanged letters"
-            is_verb = any(m.start() == t.idx for m in rules.triggers.finditer(sdoc.text))
-        # a two-word noun ("courtesy call") names its guest with "on" / "to" ("paid a courtesy
-        # call on X"); a plain trigger noun with "with" / "between"
-        phrase = any(f"{c.lower_} {t.lower_}" in rules.trigger_nouns for c in t.children
-                     if c.dep_ in ("amod", "compound"))  # fmt: skip
-        is_noun = t.pos_ in ("NOUN", "PROPN") and (
-            t.text.lower() in rules.trigger_nouns or lemma in rules.trigger_nouns or phrase
-        )
+        is_verb, is_noun, phrase = _trigger_kind(t, sdoc, rules)
         if not (is_verb or is_noun):
             continue
-        subj_toks: list = []
-        poss: list = []
-        between: list = []
         obj_toks: list = _with_objects(t, ("on", "to") if phrase else ())
-        if is_verb:
-            if lemma not in rules.worded_lemmas and _thing_object(t, person_at, rules):
-                continue  # "received a proposal"; a worded trigger names its object ("exchanged views")
-            subj_toks = _subjects(t) or _inherited_subjects(t)
-            obj_toks += [c for c in t.children if c.dep_ in _OBJECTS]
-            predicate = t
-        else:
-            poss = [c for c in t.children if c.dep_ == "poss"]
-            between = [c for c in t.children if c.dep_ == "prep" and c.text.lower() == "between"]
-            if between:
-                subj_toks, obj_toks = obj_toks, []  # "the meeting between A and B": all of them
-            elif poss:
-                subj_toks = poss
-            else:
-                subj_toks = _inherited_subjects(t)
-                if t.dep_ in ("dobj", "obj", "nsubjpass"):
-                    obj_toks += _with_objects(t.head)
-                elif not obj_toks:  # "During the talks, A conveyed greetings to B": A met B
-                    obj_toks += _verb_objects(t)
-            predicate = t.head if t.dep_ in ("dobj", "obj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX") else t
-        subj = _persons([x for a in subj_toks for x in _arg_tokens(a)], person_at)
-        inferred = not subj
-        if not subj and any(a.pos_ == "PRON" for a in subj_toks):
-            # "X recalled that he met Y": the pronoun is the subject of the clause above
-            subj = _persons([x for a in _inherited_subjects(subj_toks[0].head) for x in _arg_tokens(a)], person_at)
-            if not obj_toks and any(a.lower_ in ("they", "both") for a in subj_toks):
-                # "X conveyed greetings to Y when they met": they are the clause above's
-                # subject and the persons its verb reaches
-                obj_toks += _clause_objects(subj_toks[0].head.head)
-        elif subj_toks and poss and not between:
-            subj = _persons([x for a in _coordinated_before(sdoc, poss[0]) for x in _arg_tokens(a)], person_at) + subj
-        if not subj and subj_toks and title_holders:
-            holder = title_holders.get(_title_of(subj_toks[0]))
-            subj = [holder] if holder else []
-        objs = [p for p in _persons([x for a in obj_toks for x in _arg_tokens(a)], person_at) if p not in subj]
-        head = t if is_verb else t.head
-        if not subj and subj_toks and not any(a.pos_ == "PRON" or a.i == t.i for a in subj_toks):
-            # the parse hung the name off its title ("Ambassador of X to Y Name held …")
-            subj = _persons([x for a in subj_toks for x in _arg_tokens(a, preps=True)], person_at)
-            inferred = not subj
-        if not subj and not subj_toks and head.pos_ in ("VERB", "AUX"):
-            subj = _surface_subject(sdoc, head, person_at, rules)  # the parse lost the subject
-            inferred = not subj
-        if not objs or _surface_list(sdoc, t):
-            # the parse lost the object (a long title before a name) or cut a ';' list short
-            objs += [p for p in _surface_objects(sdoc, t, is_verb, person_at, rules) if p not in subj + objs]
-        if group_head and group_head not in subj + objs:
-            # "met with a delegation of …" that names nobody: the one head the article gives
-            # a delegation ("The delegation was led by X")
-            if _unnamed_group(subj_toks, person_at, rules):
-                subj.insert(0, group_head)
-                inferred = False
-            elif _unnamed_group(obj_toks, person_at, rules):
-                objs.append(group_head)
-        passive_self = [a.i for a in subj_toks] == [t.i]  # "A meeting was held between …": all are named there
-        if not subj and fallback_subject and not passive_self and (objs or any(a.pos_ == "PRON" for a in subj_toks)):
-            subj = [fallback_subject] if fallback_subject not in objs else []
+        tr = _verb_arguments(t, obj_toks, person_at, rules) if is_verb else _noun_arguments(t, obj_toks)
+        if tr is None:
+            continue
+        subj, inferred = _named_subject(sdoc, tr, person_at, title_holders)
+        objs = [p for p in _persons([x for a in tr.obj_toks for x in _arg_tokens(a)], person_at) if p not in subj]
+        subj, objs, inferred = _recovered_sides(sdoc, tr, subj, objs, inferred, person_at, rules)
+        subj, objs, inferred = _context_sides(tr, subj, objs, inferred, person_at, rules, group_head, fallback_subject)
         if len(subj) + len(objs) < 2:
             continue
-        modality = _modality(predicate, rules)
-        if predicate is not t and predicate.lemma_.lower() in rules.modal_lemmas:
-            modality = "planned"  # "cancelled the meeting", "proposed talks"
-        # the members of a visiting delegation met the host together ("received a delegation
-        # comprising A, B and C")
-        delegation = any(_is_group(x, rules) for a in obj_toks for x in a.subtree)
-        if not objs or not subj or joint or (delegation and len(objs) > 1):  # no subject: "held between A and B"
-            groups = [tuple(subj + objs)]
-        else:
-            groups = [(*subj, o) for o in objs]
-        for g in groups:
-            events.append(Event(g, t.text, t.idx, modality, inferred))
+        events += _trigger_events(tr, subj, objs, inferred, joint, rules)
     return _unique(events)
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Anchor", "DateMention", "anchor_of", "dateline_anchor", "find_dates", "find_publication_date", "parse_iso"]
 
@@ -223,7 +224,185 @@ def _year_for(month: int, day: int | None, ref: dt.date | None) -> int | None:
     return y
 
 
-def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMention]:  # noqa: C901
+class _Ref(NamedTuple):
+    """The reference day of :func:`find_dates` and how far it is known."""
+
+    date: dt.date | None
+    to_day: bool
+    to_month: bool
+
+
+_Value = tuple[str, str] | tuple[str, str, str] | None  # (iso, precision[, end iso]) or nothing
+
+
+def _day_range(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A range of days in one month: "May 14-16", "14-16 May"."""
+    d, d2 = int(g["d"]), int(g["d2"])
+    y = int(g["y"]) if g.get("y") else _year_for(mon, d, ref.date)
+    if y and d < d2 and _valid(y, mon, d) and _valid(y, mon, d2):
+        return f"{y:04d}-{mon:02d}-{d:02d}", "day", f"{y:04d}-{mon:02d}-{d2:02d}"
+    return None
+
+
+def _this_or_last_month(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """The report's month or the one before: "this month", 上个月."""
+    if not ref.to_month:
+        return None
+    y, mo = ref.date.year, ref.date.month
+    if "last" in kind:
+        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+    return f"{y:04d}-{mo:02d}", "month"
+
+
+def _full_date(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A day with its year: 2024-05-14, "May 14, 2024", "14 May 2024"."""
+    y, mo, d = int(g["y"]), mon or int(g["m"]), int(g["d"])
+    return (f"{y:04d}-{mo:02d}-{d:02d}", "day") if _valid(y, mo, d) else None
+
+
+def _month_day(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A day in the year of the report: "May 14", "14 May"."""
+    d = int(g["d"])
+    y = _year_for(mon, d, ref.date)
+    return (f"{y:04d}-{mon:02d}-{d:02d}", "day") if y and _valid(y, mon, d) else None
+
+
+def _month_year(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A month with its year: "May 2024"."""
+    y = int(g["y"])
+    return (f"{y:04d}-{mon:02d}", "month") if _valid(y, mon) else None
+
+
+def _month(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A month in the year of the report: "in May", "May's"."""
+    y = _year_for(mon, None, ref.date)
+    return (f"{y:04d}-{mon:02d}", "month") if y else None
+
+
+def _weekday(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A weekday ("on Tuesday", 周二): the last such day, or the coming one (星期三将会见)."""
+    day = ref.date
+    if day is None:
+        return None
+    wd = WEEKDAYS[g["wd"].lower()] if kind == "weekday" else ZH_WEEKDAYS[g["wd"]]
+    if g.get("will") is not None:  # 星期三将会见: the coming Wednesday
+        return (day + dt.timedelta(days=(wd - day.weekday()) % 7)).isoformat(), "day"
+    return (day - dt.timedelta(days=(day.weekday() - wd) % 7)).isoformat(), "day"
+
+
+def _weekend(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """The Saturday and Sunday before the report's week ("last weekend", 上周末); "over
+    the weekend" said on a Saturday or Sunday is that weekend."""
+    day = ref.date
+    monday = day - dt.timedelta(days=day.weekday())
+    sat = monday - dt.timedelta(days=2)
+    if kind == "weekend" and not m.group().lower().startswith("last") and day.weekday() >= 5:
+        sat = monday + dt.timedelta(days=5)
+    sun = min(sat + dt.timedelta(days=1), day)
+    return sat.isoformat(), "day", sun.isoformat() if sun > sat else ""
+
+
+def _last_week_day(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """上周三: a weekday of the week before the report's."""
+    monday = ref.date - dt.timedelta(days=ref.date.weekday() + 7)
+    return (monday + dt.timedelta(days=ZH_WEEKDAYS[g["wd"]])).isoformat(), "day"
+
+
+def _relative_day(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A day counted from the report's: "today", "yesterday", 前天, 明日."""
+    if ref.date is None:
+        return None
+    days = {"today": 0, "yesterday": -1}.get(kind) if kind != "zh_relday" else ZH_REL_DAYS[g["rel"]]
+    return (ref.date + dt.timedelta(days=days)).isoformat(), "day"
+
+
+def _zh_day(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """17日 alone: the report's month, or the month before for a day later than the report's."""
+    d = _zh_number(g["d"] or g["dz"])
+    if not (ref.to_month and 1 <= d <= 31):
+        return None
+    y, mo = ref.date.year, ref.date.month
+    if d > ref.date.day + 2:  # a day later in the month than the report: the month before
+        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+    return (f"{y:04d}-{mo:02d}-{d:02d}", "day") if _valid(y, mo, d) else None
+
+
+def _this_year(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """The report's year: "this year", 今年."""
+    return (f"{ref.date.year:04d}", "year") if ref.date is not None else None
+
+
+def _year(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """A year: "in 2019"."""
+    return g["y"], "year"
+
+
+def _zh_month_day(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """2024年5月14日, 5月14日至16日: a day (or a range of days), with its year or the report's."""
+    mo, d = _zh_number(g["m"]), _zh_number(g["d"])
+    y = _zh_number(g["y"]) if g.get("y") else _year_for(mo, d, ref.date)
+    if not (y and _valid(y, mo, d)):
+        return None
+    end_iso = ""
+    if g.get("d2"):
+        mo2 = _zh_number(g["m2"]) if g.get("m2") else mo
+        d2 = _zh_number(g["d2"])
+        if _valid(y, mo2, d2):
+            end_iso = f"{y:04d}-{mo2:02d}-{d2:02d}"
+    return f"{y:04d}-{mo:02d}-{d:02d}", "day", end_iso
+
+
+def _zh_month(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """2024年5月, 5月: a month, with its year or the report's."""
+    mo = _zh_number(g["m"])
+    y = _zh_number(g["y"]) if g.get("y") else _year_for(mo, None, ref.date)
+    return (f"{y:04d}-{mo:02d}", "month") if y and _valid(y, mo) else None
+
+
+def _zh_relative_month(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """去年5月, 明年3月8日: a month or day of a year counted from the report's."""
+    if ref.date is None:
+        return None
+    y = ref.date.year + {"今年": 0, "本年": 0, "去年": -1, "前年": -2, "明年": 1}[g["rel"]]
+    mo = _zh_number(g["m"])
+    d = _zh_number(g["d"]) if g.get("d") else None
+    if d and _valid(y, mo, d):
+        return f"{y:04d}-{mo:02d}-{d:02d}", "day"
+    if d is None and _valid(y, mo):
+        return f"{y:04d}-{mo:02d}", "month"
+    return None
+
+
+def _zh_year(kind: str, g: dict, mon: int | None, m: re.Match, ref: _Ref) -> _Value:
+    """2019年, 二〇一九年: a year."""
+    y = _zh_number(g["y"])
+    return (f"{y:04d}", "year") if 1900 <= y <= 2100 else None
+
+
+# pattern kind → how its match becomes a date
+_RESOLVE = {
+    "md_range": _day_range, "dm_range": _day_range,
+    "this_month": _this_or_last_month, "zh_this_month": _this_or_last_month,
+    "last_month": _this_or_last_month, "zh_last_month": _this_or_last_month,
+    "iso": _full_date, "mdy": _full_date, "dmy": _full_date,
+    "md": _month_day, "dm": _month_day,
+    "my": _month_year,
+    "m": _month, "m_poss": _month,
+    "weekday": _weekday, "zh_weekday": _weekday,
+    "weekend": _weekend, "zh_last_weekend": _weekend,
+    "zh_last_week_day": _last_week_day,
+    "today": _relative_day, "yesterday": _relative_day, "zh_relday": _relative_day,
+    "zh_d": _zh_day,
+    "this_year": _this_year, "zh_this_year": _this_year,
+    "year": _year,
+    "zh_ymd": _zh_month_day, "zh_md": _zh_month_day,
+    "zh_ym": _zh_month, "zh_m": _zh_month,
+    "zh_rel": _zh_relative_month,
+    "zh_y": _zh_year,
+}  # fmt: skip
+
+
+def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMention]:
     """All date expressions of ``text``, resolved against the reference date ``ref``.
 
     ``ref`` is a day, or an :class:`Anchor` known to the month or year only. Expressions
@@ -232,117 +411,25 @@ def find_dates(text: str, ref: dt.date | Anchor | None = None) -> list[DateMenti
     day: no date is better than an invented one.
     """
     anchor = ref if isinstance(ref, Anchor) else (Anchor(ref) if ref is not None else None)
-    ref = anchor.date if anchor else None
-    to_day = anchor is not None and anchor.precision == "day"
-    to_month = anchor is not None and anchor.precision in ("day", "month")
+    known = _Ref(
+        anchor.date if anchor else None,
+        anchor is not None and anchor.precision == "day",
+        anchor is not None and anchor.precision in ("day", "month"),
+    )
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-
-    def add(m: re.Match, iso: str, precision: str, end_iso: str = "") -> None:
-        if any(m.start() < e and s < m.end() for s, e in taken):
-            return
-        taken.append((m.start(), m.end()))
-        found.append(DateMention(m.start(), m.end(), iso, precision, end_iso))
-
     for kind, pat in EN_PATTERNS + ZH_PATTERNS:
+        resolve = _RESOLVE.get(kind)
         for m in pat.finditer(text):
             g = m.groupdict()
             mon = MONTHS.get(g["mon"].lower().rstrip(".")) if g.get("mon") else None
-            if kind in _RELATIVE_DAY and not to_day:
+            if resolve is None or (kind in _RELATIVE_DAY and not known.to_day):
                 continue
-            if kind in ("md_range", "dm_range"):
-                d, d2 = int(g["d"]), int(g["d2"])
-                y = int(g["y"]) if g.get("y") else _year_for(mon, d, ref)
-                if y and d < d2 and _valid(y, mon, d) and _valid(y, mon, d2):
-                    add(m, f"{y:04d}-{mon:02d}-{d:02d}", "day", f"{y:04d}-{mon:02d}-{d2:02d}")
-            elif kind in ("this_month", "zh_this_month", "last_month", "zh_last_month"):
-                if to_month:
-                    y, mo = ref.year, ref.month
-                    if "last" in kind:
-                        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
-                    add(m, f"{y:04d}-{mo:02d}", "month")
-            elif kind in ("iso", "mdy", "dmy"):
-                y, mo, d = int(g["y"]), mon or int(g["m"]), int(g["d"])
-                if _valid(y, mo, d):
-                    add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day")
-            elif kind in ("md", "dm"):
-                d = int(g["d"])
-                y = _year_for(mon, d, ref)
-                if y and _valid(y, mon, d):
-                    add(m, f"{y:04d}-{mon:02d}-{d:02d}", "day")
-            elif kind in ("my",):
-                y = int(g["y"])
-                if _valid(y, mon):
-                    add(m, f"{y:04d}-{mon:02d}", "month")
-            elif kind in ("m", "m_poss"):
-                y = _year_for(mon, None, ref)
-                if y:
-                    add(m, f"{y:04d}-{mon:02d}", "month")
-            elif kind in ("weekday", "zh_weekday"):
-                if ref is not None:
-                    wd = WEEKDAYS[g["wd"].lower()] if kind == "weekday" else ZH_WEEKDAYS[g["wd"]]
-                    if g.get("will") is not None:  # 星期三将会见: the coming Wednesday
-                        add(m, (ref + dt.timedelta(days=(wd - ref.weekday()) % 7)).isoformat(), "day")
-                    else:
-                        add(m, (ref - dt.timedelta(days=(ref.weekday() - wd) % 7)).isoformat(), "day")
-            elif kind in ("weekend", "zh_last_weekend"):
-                # the Saturday and Sunday before the report's week ("last weekend", 上周末); "over
-                # the weekend" said on a Saturday or Sunday is that weekend
-                monday = ref - dt.timedelta(days=ref.weekday())
-                sat = monday - dt.timedelta(days=2)
-                if kind == "weekend" and not m.group().lower().startswith("last") and ref.weekday() >= 5:
-                    sat = monday + dt.timedelta(days=5)
-                sun = min(sat + dt.timedelta(days=1), ref)
-                add(m, sat.isoformat(), "day", sun.isoformat() if sun > sat else "")
-            elif kind == "zh_last_week_day":
-                monday = ref - dt.timedelta(days=ref.weekday() + 7)
-                add(m, (monday + dt.timedelta(days=ZH_WEEKDAYS[g["wd"]])).isoformat(), "day")
-            elif kind in ("today", "yesterday", "zh_relday"):
-                if ref is not None:
-                    days = {"today": 0, "yesterday": -1}.get(kind) if kind != "zh_relday" else ZH_REL_DAYS[g["rel"]]
-                    add(m, (ref + dt.timedelta(days=days)).isoformat(), "day")
-            elif kind == "zh_d":
-                d = _zh_number(g["d"] or g["dz"])
-                if to_month and 1 <= d <= 31:
-                    y, mo = ref.year, ref.month
-                    if d > ref.day + 2:  # a day later in the month than the report: the month before
-                        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
-                    if _valid(y, mo, d):
-                        add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day")
-            elif kind in ("this_year", "zh_this_year"):
-                if ref is not None:
-                    add(m, f"{ref.year:04d}", "year")
-            elif kind == "year":
-                add(m, g["y"], "year")
-            elif kind in ("zh_ymd", "zh_md"):
-                mo, d = _zh_number(g["m"]), _zh_number(g["d"])
-                y = _zh_number(g["y"]) if g.get("y") else _year_for(mo, d, ref)
-                if y and _valid(y, mo, d):
-                    end_iso = ""
-                    if g.get("d2"):
-                        mo2 = _zh_number(g["m2"]) if g.get("m2") else mo
-                        d2 = _zh_number(g["d2"])
-                        if _valid(y, mo2, d2):
-                            end_iso = f"{y:04d}-{mo2:02d}-{d2:02d}"
-                    add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day", end_iso)
-            elif kind in ("zh_ym", "zh_m"):
-                mo = _zh_number(g["m"])
-                y = _zh_number(g["y"]) if g.get("y") else _year_for(mo, None, ref)
-                if y and _valid(y, mo):
-                    add(m, f"{y:04d}-{mo:02d}", "month")
-            elif kind == "zh_rel":
-                if ref is not None:
-                    y = ref.year + {"今年": 0, "本年": 0, "去年": -1, "前年": -2, "明年": 1}[g["rel"]]
-                    mo = _zh_number(g["m"])
-                    d = _zh_number(g["d"]) if g.get("d") else None
-                    if d and _valid(y, mo, d):
-                        add(m, f"{y:04d}-{mo:02d}-{d:02d}", "day")
-                    elif d is None and _valid(y, mo):
-                        add(m, f"{y:04d}-{mo:02d}", "month")
-            elif kind == "zh_y":
-                y = _zh_number(g["y"])
-                if 1900 <= y <= 2100:
-                    add(m, f"{y:04d}", "year")
+            value = resolve(kind, g, mon, m, known)
+            if value is None or any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(DateMention(m.start(), m.end(), *value))
     return sorted(found, key=lambda x: x.start)
 
 

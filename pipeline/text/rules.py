@@ -6,7 +6,9 @@ what marks an earlier meeting (``reported``), the contexts of a name that did no
 (``not_participant`` before it, ``not_participant_after`` after it, ``attendance`` for
 aides who only attended, ``joint_attendance`` for the members of a meeting named as its
 attendants), who led a delegation (``delegation_head`` before the name,
-``delegation_head_after`` after it), and one table of titles for both languages. Every rule carries
+``delegation_head_after`` after it), how a Chinese clause reads (``moved_on``: a guest list
+has ended; ``no_name_before``: no room for a host's name before the trigger; ``both_sides``:
+两国元首, 双方 standing for the two of the last meeting), and one table of titles for both languages. Every rule carries
 an example sentence (see the file's header). :func:`load_rules` compiles it once per path.
 """
 
@@ -26,7 +28,8 @@ __all__ = ["DEFAULT_RULES", "LangRules", "Rules", "load_rules"]
 DEFAULT_RULES = project_root() / "models" / "rules" / "meetings.yaml"
 CATEGORIES = ("triggers", "negatives", "modality", "reported", "not_participant", "not_participant_after",
               "attendance", "joint_attendance", "delegation_head", "delegation_head_after", "separately",
-              "place_before", "not_place_before", "visit_before", "venue", "event_names", "venue_names")  # fmt: skip
+              "place_before", "not_place_before", "visit_before", "venue", "event_names", "venue_names",
+              "moved_on", "no_name_before", "both_sides")  # fmt: skip
 # word lists the English parse reads (meetings_en)
 _LEXICONS = (
     "trigger_lemmas",

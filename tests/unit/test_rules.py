@@ -16,8 +16,8 @@ MARKS = re.compile(r"[\[\]{}<>]")
 
 
 def _context(cat: str, example: str) -> str:
-    """The text a rule of ``cat`` reads in its example: the whole sentence, or the text
-    before (after) the first {name} or <place>."""
+    """The text a rule of ``cat`` reads in its example: the whole sentence, the text
+    before (after) the first {name} or <place>, or the clause before the trigger."""
     if cat in ("not_participant", "not_participant_after"):
         m = re.search(r"\{([^}]*)\}", example)
         return MARKS.sub("", example[: m.start()] if cat == "not_participant" else example[m.end() :])
@@ -28,6 +28,10 @@ def _context(cat: str, example: str) -> str:
         return MARKS.sub("", example[: example.index("<")])
     if cat in ("event_names", "venue_names"):  # the name in <...> itself
         return example[example.index("<") + 1 : example.index(">")]
+    if cat == "no_name_before":  # the text of the trigger's clause before the trigger
+        plain = MARKS.sub("", example)
+        trigger = load_rules().zh.triggers.search(plain)
+        return re.split(r"[，,；;。]", plain[: trigger.start()])[-1]
     return MARKS.sub("", example)
 
 
