@@ -39,7 +39,9 @@ def test_no_import_cycles():
 def test_import_graph_sees_known_edges():
     """The reader of the source finds plain, aliased, function-level and package imports."""
     assert "pipeline.contract" in deps.imports_of("pipeline.run.runner")  # from pipeline import contract
-    assert "pipeline.ner.zh_units" in deps.imports_of("pipeline.ner.chinese")  # from pipeline.ner.zh_units import X as Y
+    assert "pipeline.ner.zh_units" in deps.imports_of(
+        "pipeline.ner.chinese"
+    )  # from pipeline.ner.zh_units import X as Y
     assert "pipeline.run.progress" in deps.imports_of("pipeline.ner")  # inside main()
     assert "pipeline.views.common" in deps.imports_of("pipeline.views.html")
     assert "pipeline.views" in deps.closure(["pipeline.graph"])
