@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from pipeline import contract
+from pipeline import contract, gazetteer
 from pipeline.rules import Rules, load_rules
 from pipeline.textnorm import view_of
 
@@ -229,6 +229,38 @@ def _zh_country_prefix(name: str, countries: dict[str, list[str]]) -> str:
     return best
 
 
+def _country_codes(countries: dict[str, list[str]]) -> dict[str, str]:
+    """The countries a document names, by the ISO code the gazetteer gives their names."""
+    out: dict[str, str] = {}
+    for eid, names in sorted(countries.items()):
+        for n in sorted(names):
+            place = gazetteer.country(n)
+            if place is not None and place.country_code:
+                out.setdefault(place.country_code, eid)
+                break
+    return out
+
+
+def _zh_city_country(mentions: list[dict], starts: list[int], lo: int, hi: int, text: str, rules: Rules,
+                     iso: dict[str, str]) -> list[dict]:  # fmt: skip
+    """The country of the nearest city a Chinese title phrase names (广州市市长X → China,
+    where the document names China), never a city an office is posted to (驻广州总领事),
+    nor a place inside a longer name; none when the gazetteer knows no such city."""
+    window = mentions[bisect_left(starts, lo) : bisect_left(starts, hi)]
+    for m in reversed(window):
+        if m.get("type") != "location" or m["start"] < lo or m["end"] > hi:
+            continue
+        if any(o is not m and o["start"] <= m["start"] and m["end"] <= o["end"] for o in window):
+            continue
+        if _posted_to(text, m["start"], lo, "zh", rules) or not _zh_between_ok(text[m["end"] : hi], rules):
+            return []
+        name = text[m["start"] : m["end"]]
+        place = gazetteer.lookup(name) or (gazetteer.lookup(name[:-1]) if name.endswith("市") else None)
+        eid = iso.get(place.country_code, "") if place is not None and place.kind == "city" else ""
+        return [{"entity_id": eid, "type": "country", "start": m["start"], "end": m["end"]}] if eid else []
+    return []
+
+
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -301,6 +333,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     zh_comma: set[int] = set()  # persons that took a country from a comma-joined run
     en_lists: dict[int, _EnList] = {}  # the English list of title holders a person ends
     prev_end = 0  # where the persons before this one end
+    city_iso: dict[str, str] | None = None  # the document's countries by ISO code, when a city needs them
     for k, i in enumerate(persons):
         m = mentions[i]
         lang = _lang_at(rec, m["start"])
@@ -335,7 +368,13 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         else:
             post = None
         if (phrase and _has_head(phrase, lang, rules)) or (post and phrase):
-            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
+            found = _targets(mentions, starts, begin, m["start"], text, lang, rules, countries)
+            if lang == "zh" and not found:
+                # 广州市市长X: a city's office holder is of the country the city is in (the gazetteer's)
+                if city_iso is None:
+                    city_iso = _country_codes(countries)
+                found = _zh_city_country(mentions, starts, begin, m["start"], text, rules, city_iso)
+            for t in found:
                 between = text[t["end"] : m["start"]]
                 if lang == "zh" and not _zh_between_ok(between, rules):
                     continue

@@ -319,3 +319,30 @@ def test_affiliations_chinese_comma_run_goes_on_after_he():
     text = "他分别同秘鲁议长罗萨斯，副总理贝尔特兰，外长拉莫斯和贸易部长索托会见。"
     spans = [("秘鲁", "LOC"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("拉莫斯", "PER"), ("索托", "PER")]
     assert ("person:索托", _PE) in _rows(text, spans, "zh")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # a city's office holder: the country the gazetteer puts the city in, named in the document
+        (
+            "秘鲁代表团抵达。库斯科市市长罗萨斯前往迎接。",
+            [("秘鲁", "LOC"), ("库斯科市", "LOC"), ("罗萨斯", "PER")],
+            [("person:罗萨斯", "country:peru")],
+        ),
+        # never a city an office is posted to
+        (
+            "秘鲁代表团抵达。驻库斯科总领事罗萨斯前往迎接。",
+            [("秘鲁", "LOC"), ("库斯科", "LOC"), ("罗萨斯", "PER")],
+            [],
+        ),
+        # nor a country the document does not name
+        (
+            "代表团抵达。库斯科市市长罗萨斯前往迎接。",
+            [("库斯科市", "LOC"), ("罗萨斯", "PER")],
+            [],
+        ),
+    ],
+)
+def test_affiliations_zh_city_office_takes_the_city_country(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
