@@ -241,11 +241,12 @@ def _country_codes(countries: dict[str, list[str]]) -> dict[str, str]:
     return out
 
 
-def _zh_city_country(mentions: list[dict], starts: list[int], lo: int, hi: int, text: str, rules: Rules,
-                     iso: dict[str, str]) -> list[dict]:  # fmt: skip
-    """The country of the nearest city a Chinese title phrase names (广州市市长X → China,
-    where the document names China), never a city an office is posted to (驻广州总领事),
-    nor a place inside a longer name; none when the gazetteer knows no such city."""
+def _zh_place_country(mentions: list[dict], starts: list[int], lo: int, hi: int, text: str, rules: Rules,
+                      countries: dict[str, list[str]], iso: dict[str, str]) -> list[dict]:  # fmt: skip
+    """The country of the nearest place a Chinese title phrase names, where the document
+    names that country: a state's formal name that ends the place (友邦巴拉圭共和国 → Paraguay)
+    or a city the gazetteer puts in it (广州市市长X → China); never a place an office is
+    posted to (驻广州总领事), nor one inside a longer name."""
     window = mentions[bisect_left(starts, lo) : bisect_left(starts, hi)]
     for m in reversed(window):
         if m.get("type") != "location" or m["start"] < lo or m["end"] > hi:
@@ -255,10 +256,27 @@ def _zh_city_country(mentions: list[dict], starts: list[int], lo: int, hi: int, 
         if _posted_to(text, m["start"], lo, "zh", rules) or not _zh_between_ok(text[m["end"] : hi], rules):
             return []
         name = text[m["start"] : m["end"]]
+        state = _zh_state_of(name, countries, rules)
+        if state:
+            return [{"entity_id": state, "type": "country", "start": m["start"], "end": m["end"]}]
         place = gazetteer.lookup(name) or (gazetteer.lookup(name[:-1]) if name.endswith("市") else None)
         eid = iso.get(place.country_code, "") if place is not None and place.kind == "city" else ""
         return [{"entity_id": eid, "type": "country", "start": m["start"], "end": m["end"]}] if eid else []
     return []
+
+
+def _zh_state_of(name: str, countries: dict[str, list[str]], rules: Rules) -> str:
+    """The country (of those a document names) whose name and a state form end a place's
+    name (巴拉圭共和国, 友邦巴拉圭共和国 → Paraguay), the longest such name; "" when none does."""
+    best, best_len = "", 1  # a one-character short name (中, 日) is too loose here
+    for eid, names in countries.items():
+        for n in names:
+            if len(n) <= best_len or n[0] < "\u4e00":
+                continue
+            k = name.rfind(n)
+            if k >= 0 and name[k + len(n) :] in rules.zh.state_forms:
+                best, best_len = eid, len(n)
+    return best
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -371,9 +389,10 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
             found = _targets(mentions, starts, begin, m["start"], text, lang, rules, countries)
             if lang == "zh" and not found:
                 # 广州市市长X: a city's office holder is of the country the city is in (the gazetteer's)
+                # 友邦巴拉圭共和国新任总统X: a place named as a state the document names
                 if city_iso is None:
                     city_iso = _country_codes(countries)
-                found = _zh_city_country(mentions, starts, begin, m["start"], text, rules, city_iso)
+                found = _zh_place_country(mentions, starts, begin, m["start"], text, rules, countries, city_iso)
             for t in found:
                 between = text[t["end"] : m["start"]]
                 if lang == "zh" and not _zh_between_ok(between, rules):

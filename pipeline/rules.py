@@ -43,6 +43,7 @@ _LEXICONS = (
     "affiliation_heads",
     "posting_words",
     "affiliation_breaks",
+    "state_forms",
     "title_comma_after",
     "worded_lemmas",
 )
@@ -67,6 +68,7 @@ class LangRules:
     affiliation_heads: frozenset[str] = frozenset()
     posting_words: frozenset[str] = frozenset()
     affiliation_breaks: frozenset[str] = frozenset()
+    state_forms: frozenset[str] = frozenset()
     title_comma_after: frozenset[str] = frozenset()
     worded_lemmas: frozenset[str] = frozenset()
 

@@ -346,3 +346,13 @@ def test_affiliations_chinese_comma_run_goes_on_after_he():
 )
 def test_affiliations_zh_city_office_takes_the_city_country(text, spans, expected):
     assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_zh_place_named_as_a_state():
+    # a place the model tags with words before a state's formal name is that state
+    text = "秘鲁外长抵达。友邦秘鲁共和国新任总统罗萨斯讲话。"
+    spans = [("秘鲁", "LOC"), ("友邦秘鲁共和国", "LOC"), ("罗萨斯", "PER")]
+    assert _rows(text, spans, "zh") == [("person:罗萨斯", "country:peru")]
+    # a one-character short name is no state's name (华中 is no China)
+    text = "中方代表抵达。华中共和国总统罗萨斯讲话。"
+    assert _rows(text, [("中", "LOC"), ("华中共和国", "LOC"), ("罗萨斯", "PER")], "zh") == []
