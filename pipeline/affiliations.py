@@ -54,6 +54,8 @@ _ZH_LIST_SEP = re.compile(r"\s*[）)]?\s*、\s*")  # after a gloss: 总理马拉
 _ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
 _ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
 _ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
+# 及 or 和 inside an item's title joins two portfolios of one office (国际贸易及工业部长), no clause
+_ZH_PORTFOLIO_AND = re.compile(r"(?<=\w)[及和](?=\w)")
 _ZH_COMMA_SEP = re.compile(r"\s*[）)]?\s*[，,]\s*")
 _ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:（(]{1,32})")  # the next item of a comma run
 # a title after a name ends the phrase: a list mark, a break, a verb of the sentence or the text's end
@@ -413,6 +415,15 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
                         t = {"entity_id": own, "type": "country"}
                 if t["type"] == "country":
                     list_country[i], stated = t["entity_id"], True
+        # 秘鲁代表团成员包括A、外长B: a list of members of a country's group opens with a bare name;
+        # the country carries to the titled items after it
+        elif lang == "zh" and phrase and not post and phrase.endswith(tuple(rules.zh.member_list_cues)):
+            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
+                known = (entities.get(m["entity_id"]) or {}).get("country", "")
+                if t["type"] == "country" and _zh_between_ok(text[t["end"] : m["start"]], rules) \
+                        and known in ("", t["entity_id"]):  # fmt: skip
+                    list_country[i] = t["entity_id"]
+                    add(m["entity_id"], t["entity_id"], "", begin, m["end"])
         # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
         if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
             own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
@@ -423,7 +434,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
             placed = any(mentions[j].get("type") in ("country", "location")
                          for j in range(bisect_left(starts, m["start"] - len(own)), i))  # fmt: skip
             if titled and not placed and known in ("", list_country[prev]) and _ZH_LIST_SEP.fullmatch(sep) \
-                    and _zh_between_ok(own, rules):  # fmt: skip
+                    and _zh_between_ok(_ZH_PORTFOLIO_AND.sub("", own), rules):  # fmt: skip
                 list_country[i] = list_country[prev]
                 add(m["entity_id"], list_country[i], own or post.group(), mentions[prev]["start"],
                     title_end.get(i, m["end"]))  # fmt: skip

@@ -44,6 +44,7 @@ _LEXICONS = (
     "posting_words",
     "affiliation_breaks",
     "state_forms",
+    "member_list_cues",
     "title_comma_after",
     "worded_lemmas",
 )
@@ -69,6 +70,7 @@ class LangRules:
     posting_words: frozenset[str] = frozenset()
     affiliation_breaks: frozenset[str] = frozenset()
     state_forms: frozenset[str] = frozenset()
+    member_list_cues: frozenset[str] = frozenset()
     title_comma_after: frozenset[str] = frozenset()
     worded_lemmas: frozenset[str] = frozenset()
 

@@ -356,3 +356,26 @@ def test_affiliations_zh_place_named_as_a_state():
     # a one-character short name is no state's name (华中 is no China)
     text = "中方代表抵达。华中共和国总统罗萨斯讲话。"
     assert _rows(text, [("中", "LOC"), ("华中共和国", "LOC"), ("罗萨斯", "PER")], "zh") == []
+
+
+def test_affiliations_zh_members_of_a_country_group_and_portfolios_joined_by_ji():
+    # the group's country carries from the bare first member to the titled ones, also over
+    # a title whose portfolios 及 joins
+    text = "秘鲁代表团成员包括罗萨斯、交通部长贝尔特兰、贸易及工业部长萨拉斯。"
+    spans = [("秘鲁代表团", "ORG"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("萨拉斯", "PER")]
+    rec = _linked(text, spans, lang="zh")
+    for m in rec["mentions"]:  # the delegation named after its country, as the linker gives it
+        if m["text"] == "秘鲁代表团":
+            m["entity_id"], m["type"] = "country:peru", "country"
+    rec["entities"].setdefault("country:peru", {"type": "country", "name": "Peru", "name_zh": "秘鲁"})
+    rows = sorted((a.person_id, a.org_or_country_id) for a in extract_affiliations(rec))
+    assert rows == [("person:罗萨斯", "country:peru"), ("person:萨拉斯", "country:peru"),
+                    ("person:贝尔特兰", "country:peru")]  # fmt: skip
+    # a group named without a word that opens its members carries nothing
+    text = "秘鲁代表团欢迎罗萨斯、交通部长贝尔特兰。"
+    rec = _linked(text, [("秘鲁代表团", "ORG"), ("罗萨斯", "PER"), ("贝尔特兰", "PER")], lang="zh")
+    for m in rec["mentions"]:
+        if m["text"] == "秘鲁代表团":
+            m["entity_id"], m["type"] = "country:peru", "country"
+    rec["entities"].setdefault("country:peru", {"type": "country", "name": "Peru", "name_zh": "秘鲁"})
+    assert [(a.person_id, a.org_or_country_id) for a in extract_affiliations(rec)] == []
