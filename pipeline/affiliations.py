@@ -30,6 +30,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
 
 from pipeline import contract, gazetteer
 from pipeline.rules import Rules, load_rules
@@ -262,9 +265,27 @@ def _zh_place_country(mentions: list[dict], starts: list[int], lo: int, hi: int,
         if state:
             return [{"entity_id": state, "type": "country", "start": m["start"], "end": m["end"]}]
         place = gazetteer.lookup(name) or (gazetteer.lookup(name[:-1]) if name.endswith("市") else None)
-        eid = iso.get(place.country_code, "") if place is not None and place.kind == "city" else ""
+        code = place.country_code if place is not None and place.kind == "city" else ""
+        if not code and name.endswith("省"):  # 广东省副省长X: a province, by its romanized name
+            code = _province_codes().get("".join(lazy_pinyin(name[:-1])), "")
+        eid = iso.get(code, "")
         return [{"entity_id": eid, "type": "country", "start": m["start"], "end": m["end"]}] if eid else []
     return []
+
+
+@lru_cache(maxsize=1)
+def _province_codes() -> dict[str, str]:
+    """The country of each province ISO 3166-2 names (pycountry), by its name without the
+    word for a province ("Guangdong Sheng" → guangdong: CN); a name two countries share has none."""
+    import pycountry
+
+    out: dict[str, str] = {}
+    for sub in pycountry.subdivisions:
+        if sub.type.lower() != "province":
+            continue
+        key = re.sub(r"\s+(?:sheng|province)$", "", sub.name.lower()).replace(" ", "")
+        out[key] = "" if out.get(key, sub.country_code) != sub.country_code else sub.country_code
+    return out
 
 
 def _zh_state_of(name: str, countries: dict[str, list[str]], rules: Rules) -> str:

@@ -379,3 +379,13 @@ def test_affiliations_zh_members_of_a_country_group_and_portfolios_joined_by_ji(
             m["entity_id"], m["type"] = "country:peru", "country"
     rec["entities"].setdefault("country:peru", {"type": "country", "name": "Peru", "name_zh": "秘鲁"})
     assert [(a.person_id, a.org_or_country_id) for a in extract_affiliations(rec)] == []
+
+
+def test_affiliations_zh_province_office_takes_the_province_country():
+    # a province ISO 3166-2 names (by its romanized name) puts its office holder in its country
+    text = "中国代表团抵达。云南省副省长罗萨斯前往迎接。"
+    spans = [("中国", "LOC"), ("云南省", "LOC"), ("罗萨斯", "PER")]
+    assert _rows(text, spans, "zh") == [("person:罗萨斯", "country:china")]
+    # a transliterated province of another country matches none
+    text = "中国代表团抵达。安大略省省长罗萨斯前往迎接。"
+    assert _rows(text, [("中国", "LOC"), ("安大略省", "LOC"), ("罗萨斯", "PER")], "zh") == []
