@@ -30,8 +30,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
 
 from pipeline import contract
+from pipeline.text import gazetteer
 from pipeline.text.rules import Rules, load_rules
 from pipeline.text.textnorm import view_of
 
@@ -57,6 +61,8 @@ _ZH_LIST_SEP = re.compile(r"\s*[）)]?\s*、\s*")  # after a gloss: 总理马拉
 _ZH_GLOSS_OPEN = re.compile(r"\s*[（(]\s*")
 _ZH_GLOSS_TITLE = re.compile(r"[^，,）)（(。；;]{1,12}(?=[，,）)])")
 _ZH_LIST_JOIN = re.compile(r"^(?:以及|[和及与])")
+# 及 or 和 inside an item's title joins two portfolios of one office (国际贸易及工业部长), no clause
+_ZH_PORTFOLIO_AND = re.compile(r"(?<=\w)[及和](?=\w)")
 _ZH_COMMA_SEP = re.compile(r"\s*[）)]?\s*[，,]\s*")
 _ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:（(]{1,32})")  # the next item of a comma run
 # a title after a name ends the phrase: a list mark, a break, a verb of the sentence or the text's end
@@ -232,6 +238,74 @@ def _zh_country_prefix(name: str, countries: dict[str, list[str]]) -> str:
     return best
 
 
+def _country_codes(countries: dict[str, list[str]]) -> dict[str, str]:
+    """The countries a document names, by the ISO code the gazetteer gives their names."""
+    out: dict[str, str] = {}
+    for eid, names in sorted(countries.items()):
+        for n in sorted(names):
+            place = gazetteer.country(n)
+            if place is not None and place.country_code:
+                out.setdefault(place.country_code, eid)
+                break
+    return out
+
+
+def _zh_place_country(mentions: list[dict], starts: list[int], lo: int, hi: int, text: str, rules: Rules,
+                      countries: dict[str, list[str]], iso: dict[str, str]) -> list[dict]:  # fmt: skip
+    """The country of the nearest place a Chinese title phrase names, where the document
+    names that country: a state's formal name that ends the place (友邦巴拉圭共和国 → Paraguay)
+    or a city the gazetteer puts in it (广州市市长X → China); never a place an office is
+    posted to (驻广州总领事), nor one inside a longer name."""
+    window = mentions[bisect_left(starts, lo) : bisect_left(starts, hi)]
+    for m in reversed(window):
+        if m.get("type") != "location" or m["start"] < lo or m["end"] > hi:
+            continue
+        if any(o is not m and o["start"] <= m["start"] and m["end"] <= o["end"] for o in window):
+            continue
+        if _posted_to(text, m["start"], lo, "zh", rules) or not _zh_between_ok(text[m["end"] : hi], rules):
+            return []
+        name = text[m["start"] : m["end"]]
+        state = _zh_state_of(name, countries, rules)
+        if state:
+            return [{"entity_id": state, "type": "country", "start": m["start"], "end": m["end"]}]
+        place = gazetteer.lookup(name) or (gazetteer.lookup(name[:-1]) if name.endswith("市") else None)
+        code = place.country_code if place is not None and place.kind == "city" else ""
+        if not code and name.endswith("省"):  # 广东省副省长X: a province, by its romanized name
+            code = _province_codes().get("".join(lazy_pinyin(name[:-1])), "")
+        eid = iso.get(code, "")
+        return [{"entity_id": eid, "type": "country", "start": m["start"], "end": m["end"]}] if eid else []
+    return []
+
+
+@lru_cache(maxsize=1)
+def _province_codes() -> dict[str, str]:
+    """The country of each province ISO 3166-2 names (pycountry), by its name without the
+    word for a province ("Guangdong Sheng" → guangdong: CN); a name two countries share has none."""
+    import pycountry
+
+    out: dict[str, str] = {}
+    for sub in pycountry.subdivisions:
+        if sub.type.lower() != "province":
+            continue
+        key = re.sub(r"\s+(?:sheng|province)$", "", sub.name.lower()).replace(" ", "")
+        out[key] = "" if out.get(key, sub.country_code) != sub.country_code else sub.country_code
+    return out
+
+
+def _zh_state_of(name: str, countries: dict[str, list[str]], rules: Rules) -> str:
+    """The country (of those a document names) whose name and a state form end a place's
+    name (巴拉圭共和国, 友邦巴拉圭共和国 → Paraguay), the longest such name; "" when none does."""
+    best, best_len = "", 1  # a one-character short name (中, 日) is too loose here
+    for eid, names in countries.items():
+        for n in names:
+            if len(n) <= best_len or n[0] < "\u4e00":
+                continue
+            k = name.rfind(n)
+            if k >= 0 and name[k + len(n) :] in rules.zh.state_forms:
+                best, best_len = eid, len(n)
+    return best
+
+
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -304,6 +378,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     zh_comma: set[int] = set()  # persons that took a country from a comma-joined run
     en_lists: dict[int, _EnList] = {}  # the English list of title holders a person ends
     prev_end = 0  # where the persons before this one end
+    city_iso: dict[str, str] | None = None  # the document's countries by ISO code, when a city needs them
     for k, i in enumerate(persons):
         m = mentions[i]
         lang = _lang_at(rec, m["start"])
@@ -338,7 +413,14 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
         else:
             post = None
         if (phrase and _has_head(phrase, lang, rules)) or (post and phrase):
-            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
+            found = _targets(mentions, starts, begin, m["start"], text, lang, rules, countries)
+            if lang == "zh" and not found:
+                # 广州市市长X: a city's office holder is of the country the city is in (the gazetteer's)
+                # 友邦巴拉圭共和国新任总统X: a place named as a state the document names
+                if city_iso is None:
+                    city_iso = _country_codes(countries)
+                found = _zh_place_country(mentions, starts, begin, m["start"], text, rules, countries, city_iso)
+            for t in found:
                 between = text[t["end"] : m["start"]]
                 if lang == "zh" and not _zh_between_ok(between, rules):
                     continue
@@ -358,6 +440,15 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
                         t = {"entity_id": own, "type": "country"}
                 if t["type"] == "country":
                     list_country[i], stated = t["entity_id"], True
+        # 秘鲁代表团成员包括A、外长B: a list of members of a country's group opens with a bare name;
+        # the country carries to the titled items after it
+        elif lang == "zh" and phrase and not post and phrase.endswith(tuple(rules.zh.member_list_cues)):
+            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
+                known = (entities.get(m["entity_id"]) or {}).get("country", "")
+                if t["type"] == "country" and _zh_between_ok(text[t["end"] : m["start"]], rules) \
+                        and known in ("", t["entity_id"]):  # fmt: skip
+                    list_country[i] = t["entity_id"]
+                    add(m["entity_id"], t["entity_id"], "", begin, m["end"])
         # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
         if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
             own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
@@ -368,7 +459,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
             placed = any(mentions[j].get("type") in ("country", "location")
                          for j in range(bisect_left(starts, m["start"] - len(own)), i))  # fmt: skip
             if titled and not placed and known in ("", list_country[prev]) and _ZH_LIST_SEP.fullmatch(sep) \
-                    and _zh_between_ok(own, rules):  # fmt: skip
+                    and _zh_between_ok(_ZH_PORTFOLIO_AND.sub("", own), rules):  # fmt: skip
                 list_country[i] = list_country[prev]
                 add(m["entity_id"], list_country[i], own or post.group(), mentions[prev]["start"],
                     title_end.get(i, m["end"]))  # fmt: skip

@@ -48,6 +48,8 @@ _LEXICONS = (
     "affiliation_heads",
     "posting_words",
     "affiliation_breaks",
+    "state_forms",
+    "member_list_cues",
     "title_comma_after",
     "possessive_not_own",
     "country_anaphors",
@@ -74,6 +76,8 @@ class LangRules:
     affiliation_heads: frozenset[str] = frozenset()
     posting_words: frozenset[str] = frozenset()
     affiliation_breaks: frozenset[str] = frozenset()
+    state_forms: frozenset[str] = frozenset()
+    member_list_cues: frozenset[str] = frozenset()
     title_comma_after: frozenset[str] = frozenset()
     possessive_not_own: frozenset[str] = frozenset()
     country_anaphors: frozenset[str] = frozenset()

@@ -359,3 +359,73 @@ def test_affiliations_apposition_of_the_delegation_a_person_leads(clause):
     text = f"They received Ana Rosas, {clause} Peru's delegation, on Monday."
     spans = [("Ana Rosas", "PERSON"), ("Peru", "GPE")]
     assert _rows(text, spans) == [("person:ana-rosas", "country:peru")]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # a city's office holder: the country the gazetteer puts the city in, named in the document
+        (
+            "秘鲁代表团抵达。库斯科市市长罗萨斯前往迎接。",
+            [("秘鲁", "LOC"), ("库斯科市", "LOC"), ("罗萨斯", "PER")],
+            [("person:罗萨斯", "country:peru")],
+        ),
+        # never a city an office is posted to
+        (
+            "秘鲁代表团抵达。驻库斯科总领事罗萨斯前往迎接。",
+            [("秘鲁", "LOC"), ("库斯科", "LOC"), ("罗萨斯", "PER")],
+            [],
+        ),
+        # nor a country the document does not name
+        (
+            "代表团抵达。库斯科市市长罗萨斯前往迎接。",
+            [("库斯科市", "LOC"), ("罗萨斯", "PER")],
+            [],
+        ),
+    ],
+)
+def test_affiliations_zh_city_office_takes_the_city_country(text, spans, expected):
+    assert _rows(text, spans, "zh") == expected
+
+
+def test_affiliations_zh_place_named_as_a_state():
+    # a place the model tags with words before a state's formal name is that state
+    text = "秘鲁外长抵达。友邦秘鲁共和国新任总统罗萨斯讲话。"
+    spans = [("秘鲁", "LOC"), ("友邦秘鲁共和国", "LOC"), ("罗萨斯", "PER")]
+    assert _rows(text, spans, "zh") == [("person:罗萨斯", "country:peru")]
+    # a one-character short name is no state's name (华中 is no China)
+    text = "中方代表抵达。华中共和国总统罗萨斯讲话。"
+    assert _rows(text, [("中", "LOC"), ("华中共和国", "LOC"), ("罗萨斯", "PER")], "zh") == []
+
+
+def test_affiliations_zh_members_of_a_country_group_and_portfolios_joined_by_ji():
+    # the group's country carries from the bare first member to the titled ones, also over
+    # a title whose portfolios 及 joins
+    text = "秘鲁代表团成员包括罗萨斯、交通部长贝尔特兰、贸易及工业部长萨拉斯。"
+    spans = [("秘鲁代表团", "ORG"), ("罗萨斯", "PER"), ("贝尔特兰", "PER"), ("萨拉斯", "PER")]
+    rec = _linked(text, spans, lang="zh")
+    for m in rec["mentions"]:  # the delegation named after its country, as the linker gives it
+        if m["text"] == "秘鲁代表团":
+            m["entity_id"], m["type"] = "country:peru", "country"
+    rec["entities"].setdefault("country:peru", {"type": "country", "name": "Peru", "name_zh": "秘鲁"})
+    rows = sorted((a.person_id, a.org_or_country_id) for a in extract_affiliations(rec))
+    assert rows == [("person:罗萨斯", "country:peru"), ("person:萨拉斯", "country:peru"),
+                    ("person:贝尔特兰", "country:peru")]  # fmt: skip
+    # a group named without a word that opens its members carries nothing
+    text = "秘鲁代表团欢迎罗萨斯、交通部长贝尔特兰。"
+    rec = _linked(text, [("秘鲁代表团", "ORG"), ("罗萨斯", "PER"), ("贝尔特兰", "PER")], lang="zh")
+    for m in rec["mentions"]:
+        if m["text"] == "秘鲁代表团":
+            m["entity_id"], m["type"] = "country:peru", "country"
+    rec["entities"].setdefault("country:peru", {"type": "country", "name": "Peru", "name_zh": "秘鲁"})
+    assert [(a.person_id, a.org_or_country_id) for a in extract_affiliations(rec)] == []
+
+
+def test_affiliations_zh_province_office_takes_the_province_country():
+    # a province ISO 3166-2 names (by its romanized name) puts its office holder in its country
+    text = "中国代表团抵达。云南省副省长罗萨斯前往迎接。"
+    spans = [("中国", "LOC"), ("云南省", "LOC"), ("罗萨斯", "PER")]
+    assert _rows(text, spans, "zh") == [("person:罗萨斯", "country:china")]
+    # a transliterated province of another country matches none
+    text = "中国代表团抵达。安大略省省长罗萨斯前往迎接。"
+    assert _rows(text, [("中国", "LOC"), ("安大略省", "LOC"), ("罗萨斯", "PER")], "zh") == []
