@@ -973,19 +973,10 @@ def gloss_mentions(text: str, mentions: list[dict], rules: Rules | None = None) 
 _ACRONYM = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z&.\-]{1,11})\s*[)）]")
 
 
-def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:  # noqa: C901
-    """Resolve a document's mentions; returns the linked record for the extract stage.
-
-    The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
-    plus ``type``; ``entity_id`` filled in), and ``entities``: the document's entities as
-    ``{entity_id: {type, name, name_en, name_zh, kb_id, country, aliases}}``.
-    """
-    # every rule and look-up reads the simplified view of Chinese text (same offsets); the
-    # mentions get their original surface back at the end
-    rules = load_rules(params.rules)
-    text = view_of(doc)
-    view_doc = {**doc, "text": text}
-    sentences = ann.get("sentences", [])
+def _prepare_mentions(view_doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams,
+                      rules: Rules) -> tuple[list[dict], dict[int, int]]:  # fmt: skip
+    """The model's mentions trimmed, cleaned and glossed, with the gazetteer's and the office holders' added."""
+    text, sentences = view_doc["text"], ann.get("sentences", [])
     mentions = [{**m, "text": text[m["start"] : m["end"]]} for m in ann.get("mentions", [])]
     mentions = _split_country_abbreviations(mentions, kb)
     for m in mentions:
@@ -1002,17 +993,28 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         mentions += gazetteer_mentions(view_doc, sentences, mentions, kb)
     mentions += office_holder_mentions(view_doc, sentences, mentions, kb, rules)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
-    entities: dict[str, dict] = {}
-    acronyms: dict[str, str] = {}
-    persons_full: list[tuple[int, str, list[str]]] = []  # (start, entity_id, name tokens)
+    return mentions, glosses
 
-    from_kb: set[str] = set()
 
-    def register(eid: str, typ: str, surface: str, kbe: KbEntity | None = None, name: str = "",
+class _DocLinker:
+    """One document's entities as its mentions are resolved: the ids, the acronyms it
+    defines, its persons named in full, and the ids the knowledge base gave."""
+
+    def __init__(self, text: str, kb: KnowledgeBase, rules: Rules) -> None:
+        self.text, self.kb, self.rules = text, kb, rules
+        self.entities: dict[str, dict] = {}
+        self.acronyms: dict[str, str] = {}
+        self.persons_full: list[tuple[int, str, list[str]]] = []  # (start, entity_id, name tokens)
+        self.from_kb: set[str] = set()
+        self.pending: list[dict] = []  # the mentions pass 1 leaves to pass 2
+        self.relabel: dict[int, str] = {}  # a type pass 1 decided against the model's label, for pass 2
+
+    def register(self, eid: str, typ: str, surface: str, kbe: KbEntity | None = None, name: str = "",
                  name_en: str = "", name_zh: str = "") -> str:  # fmt: skip
+        """Record ``surface`` as an alias of ``eid`` (created on first sight); returns ``eid``."""
         if kbe is not None:
-            from_kb.add(eid)
-        rec = entities.setdefault(eid, {
+            self.from_kb.add(eid)
+        rec = self.entities.setdefault(eid, {
             "type": typ,
             "name": (kbe.en if kbe else "") or name or surface,
             "name_en": (kbe.en if kbe else name_en),
@@ -1025,44 +1027,111 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             rec["aliases"].append(surface)
         return eid
 
-    # pass 1: KB names, acronyms, demonyms, full names
-    pending: list[dict] = []
-    relabel: dict[int, str] = {}  # a type pass 1 decided against the model's label, for pass 2
-    taken = {i for m in mentions for i in range(m["start"], m["end"])}
-    for m in mentions:
-        label = m["ner_label"]
+    def _link_kb(self, m: dict, kbe: KbEntity, surface: str) -> None:
+        """Link ``m`` to a knowledge-base entity."""
+        m["type"], m["entity_id"] = kbe.type, self.register(kbe.entity_id, kbe.type, surface, kbe)
+
+    def _link_acronym(self, m: dict, surface: str) -> None:
+        """Link ``m`` to the entity the document introduced ``surface`` for."""
+        m["entity_id"] = self.acronyms[surface]
+        m["type"] = self.entities[m["entity_id"]]["type"]
+        self.register(m["entity_id"], m["type"], surface)
+
+    def _link_new_person(self, m: dict, surface: str) -> None:
+        """Link ``m`` to a person id of its own name (pinyin for a Chinese one)."""
+        name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
+        eid = f"person:{slug(name_en or surface)}"
+        name_zh = surface if is_cjk(surface[0]) else ""
+        m["type"], m["entity_id"] = "person", self.register(eid, "person", surface, name=name_en or surface,
+                                                            name_en=name_en, name_zh=name_zh)  # fmt: skip
+
+    def _note_acronym(self, m: dict, types: tuple[str, ...]) -> None:
+        """An acronym in brackets after a linked body ("(NATO)") names it from then on."""
+        acr = _ACRONYM.match(self.text, m["end"])
+        if acr and m["type"] in types and acr.group(1) not in self.acronyms:
+            self.acronyms[acr.group(1)] = m["entity_id"]
+
+    # ---------------------------------------------------------------- pass 1
+
+    def first_pass(self, mentions: list[dict]) -> None:
+        """Pass 1: KB names, acronyms, demonyms, full names; the rest waits in ``pending``."""
+        taken = {i for m in mentions for i in range(m["start"], m["end"])}
+        for m in mentions:
+            self._first_pass_one(m, taken)
+
+    def _first_pass_one(self, m: dict, taken: set[int]) -> None:
+        """Pass 1 for one mention."""
+        if self._link_marked(m):
+            return
+        label = self._clean_and_label(m, taken)
+        if label is None:
+            return
+        surface, cut, label = self._strip_title(m, label)
+        if label == "ABBR":
+            kbe = self.kb.entities.get(self.kb.zh_abbr.get(surface[0], ""))
+            if kbe:
+                self._link_kb(m, kbe, surface)
+            return
+        found = self._lookup(m, surface, label)
+        if found is None:
+            return
+        kbe, label = found
+        if kbe is None and surface in self.acronyms:
+            self._link_acronym(m, surface)
+            return
+        kbe, label = self._as_demonym(surface, label, kbe)
+        if kbe is None and label == "NORP":
+            return  # a group (Muslims, Democrats): not an entity of the graph
+        if not self._assign(m, surface, label, kbe, cut):
+            self.pending.append(m)
+            return
+        if m["type"] == "person":
+            toks = [t for t in re.split(r"[\s·]+", surface) if t]
+            self.persons_full.append((m["start"], m["entity_id"], toks))
+        self._note_acronym(m, ("organization", "country"))
+
+    def _link_marked(self, m: dict) -> bool:
+        """A mention the cleaning steps already decided (an entity, a body's name, a country, nothing)."""
         if m.get("as_entity"):
-            kbe = kb.entities[m["as_entity"]]  # "Peru's Communist Party": Peru's
-            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["text"], kbe)
-            continue
+            self._link_kb(m, self.kb.entities[m["as_entity"]], m["text"])  # "Peru's Communist Party": Peru's
+            return True
         if m.get("org_name"):
             name = m["org_name"]
             eid = f"organization:{slug(name)}"
-            m["type"], m["entity_id"] = "organization", register(eid, "organization", m["text"], name=name,
-                                                                 name_en=name)  # fmt: skip
-            continue
+            m["type"], m["entity_id"] = "organization", self.register(eid, "organization", m["text"], name=name,
+                                                                      name_en=name)  # fmt: skip
+            return True
         if m.get("as_country"):
-            kbe = kb.entities[m["as_country"][0]]  # a body inside a title: its country
-            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["as_country"][1], kbe)
-            continue
-        if m.get("not_org"):
-            continue  # cleared by clean_org_mentions: a title's body, a credit, a generic word
+            kbe = self.kb.entities[m["as_country"][0]]  # a body inside a title: its country
+            self._link_kb(m, kbe, m["as_country"][1])
+            return True
+        # not_org: cleared by clean_org_mentions: a title's body, a credit, a generic word
+        return bool(m.get("not_org"))
+
+    def _clean_and_label(self, m: dict, taken: set[int]) -> str | None:
+        """Trim a person's span; returns the label to link by, or None for no entity."""
+        text, kb, rules, label = self.text, self.kb, self.rules, m["ner_label"]
         _clean_surface(m)
         if label == "PER" and m["text"] and is_cjk(m["text"][0]):
             trim_zh_person(m, text, kb, rules)
             if kb.lookup(m["text"]) is None:
                 extend_zh_person(m, text, taken)
             if kb.lookup(m["text"]) is None and inside_zh_place(m["start"], m["end"], text):
-                continue  # 格里拉 of 香格里拉: part of a place's name
+                return None  # 格里拉 of 香格里拉: part of a place's name
         m["type"] = ""
         if label in ("PERSON", "PER") and m["text"] and not is_cjk(m["text"][0]):
             trim_en_person(m, rules)
             if not m["text"]:
-                continue
+                return None
         if label in ("PERSON", "PER") and _not_a_name(m["text"], rules, kb):
             if kb.demonym(m["text"]) is None:
-                continue  # a title alone ("Councilor", "Datuk Seri"): nobody
+                return None  # a title alone ("Councilor", "Datuk Seri"): nobody
             label = "NORP"  # "Kazakh" typed as a person: the country
+        return label
+
+    def _strip_title(self, m: dict, label: str) -> tuple[str, int, str]:
+        """Cut a title off the mention; returns its surface, the cut and the label it now has."""
+        kb, rules = self.kb, self.rules
         # a known name is never cut ("United Nations General Assembly" holds no title)
         surface, cut = strip_title(m["text"], rules) if kb.lookup(m["text"]) is None else (m["text"], 0)
         if cut:
@@ -1074,112 +1143,128 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         if label == "PERSON" and kb.lookup(surface) is None and (kind := _org_or_venue(surface, rules)):
             # a name never holds the head noun of a venue or an organization ("King Abdul Aziz
             # International Conference Centre", "Parliamentary Friendship League")
-            label = relabel[id(m)] = kind
-        if label == "ABBR":
-            kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))
-            if kbe:
-                m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
-            continue
+            label = self.relabel[id(m)] = kind
+        return surface, cut, label
+
+    def _lookup(self, m: dict, surface: str, label: str) -> tuple[KbEntity | None, str] | None:
+        """The knowledge base's entity for the surface, and the label; None for an event."""
+        kb = self.kb
         kbe = kb.lookup(surface)
         if kbe is None and TYPE_BY_LABEL.get(label) == "organization":
-            lr = rules.lang("zh" if is_cjk(surface[-1]) else "en")
+            lr = self.rules.lang("zh" if is_cjk(surface[-1]) else "en")
             if lr.event_names.search(surface):
-                continue  # a summit or a press conference: an event, not an organization
+                return None  # a summit or a press conference: an event, not an organization
             if lr.venue_names.search(surface):
                 label = m["ner_label"] = "FAC"  # a hall, a guesthouse: a place
         if kbe is None and is_cjk(surface[0]) and TYPE_BY_LABEL.get(label) in ("organization", "location"):
             kbe = kb.lookup_country_prefixed(surface)
         if kbe is None and len(surface) == 1 and surface in kb.zh_abbr:
             kbe = kb.entities.get(kb.zh_abbr[surface])  # 中蒙关系: the model tagged 蒙 alone
-        if kbe is None and surface in acronyms:
-            m["entity_id"] = acronyms[surface]
-            m["type"] = entities[m["entity_id"]]["type"]
-            register(m["entity_id"], m["type"], surface)
-            continue
-        if kbe is None and label in ("ORG", "GPE", "LOC") and not is_cjk(surface[0]) and kb.demonym(surface):
+        return kbe, label
+
+    def _as_demonym(self, surface: str, label: str, kbe: KbEntity | None) -> tuple[KbEntity | None, str]:
+        """A demonym's country, for a mention nothing else resolved."""
+        if kbe is None and label in ("ORG", "GPE", "LOC") and not is_cjk(surface[0]) and self.kb.demonym(surface):
             label = "NORP"  # "Angolan" or "Kyrgyz" alone typed as a body or a place: the country's demonym
         if kbe is None and label == "NORP":
-            kbe = kb.demonym(surface)
-            if kbe is None:
-                continue  # a group (Muslims, Democrats): not an entity of the graph
-        if kbe is not None:
-            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
-        elif TYPE_BY_LABEL.get(label) == "person" and len(surface) == 1 and is_cjk(surface):
-            pending.append(m)  # a surname alone (蔡总统): the full name the document gives, in pass 2
-            continue
-        elif (TYPE_BY_LABEL.get(label) == "person" and " " in surface and not cut
-              and _place_not_person(surface, text, m["start"], rules)):  # fmt: skip
-            m["type"], m["entity_id"] = "location", register(f"location:{slug(surface)}", "location", surface)
-        elif TYPE_BY_LABEL.get(label) == "person" and (" " in surface or "·" in surface or is_cjk(surface[0])):
-            name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
-            eid = f"person:{slug(name_en or surface)}"
-            name_zh = surface if is_cjk(surface[0]) else ""
-            m["type"], m["entity_id"] = "person", register(eid, "person", surface, name=name_en or surface,
-                                                           name_en=name_en, name_zh=name_zh)  # fmt: skip
-        else:
-            pending.append(m)
-            continue
-        if m["type"] == "person":
-            toks = [t for t in re.split(r"[\s·]+", surface) if t]
-            persons_full.append((m["start"], m["entity_id"], toks))
-        acr = _ACRONYM.match(text, m["end"])
-        if acr and m["type"] in ("organization", "country") and acr.group(1) not in acronyms:
-            acronyms[acr.group(1)] = m["entity_id"]
+            kbe = self.kb.demonym(surface)
+        return kbe, label
 
-    # pass 2: short forms and the rest
-    by_token: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for start, eid, toks in persons_full:
-        if len(toks) > 1:
-            for tok in set(toks):
-                by_token[tok.casefold()].append((start, eid))
-    for m in pending:
-        surface, label = m["text"], relabel.get(id(m), m["ner_label"])
-        if len(surface) == 1 and is_cjk(surface):
-            # a Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
-            # document with that surname; alone, it names nobody
-            full = {eid for _, eid, toks in persons_full if toks and len(toks[0]) > 1 and toks[0][0] == surface}
-            if len(full) == 1 and rules.zh_role_after.match(text, m["end"]):
-                eid = next(iter(full))
-                m["type"], m["entity_id"] = "person", register(eid, "person", surface)
-            continue
-        if surface in acronyms:
-            m["entity_id"] = acronyms[surface]
-            m["type"] = entities[m["entity_id"]]["type"]
-            register(m["entity_id"], m["type"], surface)
-            continue
+    def _assign(self, m: dict, surface: str, label: str, kbe: KbEntity | None, cut: int) -> bool:
+        """Link a known entity, a place or a full name; False leaves the mention to pass 2."""
+        person = TYPE_BY_LABEL.get(label) == "person"
+        if kbe is not None:
+            self._link_kb(m, kbe, surface)
+        elif person and len(surface) == 1 and is_cjk(surface):
+            return False  # a surname alone (蔡总统): the full name the document gives, in pass 2
+        elif person and " " in surface and not cut and _place_not_person(surface, self.text, m["start"], self.rules):
+            m["type"], m["entity_id"] = "location", self.register(f"location:{slug(surface)}", "location", surface)
+        elif person and (" " in surface or "·" in surface or is_cjk(surface[0])):
+            self._link_new_person(m, surface)
+        else:
+            return False
+        return True
+
+    # ---------------------------------------------------------------- pass 2
+
+    def second_pass(self) -> None:
+        """Pass 2: short forms and the rest."""
+        by_token: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for start, eid, toks in self.persons_full:
+            if len(toks) > 1:
+                for tok in set(toks):
+                    by_token[tok.casefold()].append((start, eid))
+        for m in self.pending:
+            surface, label = m["text"], self.relabel.get(id(m), m["ner_label"])
+            if len(surface) == 1 and is_cjk(surface):
+                self._link_surname(m, surface)
+            elif surface in self.acronyms:
+                self._link_acronym(m, surface)
+            elif not self._link_short_name(m, surface, label, by_token):
+                self._link_rest(m, surface, label)
+
+    def _link_surname(self, m: dict, surface: str) -> None:
+        """A Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
+        document with that surname; alone, it names nobody."""
+        full = {eid for _, eid, toks in self.persons_full if toks and len(toks[0]) > 1 and toks[0][0] == surface}
+        if len(full) == 1 and self.rules.zh_role_after.match(self.text, m["end"]):
+            eid = next(iter(full))
+            m["type"], m["entity_id"] = "person", self.register(eid, "person", surface)
+
+    def _link_short_name(self, m: dict, surface: str, label: str,
+                         by_token: dict[str, list[tuple[int, str]]]) -> bool:  # fmt: skip
+        """A word of a full name the document gave: that person (the nearest before it)."""
         cands = by_token.get(surface.casefold(), [])
         if cands and label in ("PERSON", "PER", "GPE", "ORG", "LOC", "NORP") and surface[:1].isupper():
             before = [c for c in cands if c[0] < m["start"]]
             eid = (before[-1] if before else cands[0])[1]
-            m["type"], m["entity_id"] = "person", register(eid, "person", surface)
-            continue
+            m["type"], m["entity_id"] = "person", self.register(eid, "person", surface)
+            return True
+        return False
+
+    def _link_rest(self, m: dict, surface: str, label: str) -> None:
+        """A new entity of the label's type, named by the surface."""
         typ = TYPE_BY_LABEL.get(label)
         if typ is None:
-            continue
+            return
         if typ == "person" and surface.isupper() and surface.isascii():
-            continue  # a transcript's speaker label or a heading in capitals (QUESTION, KERRY) no name joins
-        if typ == "person" and _place_not_person(surface, text, m["start"], rules):
+            return  # a transcript's speaker label or a heading in capitals (QUESTION, KERRY) no name joins
+        if typ == "person" and _place_not_person(surface, self.text, m["start"], self.rules):
             typ = "location"  # a place's name, no title before it and no word of a person's name here
         if typ == "person":
-            name_en = surface if not is_cjk(surface[0]) else pinyin_name(surface)
-            eid = f"person:{slug(name_en or surface)}"
-            m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=name_en or surface, name_en=name_en,
-                                                      name_zh=surface if is_cjk(surface[0]) else "")  # fmt: skip
-            continue
+            self._link_new_person(m, surface)
+            return
         eid = f"{typ}:{slug(surface)}"
         zh = surface if is_cjk(surface[0]) else ""
-        m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=surface,
-                                                  name_en="" if zh else surface, name_zh=zh)  # fmt: skip
-        acr = _ACRONYM.match(text, m["end"])
-        if acr and typ == "organization" and acr.group(1) not in acronyms:
-            acronyms[acr.group(1)] = eid
+        m["type"], m["entity_id"] = typ, self.register(eid, typ, surface, name=surface,
+                                                       name_en="" if zh else surface, name_zh=zh)  # fmt: skip
+        self._note_acronym(m, ("organization",))
+
+
+def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:
+    """Resolve a document's mentions; returns the linked record for the extract stage.
+
+    The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
+    plus ``type``; ``entity_id`` filled in), and ``entities``: the document's entities as
+    ``{entity_id: {type, name, name_en, name_zh, kb_id, country, aliases}}``.
+    """
+    # every rule and look-up reads the simplified view of Chinese text (same offsets); the
+    # mentions get their original surface back at the end
+    rules = load_rules(params.rules)
+    text = view_of(doc)
+    view_doc = {**doc, "text": text}
+    sentences = ann.get("sentences", [])
+    mentions, glosses = _prepare_mentions(view_doc, ann, kb, params, rules)
+    linker = _DocLinker(text, kb, rules)
+    linker.first_pass(mentions)
+    linker.second_pass()
+    entities, from_kb = linker.entities, linker.from_kb
     _join_name_variants(mentions, entities, from_kb)
     _join_zh_surnames(mentions, entities, from_kb)
     # pass 3: role nouns ("the Chinese premier") → the person the text gave that title
     if doc["lang"] == "en":
         for m in role_noun_mentions(view_doc, sentences, mentions, kb, rules):
-            rec = entities[m["entity_id"]]
-            register(m["entity_id"], rec["type"], m["text"])
+            linker.register(m["entity_id"], entities[m["entity_id"]]["type"], m["text"])
             mentions.append(m)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
     _join_glosses(mentions, glosses, entities, from_kb)
