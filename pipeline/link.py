@@ -603,7 +603,7 @@ def _places_only(prefix: str, kb: KnowledgeBase) -> bool:
     return any(_is_place(prefix[:i], kb) and _is_place(prefix[i:], kb) for i in range(2, len(prefix) - 1))
 
 
-def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,  # noqa: C901
+def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,
                        rules: Rules) -> list[dict]:  # fmt: skip
     """The model's organizations, cut to the name and rid of what names no body.
 
@@ -618,33 +618,74 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
     (外交部|长), a delegation (its body stays when known: 中共代表团 → 中共), a newsroom in
     a byline. Known names (the KB) are kept as they are.
     """
-    person_tokens = {t for m in mentions if m["ner_label"] in ("PERSON", "PER") and m["text"]
-                     and not is_cjk(m["text"][0]) for t in m["text"].split() if len(t) > 1}  # fmt: skip
-    out: list[dict] = []
-    added: list[dict] = []
-    person_starts = sorted(m["start"] for m in mentions if m["ner_label"] in ("PERSON", "PER"))
-    by_end = {m["end"]: m for m in mentions if m["ner_label"] in ("GPE", "LOC", "NORP", "ABBR")}
+    return _OrgCleaner(mentions, text, kb, orules, rules).run(mentions)
 
-    def block(m: dict) -> None:
+
+@dataclass
+class _OrgSpan:
+    """An organization mention being cut: its current bounds in the text."""
+
+    m: dict
+    text: str
+    s: int
+    e: int
+    zh: bool
+    bare: str = ""  # the surface without a leading "the", as the filters saw it
+
+    @property
+    def surface(self) -> str:
+        return self.text[self.s : self.e]
+
+
+class _OrgCleaner:
+    """The steps of :func:`clean_org_mentions` over one document's mentions."""
+
+    def __init__(self, mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules, rules: Rules) -> None:
+        self.text, self.kb, self.orules, self.rules = text, kb, orules, rules
+        self.person_tokens = {t for m in mentions if m["ner_label"] in ("PERSON", "PER") and m["text"]
+                              and not is_cjk(m["text"][0]) for t in m["text"].split() if len(t) > 1}  # fmt: skip
+        self.out: list[dict] = []
+        self.added: list[dict] = []
+        self.person_starts = sorted(m["start"] for m in mentions if m["ner_label"] in ("PERSON", "PER"))
+        self.by_end = {m["end"]: m for m in mentions if m["ner_label"] in ("GPE", "LOC", "NORP", "ABBR")}
+
+    def run(self, mentions: list[dict]) -> list[dict]:
+        """Each mention through the steps; the kept and added ones in text order."""
+        steps = (self._cut_lead, self._cut_end, self._take_of_country, self._cut_organ, self._cut_person_tail,
+                 self._as_person, self._no_body, self._credit_or_byline, self._cut_zh_title, self._in_fused_title,
+                 self._event, self._delegation)  # fmt: skip
+        for m in mentions:
+            if self._settled(m):
+                continue
+            sp = _OrgSpan(m, self.text, m["start"], m["end"], is_cjk(m["text"][-1]) or is_cjk(m["text"][0]))
+            if not any(step(sp) for step in steps):
+                self._finish(sp)
+        return sorted(self.out + self.added, key=lambda x: (x["start"], x["end"]))
+
+    def block(self, m: dict) -> bool:
         """No organization, but its span stays taken (no KB name is found inside it)."""
         m["not_org"] = True
-        out.append(m)
+        self.out.append(m)
+        return True
 
-    def keep_country(m: dict, s: int, e: int) -> None:
+    def keep_country(self, m: dict, s: int, e: int) -> None:
         """No organization; a body that starts with its country's name stands for that
         country in the title (以色列战略事务部|长: Israel, the affiliation the title gives)."""
-        block(m)
+        self.block(m)
         for cut in range(e - s - 1, 1, -1):
-            country = kb.lookup(text[s : s + cut], types=("country",))
+            country = self.kb.lookup(self.text[s : s + cut], types=("country",))
             if country is not None:
-                _set_span(m, s, e, text)
-                m["as_country"] = (country.entity_id, text[s : s + cut])
+                _set_span(m, s, e, self.text)
+                m["as_country"] = (country.entity_id, self.text[s : s + cut])
                 return
 
-    for m in mentions:
+    def _settled(self, m: dict) -> bool:
+        """A country's body joined to its country; True when the mention is kept as it is
+        (no organization of the model's, or a known name)."""
+        text, kb = self.text, self.kb
         if m["ner_label"] == "ORG" and m["text"][:1].isupper():
             _of_country(m, text, kb)
-        before = by_end.get(m["start"]) if m["ner_label"] == "ORG" and m["text"] and is_cjk(m["text"][0]) else None
+        before = self.by_end.get(m["start"]) if m["ner_label"] == "ORG" and m["text"] and is_cjk(m["text"][0]) else None
         if before is not None:
             whole = text[before["start"] : m["end"]]
             known = kb.lookup(whole, types=("organization",)) or kb.lookup_country_prefixed(whole)
@@ -655,164 +696,210 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
             ):
                 _set_span(m, before["start"], m["end"], text)  # 美国|国务院: the country's body, not China's 国务院
         if m["ner_label"] != "ORG" or not m["text"] or kb.lookup(m["text"]) is not None:
-            out.append(m)
-            continue
-        s, e = m["start"], m["end"]
-        zh = is_cjk(m["text"][-1]) or is_cjk(m["text"][0])
-        # leading junk: a slash, an ordinal ("the 48th"), the digits of a clock (01 中央社)
-        head_text = text[s:e]
+            self.out.append(m)
+            return True
+        return False
+
+    def _cut_lead(self, sp: _OrgSpan) -> bool:
+        """Leading junk off: a slash, an ordinal ("the 48th"), the digits of a clock (01 中央社)."""
+        head_text = sp.surface
         lead = re.match(r"[/\\|·\-–—:;,.\s]+", head_text) or (
-            re.match(r"\d+\s+(?=\S)", head_text) if zh else _ORDINAL_LEAD.match(head_text)
+            re.match(r"\d+\s+(?=\S)", head_text) if sp.zh else _ORDINAL_LEAD.match(head_text)
         )
         if lead is not None and lead.end() < len(head_text):
-            s += lead.end()
-        surface = text[s:e]
+            sp.s += lead.end()
+        surface = sp.surface
         if surface.startswith("@") or not any(c.isalpha() for c in surface):
-            block(m)  # a social-media handle, a number
-            continue
-        poss = re.search(r"['’]s$", surface)
-        if poss and not zh:
-            e -= 2
-            surface = text[s:e]
+            return self.block(sp.m)  # a social-media handle, a number
+        return False
+
+    def _cut_end(self, sp: _OrgSpan) -> bool:
+        """A trailing possessive off; a half bracket cut off or taken to its closing bracket."""
+        poss = re.search(r"['’]s$", sp.surface)
+        if poss and not sp.zh:
+            sp.e -= 2
+        surface = sp.surface
         if surface.count("(") > surface.count(")"):
             cut = surface.rindex("(")
             inner = surface[cut + 1 :].strip()
-            if text.startswith(")", e) and not _ACRONYM_LIKE.fullmatch(inner):
-                e += 1  # "Party of Nepal (Maoist Centre": the bracket belongs to the name
+            if self.text.startswith(")", sp.e) and not _ACRONYM_LIKE.fullmatch(inner):
+                sp.e += 1  # "Party of Nepal (Maoist Centre": the bracket belongs to the name
             else:
-                e = s + len(surface[:cut].rstrip())  # "Union (AU": the acronym follows the name
-            surface = text[s:e]
-        if not zh and _OPEN_END.search(surface):
-            nxt = _NEXT_WORDS.match(text, e)
-            took = False
-            if nxt is not None:
-                words = nxt.group(1).split()
-                for j in range(len(words), 0, -1):
-                    phrase = " ".join(words[:j])
-                    bare = re.sub(r"^the\s+", "", phrase)
-                    if _is_place(bare, kb) or kb.lookup(bare, types=("country", "organization")) is not None:
-                        e, took = nxt.start(1) + len(phrase), True  # the country's own mention stays
-                        break
-            if not took:
-                block(m)
-                continue  # "Communist Party of" and nothing the KB or the gazetteer knows after it
-            surface = text[s:e]
-        organ = orules.en_organ_of.match(surface) if not zh and orules.en_organ_of is not None else None
+                sp.e = sp.s + len(surface[:cut].rstrip())  # "Union (AU": the acronym follows the name
+        return False
+
+    def _take_of_country(self, sp: _OrgSpan) -> bool:
+        """A name ending in "of" takes the place or body after it, or names no body."""
+        if sp.zh or not _OPEN_END.search(sp.surface):
+            return False
+        nxt = _NEXT_WORDS.match(self.text, sp.e)
+        if nxt is not None:
+            words = nxt.group(1).split()
+            for j in range(len(words), 0, -1):
+                phrase = " ".join(words[:j])
+                bare = re.sub(r"^the\s+", "", phrase)
+                if _is_place(bare, self.kb) or self.kb.lookup(bare, types=("country", "organization")) is not None:
+                    sp.e = nxt.start(1) + len(phrase)  # the country's own mention stays
+                    return False
+        return self.block(sp.m)  # "Communist Party of" and nothing the KB or the gazetteer knows after it
+
+    def _cut_organ(self, sp: _OrgSpan) -> bool:
+        """An organ of a body ("Central Committee of the Workers Party of Peru"): the body."""
+        surface, s, m, text = sp.surface, sp.s, sp.m, self.text
+        organ = self.orules.en_organ_of.match(surface) if not sp.zh and self.orules.en_organ_of is not None else None
         if organ is not None and _ORG_WORDS.search(surface[organ.end() :]):
             # "Central Committee of the Workers Party of Peru": the party; the organ's words
             # stay taken (the KB's Chinese "Central Committee" is not found in them)
-            added.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + organ.end()}", "start": s,
-                          "end": s + organ.end(), "text": text[s : s + organ.end()], "not_org": True})  # fmt: skip
-            s += organ.end()
-            surface = text[s:e]
-        if not zh:
-            tail = _person_tail(surface, text[max(0, s - 60) : s], kb, orules, rules, person_tokens)
-            if tail:
-                ps = s + tail
-                added.append({**m, "mention_id": f"{m['doc_id']}:{ps}-{e}", "start": ps, "end": e,
-                              "text": text[ps:e], "ner_label": "PERSON"})  # fmt: skip
-                e = s + len(surface[:tail].rstrip())
-                surface = text[s:e]
-            words = surface.split()
-            app = _EN_OFFICE_APPOSITION.match(text, e)
-            office = app.group("office").casefold().split() if app else []
-            in_office = any(" ".join(office[i:]) in rules.title_words for i in range(len(office)))
-            if (
-                2 <= len(words) <= 4
-                and in_office
-                and not _ORG_WORDS.search(surface)
-                and all(
-                    re.fullmatch(r"[A-Z][\w'’.\-]*", w)
-                    and kb.lookup(w, types=("country", "organization")) is None
-                    and kb.demonym(w) is None
-                    for w in words
-                )
-            ):
-                _set_span(m, s, e, text)
-                m["ner_label"] = "PERSON"  # "Ana Ruiz, general secretary of the party": a person
-                out.append(m)
-                continue
-            if len(words) >= 2 and all(w in person_tokens for w in words) and not _ORG_WORDS.search(surface):
-                _set_span(m, s, e, text)
-                m["ner_label"] = "PERSON"  # the name of a person the document names as one
-                out.append(m)
-                continue
-        bare = re.sub(r"^(?:the|The)\s+", "", surface)
+            self.added.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + organ.end()}", "start": s,
+                               "end": s + organ.end(), "text": text[s : s + organ.end()], "not_org": True})  # fmt: skip
+            sp.s += organ.end()
+        return False
+
+    def _cut_person_tail(self, sp: _OrgSpan) -> bool:
+        """A person's name run on after the body becomes a person mention of its own."""
+        if sp.zh:
+            return False
+        s, e, m, text = sp.s, sp.e, sp.m, self.text
+        surface = sp.surface
+        tail = _person_tail(surface, text[max(0, s - 60) : s], self.kb, self.orules, self.rules, self.person_tokens)
+        if tail:
+            ps = s + tail
+            self.added.append({**m, "mention_id": f"{m['doc_id']}:{ps}-{e}", "start": ps, "end": e,
+                               "text": text[ps:e], "ner_label": "PERSON"})  # fmt: skip
+            sp.e = s + len(surface[:tail].rstrip())
+        return False
+
+    def _as_person(self, sp: _OrgSpan) -> bool:
+        """A name an office follows in apposition, or made of a named person's words: a person."""
+        if sp.zh:
+            return False
+        kb, surface = self.kb, sp.surface
+        words = surface.split()
+        app = _EN_OFFICE_APPOSITION.match(self.text, sp.e)
+        office = app.group("office").casefold().split() if app else []
+        in_office = any(" ".join(office[i:]) in self.rules.title_words for i in range(len(office)))
+        appositive = (
+            2 <= len(words) <= 4
+            and in_office
+            and not _ORG_WORDS.search(surface)
+            and all(
+                re.fullmatch(r"[A-Z][\w'’.\-]*", w)
+                and kb.lookup(w, types=("country", "organization")) is None
+                and kb.demonym(w) is None
+                for w in words
+            )
+        )
+        # "Ana Ruiz, general secretary of the party", or the name of a person the document names as one
+        if appositive or (len(words) >= 2 and all(w in self.person_tokens for w in words)
+                          and not _ORG_WORDS.search(surface)):  # fmt: skip
+            _set_span(sp.m, sp.s, sp.e, self.text)
+            sp.m["ner_label"] = "PERSON"
+            self.out.append(sp.m)
+            return True
+        return False
+
+    def _no_body(self, sp: _OrgSpan) -> bool:
+        """A lower-case word or a generic one ("the State", "Cabinet", 国会): no particular body."""
+        orules, surface = self.orules, sp.surface
+        bare = sp.bare = re.sub(r"^(?:the|The)\s+", "", surface)
         if not bare.strip() or not (bare[0].isupper() or bare[0].isdigit() or is_cjk(bare[0])):
-            block(m)  # "the", a lower-case word
-            continue
+            return self.block(sp.m)  # "the", a lower-case word
         named_part = re.split(r"\s+of\s+", bare)[0].split()
-        if not zh and (
+        if not sp.zh and (
             bare.casefold() in orules.generic
             or named_part[-1].casefold() in orules.not_bodies
             or all(w.casefold() in orules.portfolio for w in bare.split())
-            or bare.casefold() in rules.title_words
+            or bare.casefold() in self.rules.title_words
         ):
-            block(m)  # "the State", "Cabinet", "Minister of Foreign Affairs": no particular body
-            continue
-        if zh and (surface in orules.zh_generic or any(surface.startswith(w) for w in orules.zh_time_lead)):
-            block(m)  # 国会, 联盟 alone: no particular body; 星期三会(和): a day, not a body
-            continue
+            return self.block(sp.m)  # "the State", "Cabinet", "Minister of Foreign Affairs": no particular body
+        if sp.zh and (surface in orules.zh_generic or any(surface.startswith(w) for w in orules.zh_time_lead)):
+            return self.block(sp.m)  # 国会, 联盟 alone: no particular body; 星期三会(和): a day, not a body
+        return False
+
+    def _credit_or_byline(self, sp: _OrgSpan) -> bool:
+        """A credit or a clock ("File Photo", "1000 GMT"), a newsroom in a byline: no body."""
+        orules, surface = self.orules, sp.surface
         if orules.en_credit is not None and orules.en_credit.search(surface):
-            block(m)  # "File Photo", "1000 GMT"
-            continue
-        if zh and any(w in surface for w in orules.zh_credit):
-            block(m)
-            continue
-        if zh and orules.zh_byline_after is not None and orules.zh_byline_after.match(text, e):
-            block(m)  # 〔国际新闻中心／综合报导〕: a newsroom's desk
-            continue
-        if zh:
-            # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
-            into = next((k for k in (1, 2) for w in orules.zh_title_after
-                         if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
-            if any(text.startswith(w, e) for w in orules.zh_title_after):
-                into = 0  # 外交部|长: the span ends where a title starts (not 外交|部长)
-            if into:
-                e -= into
-                surface = text[s:e]
-            inside = [kb.lookup(surface[i:j], types=("person",)) for i in range(len(surface) - 1)
-                      for j in range(i + 2, len(surface) + 1)]  # fmt: skip
-            if any(inside) or (into and not _ZH_BODY_END.search(surface)):
-                continue  # 川普盟友, 自川普: a person's name inside; 科克众(议员): no body
-        title = next((w for w in orules.zh_fused_title if text.startswith(w, e)), None) if zh else None
-        if title is not None and _person_soon(text, e + len(title), person_starts):
-            keep_country(m, s, e)  # 外交部|长: the body named only inside a person's title
-            continue
-        head = (surface.split()[-1] if surface.split() else "") if not zh else ""
-        event = (head in orules.en_event_heads) if not zh else any(surface.endswith(w) for w in orules.zh_event_heads)
-        if event:
-            # an event, no organization: the KB body it is named after ("34th ASEAN Summit")
-            # stays (Chinese: the gazetteer finds it inside the span)
-            if not zh:
-                words = list(re.finditer(r"\S+", surface))
-                for j in range(len(words) - 1, 0, -1):
-                    if kb.lookup(surface[: words[j - 1].end()], types=("organization",)) is not None:
-                        _set_span(m, s, s + words[j - 1].end(), text)
-                        out.append(m)
-                        break
-            continue
-        group = next((w for w in orules.zh_group_heads if surface.endswith(w)), None) if zh else None
-        if group is not None:
-            body = surface[: -len(group)]
-            if len(body) < 2 or kb.lookup(body) is None:
-                block(m)  # a delegation, not a body
-                continue
-            e -= len(group)
-            surface = text[s:e]
-        if zh and kb.lookup(surface) is None and kb.lookup_country_prefixed(surface) is None:
+            return self.block(sp.m)  # "File Photo", "1000 GMT"
+        if sp.zh and any(w in surface for w in orules.zh_credit):
+            return self.block(sp.m)
+        if sp.zh and orules.zh_byline_after is not None and orules.zh_byline_after.match(self.text, sp.e):
+            return self.block(sp.m)  # 〔国际新闻中心／综合报导〕: a newsroom's desk
+        return False
+
+    def _cut_zh_title(self, sp: _OrgSpan) -> bool:
+        """A Chinese span cut back from a title it ran into; dropped when it names a person or no body."""
+        if not sp.zh:
+            return False
+        text, s, e = self.text, sp.s, sp.e
+        # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
+        into = next((k for k in (1, 2) for w in self.orules.zh_title_after
+                     if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
+        if any(text.startswith(w, e) for w in self.orules.zh_title_after):
+            into = 0  # 外交部|长: the span ends where a title starts (not 外交|部长)
+        if into:
+            sp.e -= into
+        surface = sp.surface
+        inside = [self.kb.lookup(surface[i:j], types=("person",)) for i in range(len(surface) - 1)
+                  for j in range(i + 2, len(surface) + 1)]  # fmt: skip
+        # 川普盟友, 自川普: a person's name inside; 科克众(议员): no body
+        return bool(any(inside) or (into and not _ZH_BODY_END.search(surface)))
+
+    def _in_fused_title(self, sp: _OrgSpan) -> bool:
+        """外交部|长: the body named only inside a person's title stands for its country."""
+        title = next((w for w in self.orules.zh_fused_title if self.text.startswith(w, sp.e)), None) if sp.zh else None
+        if title is not None and _person_soon(self.text, sp.e + len(title), self.person_starts):
+            self.keep_country(sp.m, sp.s, sp.e)
+            return True
+        return False
+
+    def _event(self, sp: _OrgSpan) -> bool:
+        """An event, no organization: the KB body it is named after ("34th ASEAN Summit")
+        stays (Chinese: the gazetteer finds it inside the span)."""
+        orules, surface = self.orules, sp.surface
+        head = (surface.split()[-1] if surface.split() else "") if not sp.zh else ""
+        event = (
+            (head in orules.en_event_heads) if not sp.zh else any(surface.endswith(w) for w in orules.zh_event_heads)
+        )
+        if not event:
+            return False
+        if not sp.zh:
+            words = list(re.finditer(r"\S+", surface))
+            for j in range(len(words) - 1, 0, -1):
+                if self.kb.lookup(surface[: words[j - 1].end()], types=("organization",)) is not None:
+                    _set_span(sp.m, sp.s, sp.s + words[j - 1].end(), self.text)
+                    self.out.append(sp.m)
+                    break
+        return True
+
+    def _delegation(self, sp: _OrgSpan) -> bool:
+        """A delegation (中共代表团): its body when known, else no organization."""
+        surface = sp.surface
+        group = next((w for w in self.orules.zh_group_heads if surface.endswith(w)), None) if sp.zh else None
+        if group is None:
+            return False
+        body = surface[: -len(group)]
+        if len(body) < 2 or self.kb.lookup(body) is None:
+            return self.block(sp.m)  # a delegation, not a body
+        sp.e -= len(group)
+        return False
+
+    def _finish(self, sp: _OrgSpan) -> None:
+        """The places before a known Chinese body cut off, a place or demonym retyped; kept."""
+        kb, m, bare = self.kb, sp.m, sp.bare
+        surface = sp.surface
+        if sp.zh and kb.lookup(surface) is None and kb.lookup_country_prefixed(surface) is None:
             for i in range(2, len(surface) - 1):  # 日本名古屋|二十国集团: the places before a known body
                 if kb.lookup(surface[i:], types=("organization",)) is not None and _places_only(surface[:i], kb):
-                    s += i
-                    surface = text[s:e]
+                    sp.s += i
+                    surface = sp.surface
                     break
-        if not zh and _demonym_like(bare, kb):
+        if not sp.zh and _demonym_like(bare, kb):
             m["ner_label"] = "NORP"  # "Angolan", "Kazakh-Kyrgyz": an adjective of places, no body
         elif kb.lookup(surface) is None and (_is_place(bare, kb) or kb.demonym(bare) is not None):
             m["ner_label"] = "NORP" if kb.demonym(bare) is not None and not _is_place(bare, kb) else "GPE"
-        _set_span(m, s, e, text)
-        out.append(m)
-    return sorted(out + added, key=lambda x: (x["start"], x["end"]))
+        _set_span(m, sp.s, sp.e, self.text)
+        self.out.append(m)
 
 
 # the last character of a Chinese body's name (外交部, 众议院, 委员会, 共和党, 工作组…)
