@@ -1643,7 +1643,7 @@ def _zh_name(e: dict) -> str:
     return zh if zh and all(is_cjk(c) or c == "·" for c in zh) else ""
 
 
-def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],  # noqa: C901
+def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],
                  total_docs: int, n_mentions: dict[str, int] | None = None) -> tuple[dict[str, str], list[dict]]:  # fmt: skip
     """Person ids of a run that name one person: ``({dropped id: kept id}, merges)``.
 
@@ -1668,98 +1668,126 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
     (last name part, skeleton keys), never by comparing all pairs; the result depends only
     on the inputs, not on their order.
     """
-    from pipeline import translit
+    joins = _CorpusJoins(entities, cooc, n_docs, known, total_docs, n_mentions or {})
+    joins.zh_surnames()
+    joins.transliterations()
+    joins.latin_variants()
+    return {k: joins.find(k) for k in sorted(joins.remap)}, joins.merges
 
-    persons = {eid: e for eid, e in sorted(entities.items()) if e.get("type") == "person"}
-    n_mentions = n_mentions or {}
-    # a shared name is evidence when it is rare: in at most a quarter of a small run's
-    # documents, and in at most RARE_MAX_DOCS of a large one (on 2,330 news articles a
-    # quarter let any footballer or minister vouch for two strangers)
-    rare_limit = max(1, min(total_docs // 4, RARE_MAX_DOCS))
 
-    def country_named(a: str, b: str) -> bool:
+class _CorpusJoins:
+    """The joins of :func:`corpus_remap`, and the remap and merges they build."""
+
+    def __init__(self, entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],
+                 total_docs: int, n_mentions: dict[str, int]) -> None:  # fmt: skip
+        from pipeline import translit
+
+        self.translit = translit
+        self.entities, self.cooc, self.n_docs, self.known, self.n_mentions = entities, cooc, n_docs, known, n_mentions
+        self.persons = {eid: e for eid, e in sorted(entities.items()) if e.get("type") == "person"}
+        # a shared name is evidence when it is rare: in at most a quarter of a small run's
+        # documents, and in at most RARE_MAX_DOCS of a large one (on 2,330 news articles a
+        # quarter let any footballer or minister vouch for two strangers)
+        self.rare_limit = max(1, min(total_docs // 4, RARE_MAX_DOCS))
+        self.remap: dict[str, str] = {}
+        self.merges: list[dict] = []
+        # a name that is not one (the model's "Alan Milburn - the", "Swansea v Leicester") joins nothing
+        self.latin = {eid: toks for eid, e in self.persons.items()
+                      if (toks := _latin_tokens(e, eid in known)) and not _GARBLED_NAME.search(" ".join(toks))
+                      and not _GARBLED_NAME.search(e.get("name_en") or e.get("name") or "")}  # fmt: skip
+        self.zh_only = {eid: zh for eid, e in self.persons.items() if eid not in self.latin and (zh := _zh_name(e))}
+        self.index = translit.SkeletonIndex()
+
+    def country_named(self, a: str, b: str) -> bool:
         """The known one of the two has a country, named beside the other."""
         for x, y in ((a, b), (b, a)):
-            c = entities[x].get("country") if x in known else ""
-            if c and c in cooc.get(y, ()):
+            c = self.entities[x].get("country") if x in self.known else ""
+            if c and c in self.cooc.get(y, ()):
                 return True
         return False
 
-    def evidence(a: str, b: str, *, persons_only: bool = False, country: bool = True) -> bool:
-        if country and country_named(a, b):
+    def evidence(self, a: str, b: str, *, persons_only: bool = False, country: bool = True) -> bool:
+        """The two are named with the known one's country, or with a rare person or country."""
+        if country and self.country_named(a, b):
             return True
-        shared = (cooc.get(a, set()) & cooc.get(b, set())) - {a, b}
-        return any(n_docs.get(s, 0) <= rare_limit and (not persons_only or s.startswith("person:")) for s in shared)
+        shared = (self.cooc.get(a, set()) & self.cooc.get(b, set())) - {a, b}
+        return any(self.n_docs.get(s, 0) <= self.rare_limit and (not persons_only or s.startswith("person:"))
+                   for s in shared)  # fmt: skip
 
-    remap: dict[str, str] = {}
-    merges: list[dict] = []
-
-    def find(x: str) -> str:
-        while x in remap:
-            x = remap[x]
+    def find(self, x: str) -> str:
+        """The id ``x`` is joined to in the end."""
+        while x in self.remap:
+            x = self.remap[x]
         return x
 
-    def merge(drop: str, keep: str, kind: str) -> None:
-        drop, keep = find(drop), find(keep)
+    def merge(self, drop: str, keep: str, kind: str) -> None:
+        """Join two ids (a known one is kept; two known ones are never joined)."""
+        drop, keep = self.find(drop), self.find(keep)
+        known = self.known
         if drop == keep or (drop in known and keep in known):
             return
         if drop in known:
             drop, keep = keep, drop
         elif kind == "spelling" and keep not in known:
             # two spellings, neither known: the one of more documents, else the first id
-            keep, drop = sorted((drop, keep), key=lambda x: (-n_docs.get(x, 0), -n_mentions.get(x, 0), x))
-        remap[drop] = keep
-        merges.append({"kind": kind, "drop": drop, "keep": keep, "drop_name": persons[drop].get("name_zh") or
-                       persons[drop].get("name"), "keep_name": persons[keep].get("name")})  # fmt: skip
+            keep, drop = sorted((drop, keep), key=lambda x: (-self.n_docs.get(x, 0), -self.n_mentions.get(x, 0), x))
+        self.remap[drop] = keep
+        persons = self.persons
+        self.merges.append({"kind": kind, "drop": drop, "keep": keep, "drop_name": persons[drop].get("name_zh") or
+                            persons[drop].get("name"), "keep_name": persons[keep].get("name")})  # fmt: skip
 
-    # a name that is not one (the model's "Alan Milburn - the", "Swansea v Leicester") joins nothing
-    latin = {eid: toks for eid, e in persons.items()
-             if (toks := _latin_tokens(e, eid in known)) and not _GARBLED_NAME.search(" ".join(toks))
-             and not _GARBLED_NAME.search(e.get("name_en") or e.get("name") or "")}  # fmt: skip
-    zh_only = {eid: zh for eid, e in persons.items() if eid not in latin and (zh := _zh_name(e))}
+    def zh_surnames(self) -> None:
+        """1. 朗伊 → 戴维·朗伊: the one person of the run whose Chinese name ends in that part."""
+        by_last_part: dict[str, set[str]] = defaultdict(set)
+        for eid, e in self.persons.items():
+            parts = self.translit.zh_parts(_zh_name(e))
+            if len(parts) >= 2:
+                by_last_part[parts[-1]].add(eid)
+        for eid, zh in self.zh_only.items():
+            if "·" in zh or pinyin_name(zh):
+                continue
+            fits = by_last_part.get(zh, set()) - {eid}
+            if len(fits) == 1:
+                self.merge(eid, next(iter(fits)), "zh-surname")
 
-    # 1. 朗伊 → 戴维·朗伊: the one person of the run whose Chinese name ends in that part
-    by_last_part: dict[str, set[str]] = defaultdict(set)
-    for eid, e in persons.items():
-        parts = translit.zh_parts(_zh_name(e))
-        if len(parts) >= 2:
-            by_last_part[parts[-1]].add(eid)
-    for eid, zh in zh_only.items():
-        if "·" in zh or pinyin_name(zh):
-            continue
-        fits = by_last_part.get(zh, set()) - {eid}
-        if len(fits) == 1:
-            merge(eid, next(iter(fits)), "zh-surname")
+    def transliterations(self) -> None:
+        """2. A Chinese transliteration and an English name of the run."""
+        for eid, toks in self.latin.items():
+            self.index.add(eid, toks)
+        for eid, zh in self.zh_only.items():
+            if eid in self.remap or pinyin_name(zh):
+                continue  # a Chinese person's name, read in pinyin already, or joined in 1
+            fits = [c for c in self.index.candidates(zh, fuzzy=False) if self.evidence(eid, c, persons_only=True)]
+            if len(fits) == 1:
+                self.merge(eid, fits[0], "translit")
 
-    # 2. a Chinese transliteration and an English name of the run
-    index = translit.SkeletonIndex()
-    for eid, toks in latin.items():
-        index.add(eid, toks)
-    for eid, zh in zh_only.items():
-        if eid in remap or pinyin_name(zh):
-            continue  # a Chinese person's name, read in pinyin already, or joined in 1
-        fits = [c for c in index.candidates(zh, fuzzy=False) if evidence(eid, c, persons_only=True)]
-        if len(fits) == 1:
-            merge(eid, fits[0], "translit")
+    def latin_variants(self) -> None:
+        """3. Two Latin spellings of one name, 4. a surname alone, 5. a variant; all with evidence."""
+        by_last: dict[str, set[str]] = defaultdict(set)
+        for eid, toks in self.latin.items():
+            by_last[toks[-1]].add(eid)
+        by_token: dict[str, set[str]] = defaultdict(set)
+        given: set[str] = set()  # the first words of the run's full names: "David" alone may be any David
+        for eid, toks in self.latin.items():
+            for t in toks:
+                by_token[t].add(eid)
+            if len(toks) >= 2:
+                given.add(toks[0])
+        for eid, toks in sorted(self.latin.items(), key=lambda kv: (len(kv[1]), kv[0])):
+            if eid in self.remap or eid in self.known:
+                continue
+            found = self._latin_candidates(eid, toks, by_last, by_token, given)
+            if found is not None:
+                self._join_latin(eid, toks, *found)
 
-    # 3. two Latin spellings of one name, and 4. a surname alone; both with evidence
-    by_last: dict[str, set[str]] = defaultdict(set)
-    for eid, toks in latin.items():
-        by_last[toks[-1]].add(eid)
-    by_token: dict[str, set[str]] = defaultdict(set)
-    given: set[str] = set()  # the first words of the run's full names: "David" alone may be any David
-    for eid, toks in latin.items():
-        for t in toks:
-            by_token[t].add(eid)
-        if len(toks) >= 2:
-            given.add(toks[0])
-    for eid, toks in sorted(latin.items(), key=lambda kv: (len(kv[1]), kv[0])):
-        if eid in remap or eid in known:
-            continue
-        sk = translit.latin_skeleton(toks[-1])
+    def _latin_candidates(self, eid: str, toks: list[str], by_last: dict[str, set[str]],
+                          by_token: dict[str, set[str]], given: set[str]) -> tuple[set[str], str] | None:  # fmt: skip
+        """The ids a Latin name may be another form of, and the kind of join; None for a given name."""
+        latin = self.latin
+        sk = self.translit.latin_skeleton(toks[-1])
         if len(toks) == 1:
             if toks[0] in given:
-                continue  # a given name of someone in the run, not only a surname
+                return None  # a given name of someone in the run, not only a surname
             cands = {c for c in by_last.get(toks[0], set()) if len(latin[c]) >= 2}
             kind = "surname" if cands else "spelling"
         else:
@@ -1770,27 +1798,30 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
                      if c != eid and variant_of(toks, latin[c]) and (latin[c][-1] == toks[-1] or len(latin[c]) == 2)}  # fmt: skip
             kind = "variant"
             if not cands:
-                cands = {c for c in index.near(sk) if _spelling_variant(toks, latin[c])}
+                cands = {c for c in self.index.near(sk) if _spelling_variant(toks, latin[c])}
                 kind = "spelling"
         if len(toks) == 1 and sk and len(sk) >= 3 and len(toks[0]) >= 7:  # short words are too alike (Files, Wales)
-            cands |= {c for c in index.near(sk) if len(latin[c]) == 1 and _spelling_variant(toks, latin[c])}
+            cands |= {c for c in self.index.near(sk) if len(latin[c]) == 1 and _spelling_variant(toks, latin[c])}
+        return cands, kind
+
+    def _join_latin(self, eid: str, toks: list[str], cands: set[str], kind: str) -> None:
+        """Join the name to its one candidate with evidence."""
         # a surname alone needs a rare person named with both (a country is too common a
         # companion for a name as common as a surname)
         fits = sorted(
             {
-                find(c)
+                self.find(c)
                 for c in cands
-                if c != eid and evidence(eid, c, persons_only=kind == "surname", country=kind != "surname")
+                if c != eid and self.evidence(eid, c, persons_only=kind == "surname", country=kind != "surname")
             }
             - {eid}
         )
         if len(fits) == 1:
             keep = fits[0]
-            if kind == "variant" and keep not in known and len(latin.get(keep, ())) > len(toks) \
-                    and latin[keep][-len(toks):] == toks:  # fmt: skip
+            if kind == "variant" and keep not in self.known and len(self.latin.get(keep, ())) > len(toks) \
+                    and self.latin[keep][-len(toks):] == toks:  # fmt: skip
                 eid, keep = keep, eid  # "Rapper Kanye West": the words before the name ran on; keep the name
-            merge(eid, keep, kind)
-    return {k: find(k) for k in sorted(remap)}, merges
+            self.merge(eid, keep, kind)
 
 
 def remap_record(rec: dict, remap: dict[str, str]) -> dict:
