@@ -27,7 +27,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -487,12 +487,19 @@ def _person_by_apposition(m: dict, text: str, kb: KnowledgeBase, rules: Rules) -
     surface = m["text"]
     if m["ner_label"] not in ("ORG", "GPE", "LOC", "NORP", "FAC") or not surface or is_cjk(surface[0]):
         return
-    words = surface.split()
-    if (not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words) or _ORG_WORDS.search(surface)
-            or kb.lookup(surface) is not None or any(kb.lookup(w) is not None for w in words)):  # fmt: skip
-        return
-    if rules.en_office_apposition.match(text, m["end"]):
+    office = rules.en_office_apposition.match(text, m["end"]) is not None
+    if kb.lookup(surface) is None and _appositive_name(surface, office, lambda w: kb.lookup(w) is None):
         m["ner_label"] = "PERSON"
+
+
+def _appositive_name(surface: str, office_follows: bool, word_ok: Callable[[str], bool]) -> bool:
+    """Two to four capitalized words, none a word of an organization's name or one ``word_ok``
+    refuses, with an office after them in apposition: a person's name (the one rule of
+    :func:`_person_by_apposition` and of the organization cleaning, each with its own
+    office test and word test)."""
+    words = surface.split()
+    return (2 <= len(words) <= 4 and office_follows and not _ORG_WORDS.search(surface)
+            and all(w[:1].isupper() and word_ok(w) for w in words))  # fmt: skip
 
 
 # head nouns of organizations' names: a span holding one is no person's name
@@ -778,17 +785,11 @@ class _OrgCleaner:
         app = _EN_OFFICE_APPOSITION.match(self.text, sp.e)
         office = app.group("office").casefold().split() if app else []
         in_office = any(" ".join(office[i:]) in self.rules.title_words for i in range(len(office)))
-        appositive = (
-            2 <= len(words) <= 4
-            and in_office
-            and not _ORG_WORDS.search(surface)
-            and all(
-                re.fullmatch(r"[A-Z][\w'’.\-]*", w)
-                and kb.lookup(w, types=("country", "organization")) is None
-                and kb.demonym(w) is None
-                for w in words
-            )
-        )
+        appositive = _appositive_name(surface, in_office, lambda w: bool(
+            re.fullmatch(r"[A-Z][\w'’.\-]*", w)
+            and kb.lookup(w, types=("country", "organization")) is None
+            and kb.demonym(w) is None
+        ))  # fmt: skip
         # "Ana Ruiz, general secretary of the party", or the name of a person the document names as one
         if appositive or (len(words) >= 2 and all(w in self.person_tokens for w in words)
                           and not _ORG_WORDS.search(surface)):  # fmt: skip
