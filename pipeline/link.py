@@ -161,87 +161,112 @@ def sentence_at(sentences: list[list[int]], pos: int, starts: list[int]) -> int 
     return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
 
 
-def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:  # noqa: C901
+def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
     """Mentions of KB names (and Chinese side abbreviations) that the model did not find."""
     text, lang = doc["text"], doc["lang"]
-    taken = SpanSet((m["start"], m["end"]) for m in mentions)
-    blank = SpanSet([(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]])
-    starts = [a for a, _ in sentences]
-    out = []
-    # the model's mentions by start, to find those near a name without scanning them all
-    order = sorted(mentions, key=lambda m: (m["start"], m["end"]))
-    order_starts = [m["start"] for m in order]
-    longest = max((m["end"] - m["start"] for m in order), default=0)
-    removed: set[int] = set()
-
-    def near(s: int, e: int) -> list[dict]:
-        lo, hi = bisect_left(order_starts, s - longest), bisect_left(order_starts, e)
-        return [m for m in order[lo:hi] if id(m) not in removed and m["start"] < e and s < m["end"]]
-
-    def add(s: int, e: int, label: str, *, replace: bool = False) -> None:
-        if blank.overlaps(s, e):
-            return
-        if replace and taken.overlaps(s, e):
-            # a known name that strictly contains the model's mention(s) replaces them
-            # (the model cut 蒙古国经济发展部 to 古国经济发展部, or tagged 东盟 inside 东盟地区论坛)
-            close = near(s, e)
-            inside = [m for m in close if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
-            crossing = [m for m in close if m not in inside]
-            if inside and not crossing:
-                for m in inside:
-                    mentions.remove(m)
-                    removed.add(id(m))
-                    taken.remove(m["start"], m["end"])
-        if taken.overlaps(s, e):
-            return
-        sid = sentence_at(sentences, s, starts)
-        if sid is None:
-            return
-        taken.add(s, e)
-        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
-                    "start": s, "end": e, "text": text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
-
+    found = _GazetteerMentions(doc, sentences, mentions)
     segments = doc.get("segments") or [[0, len(text), lang]]
     for seg_lang in sorted({seg[2] for seg in segments}):
         spans = [(s, e) for s, e, sl in segments if sl == seg_lang]
         rx = _gazetteer_regex(id(kb), kb, seg_lang) if seg_lang in ("en", "zh") else None
-        for lo, hi in spans if rx is not None else ():
-            for m in rx.finditer(text, lo, hi):
-                add(m.start(), m.end(), "KB", replace=True)
         if rx is not None:
-            # names nested in a known name ("Central Committee of the Communist Party of
-            # China" also names the party); recorded as their own, overlapping mentions
-            spans_seen = {(x["start"], x["end"]) for x in mentions + out}
-            for outer in [x for x in mentions + out if kb.lookup(x["text"]) is not None]:
-                if not any(lo <= outer["start"] < hi for lo, hi in spans):
-                    continue
-                outer_entity = kb.lookup(outer["text"])
-                for m in rx.finditer(text, outer["start"] + 1, outer["end"]):
-                    s, e = m.start(), m.end()
-                    inner = kb.lookup(m.group())
-                    if inner is outer_entity:
-                        continue  # "Putin" inside "Vladimir Putin": the same entity
-                    if (
-                        inner is not None
-                        and inner.type == outer_entity.type == "organization"
-                        and (inner.country and outer_entity.country and inner.country != outer_entity.country)
-                    ):
-                        continue  # 国务院 inside 美国国务院: another country's body of that name
-                    if (s, e) != (outer["start"], outer["end"]) and (s, e) not in spans_seen:
-                        spans_seen.add((s, e))
-                        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}",
-                                    "sentence_id": outer["sentence_id"], "start": s, "end": e, "text": text[s:e],
-                                    "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
-        if seg_lang == "zh" and kb.zh_abbr:
-            chars = "".join(sorted(kb.zh_abbr))
             for lo, hi in spans:
-                for m in re.compile(rf"([{chars}])方").finditer(text, lo, hi):
-                    add(m.start(), m.end(), "ABBR")
-                for m in re.compile(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})").finditer(text, lo, hi):
-                    if len(set(m.group(1))) == len(m.group(1)):
-                        for i in range(m.start(), m.end()):
-                            add(i, i + 1, "ABBR")
-    return sorted(out, key=lambda m: m["start"])
+                for m in rx.finditer(text, lo, hi):
+                    found.add(m.start(), m.end(), "KB", replace=True)
+            found.add_nested(rx, spans, kb)
+        if seg_lang == "zh" and kb.zh_abbr:
+            found.add_zh_sides(spans, kb)
+    return sorted(found.out, key=lambda m: m["start"])
+
+
+class _GazetteerMentions:
+    """The mentions :func:`gazetteer_mentions` adds to a document's, and the spans taken."""
+
+    def __init__(self, doc: dict, sentences: list[list[int]], mentions: list[dict]) -> None:
+        self.doc, self.text, self.sentences, self.mentions = doc, doc["text"], sentences, mentions
+        self.taken = SpanSet((m["start"], m["end"]) for m in mentions)
+        self.blank = SpanSet([(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]])
+        self.starts = [a for a, _ in sentences]
+        self.out: list[dict] = []
+        # the model's mentions by start, to find those near a name without scanning them all
+        self.order = sorted(mentions, key=lambda m: (m["start"], m["end"]))
+        self.order_starts = [m["start"] for m in self.order]
+        self.longest = max((m["end"] - m["start"] for m in self.order), default=0)
+        self.removed: set[int] = set()
+
+    def near(self, s: int, e: int) -> list[dict]:
+        """The model's mentions (not removed) that overlap ``s:e``."""
+        lo, hi = bisect_left(self.order_starts, s - self.longest), bisect_left(self.order_starts, e)
+        return [m for m in self.order[lo:hi] if id(m) not in self.removed and m["start"] < e and s < m["end"]]
+
+    def _replace_inside(self, s: int, e: int) -> None:
+        """A known name that strictly contains the model's mention(s) replaces them (the model
+        cut 蒙古国经济发展部 to 古国经济发展部, or tagged 东盟 inside 东盟地区论坛)."""
+        close = self.near(s, e)
+        inside = [m for m in close if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
+        crossing = [m for m in close if m not in inside]
+        if inside and not crossing:
+            for m in inside:
+                self.mentions.remove(m)
+                self.removed.add(id(m))
+                self.taken.remove(m["start"], m["end"])
+
+    def add(self, s: int, e: int, label: str, *, replace: bool = False) -> None:
+        """A mention at ``s:e``, unless the span is blank, taken or in no sentence."""
+        if self.blank.overlaps(s, e):
+            return
+        if replace and self.taken.overlaps(s, e):
+            self._replace_inside(s, e)
+        if self.taken.overlaps(s, e):
+            return
+        sid = sentence_at(self.sentences, s, self.starts)
+        if sid is None:
+            return
+        self.taken.add(s, e)
+        doc_id = self.doc["doc_id"]
+        self.out.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{s}-{e}", "sentence_id": sid,
+                         "start": s, "end": e, "text": self.text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
+
+    def add_nested(self, rx: re.Pattern, spans: list[tuple[int, int]], kb: KnowledgeBase) -> None:
+        """Names nested in a known name ("Central Committee of the Communist Party of China"
+        also names the party); recorded as their own, overlapping mentions."""
+        spans_seen = {(x["start"], x["end"]) for x in self.mentions + self.out}
+        for outer in [x for x in self.mentions + self.out if kb.lookup(x["text"]) is not None]:
+            if not any(lo <= outer["start"] < hi for lo, hi in spans):
+                continue
+            outer_entity = kb.lookup(outer["text"])
+            for m in rx.finditer(self.text, outer["start"] + 1, outer["end"]):
+                s, e = m.start(), m.end()
+                if _other_entity(kb.lookup(m.group()), outer_entity) and (s, e) != (outer["start"], outer["end"]) \
+                        and (s, e) not in spans_seen:  # fmt: skip
+                    spans_seen.add((s, e))
+                    doc_id = self.doc["doc_id"]
+                    self.out.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{s}-{e}",
+                                     "sentence_id": outer["sentence_id"], "start": s, "end": e, "text": self.text[s:e],
+                                     "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
+
+    def add_zh_sides(self, spans: list[tuple[int, int]], kb: KnowledgeBase) -> None:
+        """Chinese side abbreviations: 中方, and each character of 中美双方."""
+        chars = "".join(sorted(kb.zh_abbr))
+        for lo, hi in spans:
+            for m in re.compile(rf"([{chars}])方").finditer(self.text, lo, hi):
+                self.add(m.start(), m.end(), "ABBR")
+            for m in re.compile(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})").finditer(self.text, lo, hi):
+                if len(set(m.group(1))) == len(m.group(1)):
+                    for i in range(m.start(), m.end()):
+                        self.add(i, i + 1, "ABBR")
+
+
+def _other_entity(inner: KbEntity | None, outer: KbEntity) -> bool:
+    """A name nested in a known one names an entity of its own: not the same one ("Putin"
+    inside "Vladimir Putin"), nor another country's body of that name (国务院 inside 美国国务院)."""
+    if inner is outer:
+        return False
+    return not (
+        inner is not None
+        and inner.type == outer.type == "organization"
+        and (inner.country and outer.country and inner.country != outer.country)
+    )
 
 
 def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase,
