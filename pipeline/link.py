@@ -27,7 +27,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -161,87 +161,112 @@ def sentence_at(sentences: list[list[int]], pos: int, starts: list[int]) -> int 
     return i if i >= 0 and sentences[i][0] <= pos < sentences[i][1] else None
 
 
-def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:  # noqa: C901
+def gazetteer_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase) -> list[dict]:
     """Mentions of KB names (and Chinese side abbreviations) that the model did not find."""
     text, lang = doc["text"], doc["lang"]
-    taken = SpanSet((m["start"], m["end"]) for m in mentions)
-    blank = SpanSet([(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]])
-    starts = [a for a, _ in sentences]
-    out = []
-    # the model's mentions by start, to find those near a name without scanning them all
-    order = sorted(mentions, key=lambda m: (m["start"], m["end"]))
-    order_starts = [m["start"] for m in order]
-    longest = max((m["end"] - m["start"] for m in order), default=0)
-    removed: set[int] = set()
-
-    def near(s: int, e: int) -> list[dict]:
-        lo, hi = bisect_left(order_starts, s - longest), bisect_left(order_starts, e)
-        return [m for m in order[lo:hi] if id(m) not in removed and m["start"] < e and s < m["end"]]
-
-    def add(s: int, e: int, label: str, *, replace: bool = False) -> None:
-        if blank.overlaps(s, e):
-            return
-        if replace and taken.overlaps(s, e):
-            # a known name that strictly contains the model's mention(s) replaces them
-            # (the model cut 蒙古国经济发展部 to 古国经济发展部, or tagged 东盟 inside 东盟地区论坛)
-            close = near(s, e)
-            inside = [m for m in close if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
-            crossing = [m for m in close if m not in inside]
-            if inside and not crossing:
-                for m in inside:
-                    mentions.remove(m)
-                    removed.add(id(m))
-                    taken.remove(m["start"], m["end"])
-        if taken.overlaps(s, e):
-            return
-        sid = sentence_at(sentences, s, starts)
-        if sid is None:
-            return
-        taken.add(s, e)
-        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}", "sentence_id": sid,
-                    "start": s, "end": e, "text": text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
-
+    found = _GazetteerMentions(doc, sentences, mentions)
     segments = doc.get("segments") or [[0, len(text), lang]]
     for seg_lang in sorted({seg[2] for seg in segments}):
         spans = [(s, e) for s, e, sl in segments if sl == seg_lang]
         rx = _gazetteer_regex(id(kb), kb, seg_lang) if seg_lang in ("en", "zh") else None
-        for lo, hi in spans if rx is not None else ():
-            for m in rx.finditer(text, lo, hi):
-                add(m.start(), m.end(), "KB", replace=True)
         if rx is not None:
-            # names nested in a known name ("Central Committee of the Communist Party of
-            # China" also names the party); recorded as their own, overlapping mentions
-            spans_seen = {(x["start"], x["end"]) for x in mentions + out}
-            for outer in [x for x in mentions + out if kb.lookup(x["text"]) is not None]:
-                if not any(lo <= outer["start"] < hi for lo, hi in spans):
-                    continue
-                outer_entity = kb.lookup(outer["text"])
-                for m in rx.finditer(text, outer["start"] + 1, outer["end"]):
-                    s, e = m.start(), m.end()
-                    inner = kb.lookup(m.group())
-                    if inner is outer_entity:
-                        continue  # "Putin" inside "Vladimir Putin": the same entity
-                    if (
-                        inner is not None
-                        and inner.type == outer_entity.type == "organization"
-                        and (inner.country and outer_entity.country and inner.country != outer_entity.country)
-                    ):
-                        continue  # 国务院 inside 美国国务院: another country's body of that name
-                    if (s, e) != (outer["start"], outer["end"]) and (s, e) not in spans_seen:
-                        spans_seen.add((s, e))
-                        out.append({"doc_id": doc["doc_id"], "mention_id": f"{doc['doc_id']}:{s}-{e}",
-                                    "sentence_id": outer["sentence_id"], "start": s, "end": e, "text": text[s:e],
-                                    "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
-        if seg_lang == "zh" and kb.zh_abbr:
-            chars = "".join(sorted(kb.zh_abbr))
             for lo, hi in spans:
-                for m in re.compile(rf"([{chars}])方").finditer(text, lo, hi):
-                    add(m.start(), m.end(), "ABBR")
-                for m in re.compile(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})").finditer(text, lo, hi):
-                    if len(set(m.group(1))) == len(m.group(1)):
-                        for i in range(m.start(), m.end()):
-                            add(i, i + 1, "ABBR")
-    return sorted(out, key=lambda m: m["start"])
+                for m in rx.finditer(text, lo, hi):
+                    found.add(m.start(), m.end(), "KB", replace=True)
+            found.add_nested(rx, spans, kb)
+        if seg_lang == "zh" and kb.zh_abbr:
+            found.add_zh_sides(spans, kb)
+    return sorted(found.out, key=lambda m: m["start"])
+
+
+class _GazetteerMentions:
+    """The mentions :func:`gazetteer_mentions` adds to a document's, and the spans taken."""
+
+    def __init__(self, doc: dict, sentences: list[list[int]], mentions: list[dict]) -> None:
+        self.doc, self.text, self.sentences, self.mentions = doc, doc["text"], sentences, mentions
+        self.taken = SpanSet((m["start"], m["end"]) for m in mentions)
+        self.blank = SpanSet([(0, doc.get("body_start", 0)), *[tuple(x) for x in doc.get("skip_spans", [])]])
+        self.starts = [a for a, _ in sentences]
+        self.out: list[dict] = []
+        # the model's mentions by start, to find those near a name without scanning them all
+        self.order = sorted(mentions, key=lambda m: (m["start"], m["end"]))
+        self.order_starts = [m["start"] for m in self.order]
+        self.longest = max((m["end"] - m["start"] for m in self.order), default=0)
+        self.removed: set[int] = set()
+
+    def near(self, s: int, e: int) -> list[dict]:
+        """The model's mentions (not removed) that overlap ``s:e``."""
+        lo, hi = bisect_left(self.order_starts, s - self.longest), bisect_left(self.order_starts, e)
+        return [m for m in self.order[lo:hi] if id(m) not in self.removed and m["start"] < e and s < m["end"]]
+
+    def _replace_inside(self, s: int, e: int) -> None:
+        """A known name that strictly contains the model's mention(s) replaces them (the model
+        cut 蒙古国经济发展部 to 古国经济发展部, or tagged 东盟 inside 东盟地区论坛)."""
+        close = self.near(s, e)
+        inside = [m for m in close if s <= m["start"] and m["end"] <= e and (m["end"] - m["start"]) < e - s]
+        crossing = [m for m in close if m not in inside]
+        if inside and not crossing:
+            for m in inside:
+                self.mentions.remove(m)
+                self.removed.add(id(m))
+                self.taken.remove(m["start"], m["end"])
+
+    def add(self, s: int, e: int, label: str, *, replace: bool = False) -> None:
+        """A mention at ``s:e``, unless the span is blank, taken or in no sentence."""
+        if self.blank.overlaps(s, e):
+            return
+        if replace and self.taken.overlaps(s, e):
+            self._replace_inside(s, e)
+        if self.taken.overlaps(s, e):
+            return
+        sid = sentence_at(self.sentences, s, self.starts)
+        if sid is None:
+            return
+        self.taken.add(s, e)
+        doc_id = self.doc["doc_id"]
+        self.out.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{s}-{e}", "sentence_id": sid,
+                         "start": s, "end": e, "text": self.text[s:e], "ner_label": label, "entity_id": ""})  # fmt: skip
+
+    def add_nested(self, rx: re.Pattern, spans: list[tuple[int, int]], kb: KnowledgeBase) -> None:
+        """Names nested in a known name ("Central Committee of the Communist Party of China"
+        also names the party); recorded as their own, overlapping mentions."""
+        spans_seen = {(x["start"], x["end"]) for x in self.mentions + self.out}
+        for outer in [x for x in self.mentions + self.out if kb.lookup(x["text"]) is not None]:
+            if not any(lo <= outer["start"] < hi for lo, hi in spans):
+                continue
+            outer_entity = kb.lookup(outer["text"])
+            for m in rx.finditer(self.text, outer["start"] + 1, outer["end"]):
+                s, e = m.start(), m.end()
+                if _other_entity(kb.lookup(m.group()), outer_entity) and (s, e) != (outer["start"], outer["end"]) \
+                        and (s, e) not in spans_seen:  # fmt: skip
+                    spans_seen.add((s, e))
+                    doc_id = self.doc["doc_id"]
+                    self.out.append({"doc_id": doc_id, "mention_id": f"{doc_id}:{s}-{e}",
+                                     "sentence_id": outer["sentence_id"], "start": s, "end": e, "text": self.text[s:e],
+                                     "ner_label": "KB_NESTED", "entity_id": ""})  # fmt: skip
+
+    def add_zh_sides(self, spans: list[tuple[int, int]], kb: KnowledgeBase) -> None:
+        """Chinese side abbreviations: 中方, and each character of 中美双方."""
+        chars = "".join(sorted(kb.zh_abbr))
+        for lo, hi in spans:
+            for m in re.compile(rf"([{chars}])方").finditer(self.text, lo, hi):
+                self.add(m.start(), m.end(), "ABBR")
+            for m in re.compile(rf"([{chars}]{{2,4}})(?={ZH_SIDE_SUFFIX})").finditer(self.text, lo, hi):
+                if len(set(m.group(1))) == len(m.group(1)):
+                    for i in range(m.start(), m.end()):
+                        self.add(i, i + 1, "ABBR")
+
+
+def _other_entity(inner: KbEntity | None, outer: KbEntity) -> bool:
+    """A name nested in a known one names an entity of its own: not the same one ("Putin"
+    inside "Vladimir Putin"), nor another country's body of that name (国务院 inside 美国国务院)."""
+    if inner is outer:
+        return False
+    return not (
+        inner is not None
+        and inner.type == outer.type == "organization"
+        and (inner.country and outer.country and inner.country != outer.country)
+    )
 
 
 def office_holder_mentions(doc: dict, sentences: list[list[int]], mentions: list[dict], kb: KnowledgeBase,
@@ -487,12 +512,19 @@ def _person_by_apposition(m: dict, text: str, kb: KnowledgeBase, rules: Rules) -
     surface = m["text"]
     if m["ner_label"] not in ("ORG", "GPE", "LOC", "NORP", "FAC") or not surface or is_cjk(surface[0]):
         return
-    words = surface.split()
-    if (not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words) or _ORG_WORDS.search(surface)
-            or kb.lookup(surface) is not None or any(kb.lookup(w) is not None for w in words)):  # fmt: skip
-        return
-    if rules.en_office_apposition.match(text, m["end"]):
+    office = rules.en_office_apposition.match(text, m["end"]) is not None
+    if kb.lookup(surface) is None and _appositive_name(surface, office, lambda w: kb.lookup(w) is None):
         m["ner_label"] = "PERSON"
+
+
+def _appositive_name(surface: str, office_follows: bool, word_ok: Callable[[str], bool]) -> bool:
+    """Two to four capitalized words, none a word of an organization's name or one ``word_ok``
+    refuses, with an office after them in apposition: a person's name (the one rule of
+    :func:`_person_by_apposition` and of the organization cleaning, each with its own
+    office test and word test)."""
+    words = surface.split()
+    return (2 <= len(words) <= 4 and office_follows and not _ORG_WORDS.search(surface)
+            and all(w[:1].isupper() and word_ok(w) for w in words))  # fmt: skip
 
 
 # head nouns of organizations' names: a span holding one is no person's name
@@ -603,7 +635,7 @@ def _places_only(prefix: str, kb: KnowledgeBase) -> bool:
     return any(_is_place(prefix[:i], kb) and _is_place(prefix[i:], kb) for i in range(2, len(prefix) - 1))
 
 
-def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,  # noqa: C901
+def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules,
                        rules: Rules) -> list[dict]:  # fmt: skip
     """The model's organizations, cut to the name and rid of what names no body.
 
@@ -618,33 +650,74 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
     (外交部|长), a delegation (its body stays when known: 中共代表团 → 中共), a newsroom in
     a byline. Known names (the KB) are kept as they are.
     """
-    person_tokens = {t for m in mentions if m["ner_label"] in ("PERSON", "PER") and m["text"]
-                     and not is_cjk(m["text"][0]) for t in m["text"].split() if len(t) > 1}  # fmt: skip
-    out: list[dict] = []
-    added: list[dict] = []
-    person_starts = sorted(m["start"] for m in mentions if m["ner_label"] in ("PERSON", "PER"))
-    by_end = {m["end"]: m for m in mentions if m["ner_label"] in ("GPE", "LOC", "NORP", "ABBR")}
+    return _OrgCleaner(mentions, text, kb, orules, rules).run(mentions)
 
-    def block(m: dict) -> None:
+
+@dataclass
+class _OrgSpan:
+    """An organization mention being cut: its current bounds in the text."""
+
+    m: dict
+    text: str
+    s: int
+    e: int
+    zh: bool
+    bare: str = ""  # the surface without a leading "the", as the filters saw it
+
+    @property
+    def surface(self) -> str:
+        return self.text[self.s : self.e]
+
+
+class _OrgCleaner:
+    """The steps of :func:`clean_org_mentions` over one document's mentions."""
+
+    def __init__(self, mentions: list[dict], text: str, kb: KnowledgeBase, orules: OrgRules, rules: Rules) -> None:
+        self.text, self.kb, self.orules, self.rules = text, kb, orules, rules
+        self.person_tokens = {t for m in mentions if m["ner_label"] in ("PERSON", "PER") and m["text"]
+                              and not is_cjk(m["text"][0]) for t in m["text"].split() if len(t) > 1}  # fmt: skip
+        self.out: list[dict] = []
+        self.added: list[dict] = []
+        self.person_starts = sorted(m["start"] for m in mentions if m["ner_label"] in ("PERSON", "PER"))
+        self.by_end = {m["end"]: m for m in mentions if m["ner_label"] in ("GPE", "LOC", "NORP", "ABBR")}
+
+    def run(self, mentions: list[dict]) -> list[dict]:
+        """Each mention through the steps; the kept and added ones in text order."""
+        steps = (self._cut_lead, self._cut_end, self._take_of_country, self._cut_organ, self._cut_person_tail,
+                 self._as_person, self._no_body, self._credit_or_byline, self._cut_zh_title, self._in_fused_title,
+                 self._event, self._delegation)  # fmt: skip
+        for m in mentions:
+            if self._settled(m):
+                continue
+            sp = _OrgSpan(m, self.text, m["start"], m["end"], is_cjk(m["text"][-1]) or is_cjk(m["text"][0]))
+            if not any(step(sp) for step in steps):
+                self._finish(sp)
+        return sorted(self.out + self.added, key=lambda x: (x["start"], x["end"]))
+
+    def block(self, m: dict) -> bool:
         """No organization, but its span stays taken (no KB name is found inside it)."""
         m["not_org"] = True
-        out.append(m)
+        self.out.append(m)
+        return True
 
-    def keep_country(m: dict, s: int, e: int) -> None:
+    def keep_country(self, m: dict, s: int, e: int) -> None:
         """No organization; a body that starts with its country's name stands for that
         country in the title (以色列战略事务部|长: Israel, the affiliation the title gives)."""
-        block(m)
+        self.block(m)
         for cut in range(e - s - 1, 1, -1):
-            country = kb.lookup(text[s : s + cut], types=("country",))
+            country = self.kb.lookup(self.text[s : s + cut], types=("country",))
             if country is not None:
-                _set_span(m, s, e, text)
-                m["as_country"] = (country.entity_id, text[s : s + cut])
+                _set_span(m, s, e, self.text)
+                m["as_country"] = (country.entity_id, self.text[s : s + cut])
                 return
 
-    for m in mentions:
+    def _settled(self, m: dict) -> bool:
+        """A country's body joined to its country; True when the mention is kept as it is
+        (no organization of the model's, or a known name)."""
+        text, kb = self.text, self.kb
         if m["ner_label"] == "ORG" and m["text"][:1].isupper():
             _of_country(m, text, kb)
-        before = by_end.get(m["start"]) if m["ner_label"] == "ORG" and m["text"] and is_cjk(m["text"][0]) else None
+        before = self.by_end.get(m["start"]) if m["ner_label"] == "ORG" and m["text"] and is_cjk(m["text"][0]) else None
         if before is not None:
             whole = text[before["start"] : m["end"]]
             known = kb.lookup(whole, types=("organization",)) or kb.lookup_country_prefixed(whole)
@@ -655,164 +728,204 @@ def clean_org_mentions(mentions: list[dict], text: str, kb: KnowledgeBase, orule
             ):
                 _set_span(m, before["start"], m["end"], text)  # 美国|国务院: the country's body, not China's 国务院
         if m["ner_label"] != "ORG" or not m["text"] or kb.lookup(m["text"]) is not None:
-            out.append(m)
-            continue
-        s, e = m["start"], m["end"]
-        zh = is_cjk(m["text"][-1]) or is_cjk(m["text"][0])
-        # leading junk: a slash, an ordinal ("the 48th"), the digits of a clock (01 中央社)
-        head_text = text[s:e]
+            self.out.append(m)
+            return True
+        return False
+
+    def _cut_lead(self, sp: _OrgSpan) -> bool:
+        """Leading junk off: a slash, an ordinal ("the 48th"), the digits of a clock (01 中央社)."""
+        head_text = sp.surface
         lead = re.match(r"[/\\|·\-–—:;,.\s]+", head_text) or (
-            re.match(r"\d+\s+(?=\S)", head_text) if zh else _ORDINAL_LEAD.match(head_text)
+            re.match(r"\d+\s+(?=\S)", head_text) if sp.zh else _ORDINAL_LEAD.match(head_text)
         )
         if lead is not None and lead.end() < len(head_text):
-            s += lead.end()
-        surface = text[s:e]
+            sp.s += lead.end()
+        surface = sp.surface
         if surface.startswith("@") or not any(c.isalpha() for c in surface):
-            block(m)  # a social-media handle, a number
-            continue
-        poss = re.search(r"['’]s$", surface)
-        if poss and not zh:
-            e -= 2
-            surface = text[s:e]
+            return self.block(sp.m)  # a social-media handle, a number
+        return False
+
+    def _cut_end(self, sp: _OrgSpan) -> bool:
+        """A trailing possessive off; a half bracket cut off or taken to its closing bracket."""
+        poss = re.search(r"['’]s$", sp.surface)
+        if poss and not sp.zh:
+            sp.e -= 2
+        surface = sp.surface
         if surface.count("(") > surface.count(")"):
             cut = surface.rindex("(")
             inner = surface[cut + 1 :].strip()
-            if text.startswith(")", e) and not _ACRONYM_LIKE.fullmatch(inner):
-                e += 1  # "Party of Nepal (Maoist Centre": the bracket belongs to the name
+            if self.text.startswith(")", sp.e) and not _ACRONYM_LIKE.fullmatch(inner):
+                sp.e += 1  # "Party of Nepal (Maoist Centre": the bracket belongs to the name
             else:
-                e = s + len(surface[:cut].rstrip())  # "Union (AU": the acronym follows the name
-            surface = text[s:e]
-        if not zh and _OPEN_END.search(surface):
-            nxt = _NEXT_WORDS.match(text, e)
-            took = False
-            if nxt is not None:
-                words = nxt.group(1).split()
-                for j in range(len(words), 0, -1):
-                    phrase = " ".join(words[:j])
-                    bare = re.sub(r"^the\s+", "", phrase)
-                    if _is_place(bare, kb) or kb.lookup(bare, types=("country", "organization")) is not None:
-                        e, took = nxt.start(1) + len(phrase), True  # the country's own mention stays
-                        break
-            if not took:
-                block(m)
-                continue  # "Communist Party of" and nothing the KB or the gazetteer knows after it
-            surface = text[s:e]
-        organ = orules.en_organ_of.match(surface) if not zh and orules.en_organ_of is not None else None
+                sp.e = sp.s + len(surface[:cut].rstrip())  # "Union (AU": the acronym follows the name
+        return False
+
+    def _take_of_country(self, sp: _OrgSpan) -> bool:
+        """A name ending in "of" takes the place or body after it, or names no body."""
+        if sp.zh or not _OPEN_END.search(sp.surface):
+            return False
+        nxt = _NEXT_WORDS.match(self.text, sp.e)
+        if nxt is not None:
+            words = nxt.group(1).split()
+            for j in range(len(words), 0, -1):
+                phrase = " ".join(words[:j])
+                bare = re.sub(r"^the\s+", "", phrase)
+                if _is_place(bare, self.kb) or self.kb.lookup(bare, types=("country", "organization")) is not None:
+                    sp.e = nxt.start(1) + len(phrase)  # the country's own mention stays
+                    return False
+        return self.block(sp.m)  # "Communist Party of" and nothing the KB or the gazetteer knows after it
+
+    def _cut_organ(self, sp: _OrgSpan) -> bool:
+        """An organ of a body ("Central Committee of the Workers Party of Peru"): the body."""
+        surface, s, m, text = sp.surface, sp.s, sp.m, self.text
+        organ = self.orules.en_organ_of.match(surface) if not sp.zh and self.orules.en_organ_of is not None else None
         if organ is not None and _ORG_WORDS.search(surface[organ.end() :]):
             # "Central Committee of the Workers Party of Peru": the party; the organ's words
             # stay taken (the KB's Chinese "Central Committee" is not found in them)
-            added.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + organ.end()}", "start": s,
-                          "end": s + organ.end(), "text": text[s : s + organ.end()], "not_org": True})  # fmt: skip
-            s += organ.end()
-            surface = text[s:e]
-        if not zh:
-            tail = _person_tail(surface, text[max(0, s - 60) : s], kb, orules, rules, person_tokens)
-            if tail:
-                ps = s + tail
-                added.append({**m, "mention_id": f"{m['doc_id']}:{ps}-{e}", "start": ps, "end": e,
-                              "text": text[ps:e], "ner_label": "PERSON"})  # fmt: skip
-                e = s + len(surface[:tail].rstrip())
-                surface = text[s:e]
-            words = surface.split()
-            app = _EN_OFFICE_APPOSITION.match(text, e)
-            office = app.group("office").casefold().split() if app else []
-            in_office = any(" ".join(office[i:]) in rules.title_words for i in range(len(office)))
-            if (
-                2 <= len(words) <= 4
-                and in_office
-                and not _ORG_WORDS.search(surface)
-                and all(
-                    re.fullmatch(r"[A-Z][\w'’.\-]*", w)
-                    and kb.lookup(w, types=("country", "organization")) is None
-                    and kb.demonym(w) is None
-                    for w in words
-                )
-            ):
-                _set_span(m, s, e, text)
-                m["ner_label"] = "PERSON"  # "Ana Ruiz, general secretary of the party": a person
-                out.append(m)
-                continue
-            if len(words) >= 2 and all(w in person_tokens for w in words) and not _ORG_WORDS.search(surface):
-                _set_span(m, s, e, text)
-                m["ner_label"] = "PERSON"  # the name of a person the document names as one
-                out.append(m)
-                continue
-        bare = re.sub(r"^(?:the|The)\s+", "", surface)
+            self.added.append({**m, "mention_id": f"{m['doc_id']}:{s}-{s + organ.end()}", "start": s,
+                               "end": s + organ.end(), "text": text[s : s + organ.end()], "not_org": True})  # fmt: skip
+            sp.s += organ.end()
+        return False
+
+    def _cut_person_tail(self, sp: _OrgSpan) -> bool:
+        """A person's name run on after the body becomes a person mention of its own."""
+        if sp.zh:
+            return False
+        s, e, m, text = sp.s, sp.e, sp.m, self.text
+        surface = sp.surface
+        tail = _person_tail(surface, text[max(0, s - 60) : s], self.kb, self.orules, self.rules, self.person_tokens)
+        if tail:
+            ps = s + tail
+            self.added.append({**m, "mention_id": f"{m['doc_id']}:{ps}-{e}", "start": ps, "end": e,
+                               "text": text[ps:e], "ner_label": "PERSON"})  # fmt: skip
+            sp.e = s + len(surface[:tail].rstrip())
+        return False
+
+    def _as_person(self, sp: _OrgSpan) -> bool:
+        """A name an office follows in apposition, or made of a named person's words: a person."""
+        if sp.zh:
+            return False
+        kb, surface = self.kb, sp.surface
+        words = surface.split()
+        app = _EN_OFFICE_APPOSITION.match(self.text, sp.e)
+        office = app.group("office").casefold().split() if app else []
+        in_office = any(" ".join(office[i:]) in self.rules.title_words for i in range(len(office)))
+        appositive = _appositive_name(surface, in_office, lambda w: bool(
+            re.fullmatch(r"[A-Z][\w'’.\-]*", w)
+            and kb.lookup(w, types=("country", "organization")) is None
+            and kb.demonym(w) is None
+        ))  # fmt: skip
+        # "Ana Ruiz, general secretary of the party", or the name of a person the document names as one
+        if appositive or (len(words) >= 2 and all(w in self.person_tokens for w in words)
+                          and not _ORG_WORDS.search(surface)):  # fmt: skip
+            _set_span(sp.m, sp.s, sp.e, self.text)
+            sp.m["ner_label"] = "PERSON"
+            self.out.append(sp.m)
+            return True
+        return False
+
+    def _no_body(self, sp: _OrgSpan) -> bool:
+        """A lower-case word or a generic one ("the State", "Cabinet", 国会): no particular body."""
+        orules, surface = self.orules, sp.surface
+        bare = sp.bare = re.sub(r"^(?:the|The)\s+", "", surface)
         if not bare.strip() or not (bare[0].isupper() or bare[0].isdigit() or is_cjk(bare[0])):
-            block(m)  # "the", a lower-case word
-            continue
+            return self.block(sp.m)  # "the", a lower-case word
         named_part = re.split(r"\s+of\s+", bare)[0].split()
-        if not zh and (
+        if not sp.zh and (
             bare.casefold() in orules.generic
             or named_part[-1].casefold() in orules.not_bodies
             or all(w.casefold() in orules.portfolio for w in bare.split())
-            or bare.casefold() in rules.title_words
+            or bare.casefold() in self.rules.title_words
         ):
-            block(m)  # "the State", "Cabinet", "Minister of Foreign Affairs": no particular body
-            continue
-        if zh and (surface in orules.zh_generic or any(surface.startswith(w) for w in orules.zh_time_lead)):
-            block(m)  # 国会, 联盟 alone: no particular body; 星期三会(和): a day, not a body
-            continue
+            return self.block(sp.m)  # "the State", "Cabinet", "Minister of Foreign Affairs": no particular body
+        if sp.zh and (surface in orules.zh_generic or any(surface.startswith(w) for w in orules.zh_time_lead)):
+            return self.block(sp.m)  # 国会, 联盟 alone: no particular body; 星期三会(和): a day, not a body
+        return False
+
+    def _credit_or_byline(self, sp: _OrgSpan) -> bool:
+        """A credit or a clock ("File Photo", "1000 GMT"), a newsroom in a byline: no body."""
+        orules, surface = self.orules, sp.surface
         if orules.en_credit is not None and orules.en_credit.search(surface):
-            block(m)  # "File Photo", "1000 GMT"
-            continue
-        if zh and any(w in surface for w in orules.zh_credit):
-            block(m)
-            continue
-        if zh and orules.zh_byline_after is not None and orules.zh_byline_after.match(text, e):
-            block(m)  # 〔国际新闻中心／综合报导〕: a newsroom's desk
-            continue
-        if zh:
-            # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
-            into = next((k for k in (1, 2) for w in orules.zh_title_after
-                         if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
-            if any(text.startswith(w, e) for w in orules.zh_title_after):
-                into = 0  # 外交部|长: the span ends where a title starts (not 外交|部长)
-            if into:
-                e -= into
-                surface = text[s:e]
-            inside = [kb.lookup(surface[i:j], types=("person",)) for i in range(len(surface) - 1)
-                      for j in range(i + 2, len(surface) + 1)]  # fmt: skip
-            if any(inside) or (into and not _ZH_BODY_END.search(surface)):
-                continue  # 川普盟友, 自川普: a person's name inside; 科克众(议员): no body
-        title = next((w for w in orules.zh_fused_title if text.startswith(w, e)), None) if zh else None
-        if title is not None and _person_soon(text, e + len(title), person_starts):
-            keep_country(m, s, e)  # 外交部|长: the body named only inside a person's title
-            continue
-        head = (surface.split()[-1] if surface.split() else "") if not zh else ""
-        event = (head in orules.en_event_heads) if not zh else any(surface.endswith(w) for w in orules.zh_event_heads)
-        if event:
-            # an event, no organization: the KB body it is named after ("34th ASEAN Summit")
-            # stays (Chinese: the gazetteer finds it inside the span)
-            if not zh:
-                words = list(re.finditer(r"\S+", surface))
-                for j in range(len(words) - 1, 0, -1):
-                    if kb.lookup(surface[: words[j - 1].end()], types=("organization",)) is not None:
-                        _set_span(m, s, s + words[j - 1].end(), text)
-                        out.append(m)
-                        break
-            continue
-        group = next((w for w in orules.zh_group_heads if surface.endswith(w)), None) if zh else None
-        if group is not None:
-            body = surface[: -len(group)]
-            if len(body) < 2 or kb.lookup(body) is None:
-                block(m)  # a delegation, not a body
-                continue
-            e -= len(group)
-            surface = text[s:e]
-        if zh and kb.lookup(surface) is None and kb.lookup_country_prefixed(surface) is None:
+            return self.block(sp.m)  # "File Photo", "1000 GMT"
+        if sp.zh and any(w in surface for w in orules.zh_credit):
+            return self.block(sp.m)
+        if sp.zh and orules.zh_byline_after is not None and orules.zh_byline_after.match(self.text, sp.e):
+            return self.block(sp.m)  # 〔国际新闻中心／综合报导〕: a newsroom's desk
+        return False
+
+    def _cut_zh_title(self, sp: _OrgSpan) -> bool:
+        """A Chinese span cut back from a title it ran into; dropped when it names a person or no body."""
+        if not sp.zh:
+            return False
+        text, s, e = self.text, sp.s, sp.e
+        # the span ran into a title (科克众|议员, 社民党党|首): cut it back to where the title starts
+        into = next((k for k in (1, 2) for w in self.orules.zh_title_after
+                     if len(w) > k and e - k > s + 1 and text.startswith(w, e - k)), 0)  # fmt: skip
+        if any(text.startswith(w, e) for w in self.orules.zh_title_after):
+            into = 0  # 外交部|长: the span ends where a title starts (not 外交|部长)
+        if into:
+            sp.e -= into
+        surface = sp.surface
+        inside = [self.kb.lookup(surface[i:j], types=("person",)) for i in range(len(surface) - 1)
+                  for j in range(i + 2, len(surface) + 1)]  # fmt: skip
+        # 川普盟友, 自川普: a person's name inside; 科克众(议员): no body
+        return bool(any(inside) or (into and not _ZH_BODY_END.search(surface)))
+
+    def _in_fused_title(self, sp: _OrgSpan) -> bool:
+        """外交部|长: the body named only inside a person's title stands for its country."""
+        title = next((w for w in self.orules.zh_fused_title if self.text.startswith(w, sp.e)), None) if sp.zh else None
+        if title is not None and _person_soon(self.text, sp.e + len(title), self.person_starts):
+            self.keep_country(sp.m, sp.s, sp.e)
+            return True
+        return False
+
+    def _event(self, sp: _OrgSpan) -> bool:
+        """An event, no organization: the KB body it is named after ("34th ASEAN Summit")
+        stays (Chinese: the gazetteer finds it inside the span)."""
+        orules, surface = self.orules, sp.surface
+        head = (surface.split()[-1] if surface.split() else "") if not sp.zh else ""
+        event = (
+            (head in orules.en_event_heads) if not sp.zh else any(surface.endswith(w) for w in orules.zh_event_heads)
+        )
+        if not event:
+            return False
+        if not sp.zh:
+            words = list(re.finditer(r"\S+", surface))
+            for j in range(len(words) - 1, 0, -1):
+                if self.kb.lookup(surface[: words[j - 1].end()], types=("organization",)) is not None:
+                    _set_span(sp.m, sp.s, sp.s + words[j - 1].end(), self.text)
+                    self.out.append(sp.m)
+                    break
+        return True
+
+    def _delegation(self, sp: _OrgSpan) -> bool:
+        """A delegation (中共代表团): its body when known, else no organization."""
+        surface = sp.surface
+        group = next((w for w in self.orules.zh_group_heads if surface.endswith(w)), None) if sp.zh else None
+        if group is None:
+            return False
+        body = surface[: -len(group)]
+        if len(body) < 2 or self.kb.lookup(body) is None:
+            return self.block(sp.m)  # a delegation, not a body
+        sp.e -= len(group)
+        return False
+
+    def _finish(self, sp: _OrgSpan) -> None:
+        """The places before a known Chinese body cut off, a place or demonym retyped; kept."""
+        kb, m, bare = self.kb, sp.m, sp.bare
+        surface = sp.surface
+        if sp.zh and kb.lookup(surface) is None and kb.lookup_country_prefixed(surface) is None:
             for i in range(2, len(surface) - 1):  # 日本名古屋|二十国集团: the places before a known body
                 if kb.lookup(surface[i:], types=("organization",)) is not None and _places_only(surface[:i], kb):
-                    s += i
-                    surface = text[s:e]
+                    sp.s += i
+                    surface = sp.surface
                     break
-        if not zh and _demonym_like(bare, kb):
+        if not sp.zh and _demonym_like(bare, kb):
             m["ner_label"] = "NORP"  # "Angolan", "Kazakh-Kyrgyz": an adjective of places, no body
         elif kb.lookup(surface) is None and (_is_place(bare, kb) or kb.demonym(bare) is not None):
             m["ner_label"] = "NORP" if kb.demonym(bare) is not None and not _is_place(bare, kb) else "GPE"
-        _set_span(m, s, e, text)
-        out.append(m)
-    return sorted(out + added, key=lambda x: (x["start"], x["end"]))
+        _set_span(m, sp.s, sp.e, self.text)
+        self.out.append(m)
 
 
 # the last character of a Chinese body's name (外交部, 众议院, 委员会, 共和党, 工作组…)
@@ -973,19 +1086,10 @@ def gloss_mentions(text: str, mentions: list[dict], rules: Rules | None = None) 
 _ACRONYM = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z&.\-]{1,11})\s*[)）]")
 
 
-def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:  # noqa: C901
-    """Resolve a document's mentions; returns the linked record for the extract stage.
-
-    The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
-    plus ``type``; ``entity_id`` filled in), and ``entities``: the document's entities as
-    ``{entity_id: {type, name, name_en, name_zh, kb_id, country, aliases}}``.
-    """
-    # every rule and look-up reads the simplified view of Chinese text (same offsets); the
-    # mentions get their original surface back at the end
-    rules = load_rules(params.rules)
-    text = view_of(doc)
-    view_doc = {**doc, "text": text}
-    sentences = ann.get("sentences", [])
+def _prepare_mentions(view_doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams,
+                      rules: Rules) -> tuple[list[dict], dict[int, int]]:  # fmt: skip
+    """The model's mentions trimmed, cleaned and glossed, with the gazetteer's and the office holders' added."""
+    text, sentences = view_doc["text"], ann.get("sentences", [])
     mentions = [{**m, "text": text[m["start"] : m["end"]]} for m in ann.get("mentions", [])]
     mentions = _split_country_abbreviations(mentions, kb)
     for m in mentions:
@@ -1002,17 +1106,28 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         mentions += gazetteer_mentions(view_doc, sentences, mentions, kb)
     mentions += office_holder_mentions(view_doc, sentences, mentions, kb, rules)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
-    entities: dict[str, dict] = {}
-    acronyms: dict[str, str] = {}
-    persons_full: list[tuple[int, str, list[str]]] = []  # (start, entity_id, name tokens)
+    return mentions, glosses
 
-    from_kb: set[str] = set()
 
-    def register(eid: str, typ: str, surface: str, kbe: KbEntity | None = None, name: str = "",
+class _DocLinker:
+    """One document's entities as its mentions are resolved: the ids, the acronyms it
+    defines, its persons named in full, and the ids the knowledge base gave."""
+
+    def __init__(self, text: str, kb: KnowledgeBase, rules: Rules) -> None:
+        self.text, self.kb, self.rules = text, kb, rules
+        self.entities: dict[str, dict] = {}
+        self.acronyms: dict[str, str] = {}
+        self.persons_full: list[tuple[int, str, list[str]]] = []  # (start, entity_id, name tokens)
+        self.from_kb: set[str] = set()
+        self.pending: list[dict] = []  # the mentions pass 1 leaves to pass 2
+        self.relabel: dict[int, str] = {}  # a type pass 1 decided against the model's label, for pass 2
+
+    def register(self, eid: str, typ: str, surface: str, kbe: KbEntity | None = None, name: str = "",
                  name_en: str = "", name_zh: str = "") -> str:  # fmt: skip
+        """Record ``surface`` as an alias of ``eid`` (created on first sight); returns ``eid``."""
         if kbe is not None:
-            from_kb.add(eid)
-        rec = entities.setdefault(eid, {
+            self.from_kb.add(eid)
+        rec = self.entities.setdefault(eid, {
             "type": typ,
             "name": (kbe.en if kbe else "") or name or surface,
             "name_en": (kbe.en if kbe else name_en),
@@ -1025,44 +1140,111 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
             rec["aliases"].append(surface)
         return eid
 
-    # pass 1: KB names, acronyms, demonyms, full names
-    pending: list[dict] = []
-    relabel: dict[int, str] = {}  # a type pass 1 decided against the model's label, for pass 2
-    taken = {i for m in mentions for i in range(m["start"], m["end"])}
-    for m in mentions:
-        label = m["ner_label"]
+    def _link_kb(self, m: dict, kbe: KbEntity, surface: str) -> None:
+        """Link ``m`` to a knowledge-base entity."""
+        m["type"], m["entity_id"] = kbe.type, self.register(kbe.entity_id, kbe.type, surface, kbe)
+
+    def _link_acronym(self, m: dict, surface: str) -> None:
+        """Link ``m`` to the entity the document introduced ``surface`` for."""
+        m["entity_id"] = self.acronyms[surface]
+        m["type"] = self.entities[m["entity_id"]]["type"]
+        self.register(m["entity_id"], m["type"], surface)
+
+    def _link_new_person(self, m: dict, surface: str) -> None:
+        """Link ``m`` to a person id of its own name (pinyin for a Chinese one)."""
+        name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
+        eid = f"person:{slug(name_en or surface)}"
+        name_zh = surface if is_cjk(surface[0]) else ""
+        m["type"], m["entity_id"] = "person", self.register(eid, "person", surface, name=name_en or surface,
+                                                            name_en=name_en, name_zh=name_zh)  # fmt: skip
+
+    def _note_acronym(self, m: dict, types: tuple[str, ...]) -> None:
+        """An acronym in brackets after a linked body ("(NATO)") names it from then on."""
+        acr = _ACRONYM.match(self.text, m["end"])
+        if acr and m["type"] in types and acr.group(1) not in self.acronyms:
+            self.acronyms[acr.group(1)] = m["entity_id"]
+
+    # ---------------------------------------------------------------- pass 1
+
+    def first_pass(self, mentions: list[dict]) -> None:
+        """Pass 1: KB names, acronyms, demonyms, full names; the rest waits in ``pending``."""
+        taken = {i for m in mentions for i in range(m["start"], m["end"])}
+        for m in mentions:
+            self._first_pass_one(m, taken)
+
+    def _first_pass_one(self, m: dict, taken: set[int]) -> None:
+        """Pass 1 for one mention."""
+        if self._link_marked(m):
+            return
+        label = self._clean_and_label(m, taken)
+        if label is None:
+            return
+        surface, cut, label = self._strip_title(m, label)
+        if label == "ABBR":
+            kbe = self.kb.entities.get(self.kb.zh_abbr.get(surface[0], ""))
+            if kbe:
+                self._link_kb(m, kbe, surface)
+            return
+        found = self._lookup(m, surface, label)
+        if found is None:
+            return
+        kbe, label = found
+        if kbe is None and surface in self.acronyms:
+            self._link_acronym(m, surface)
+            return
+        kbe, label = self._as_demonym(surface, label, kbe)
+        if kbe is None and label == "NORP":
+            return  # a group (Muslims, Democrats): not an entity of the graph
+        if not self._assign(m, surface, label, kbe, cut):
+            self.pending.append(m)
+            return
+        if m["type"] == "person":
+            toks = [t for t in re.split(r"[\s·]+", surface) if t]
+            self.persons_full.append((m["start"], m["entity_id"], toks))
+        self._note_acronym(m, ("organization", "country"))
+
+    def _link_marked(self, m: dict) -> bool:
+        """A mention the cleaning steps already decided (an entity, a body's name, a country, nothing)."""
         if m.get("as_entity"):
-            kbe = kb.entities[m["as_entity"]]  # "Peru's Communist Party": Peru's
-            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["text"], kbe)
-            continue
+            self._link_kb(m, self.kb.entities[m["as_entity"]], m["text"])  # "Peru's Communist Party": Peru's
+            return True
         if m.get("org_name"):
             name = m["org_name"]
             eid = f"organization:{slug(name)}"
-            m["type"], m["entity_id"] = "organization", register(eid, "organization", m["text"], name=name,
-                                                                 name_en=name)  # fmt: skip
-            continue
+            m["type"], m["entity_id"] = "organization", self.register(eid, "organization", m["text"], name=name,
+                                                                      name_en=name)  # fmt: skip
+            return True
         if m.get("as_country"):
-            kbe = kb.entities[m["as_country"][0]]  # a body inside a title: its country
-            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, m["as_country"][1], kbe)
-            continue
-        if m.get("not_org"):
-            continue  # cleared by clean_org_mentions: a title's body, a credit, a generic word
+            kbe = self.kb.entities[m["as_country"][0]]  # a body inside a title: its country
+            self._link_kb(m, kbe, m["as_country"][1])
+            return True
+        # not_org: cleared by clean_org_mentions: a title's body, a credit, a generic word
+        return bool(m.get("not_org"))
+
+    def _clean_and_label(self, m: dict, taken: set[int]) -> str | None:
+        """Trim a person's span; returns the label to link by, or None for no entity."""
+        text, kb, rules, label = self.text, self.kb, self.rules, m["ner_label"]
         _clean_surface(m)
         if label == "PER" and m["text"] and is_cjk(m["text"][0]):
             trim_zh_person(m, text, kb, rules)
             if kb.lookup(m["text"]) is None:
                 extend_zh_person(m, text, taken)
             if kb.lookup(m["text"]) is None and inside_zh_place(m["start"], m["end"], text):
-                continue  # 格里拉 of 香格里拉: part of a place's name
+                return None  # 格里拉 of 香格里拉: part of a place's name
         m["type"] = ""
         if label in ("PERSON", "PER") and m["text"] and not is_cjk(m["text"][0]):
             trim_en_person(m, rules)
             if not m["text"]:
-                continue
+                return None
         if label in ("PERSON", "PER") and _not_a_name(m["text"], rules, kb):
             if kb.demonym(m["text"]) is None:
-                continue  # a title alone ("Councilor", "Datuk Seri"): nobody
+                return None  # a title alone ("Councilor", "Datuk Seri"): nobody
             label = "NORP"  # "Kazakh" typed as a person: the country
+        return label
+
+    def _strip_title(self, m: dict, label: str) -> tuple[str, int, str]:
+        """Cut a title off the mention; returns its surface, the cut and the label it now has."""
+        kb, rules = self.kb, self.rules
         # a known name is never cut ("United Nations General Assembly" holds no title)
         surface, cut = strip_title(m["text"], rules) if kb.lookup(m["text"]) is None else (m["text"], 0)
         if cut:
@@ -1074,112 +1256,128 @@ def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -
         if label == "PERSON" and kb.lookup(surface) is None and (kind := _org_or_venue(surface, rules)):
             # a name never holds the head noun of a venue or an organization ("King Abdul Aziz
             # International Conference Centre", "Parliamentary Friendship League")
-            label = relabel[id(m)] = kind
-        if label == "ABBR":
-            kbe = kb.entities.get(kb.zh_abbr.get(surface[0], ""))
-            if kbe:
-                m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
-            continue
+            label = self.relabel[id(m)] = kind
+        return surface, cut, label
+
+    def _lookup(self, m: dict, surface: str, label: str) -> tuple[KbEntity | None, str] | None:
+        """The knowledge base's entity for the surface, and the label; None for an event."""
+        kb = self.kb
         kbe = kb.lookup(surface)
         if kbe is None and TYPE_BY_LABEL.get(label) == "organization":
-            lr = rules.lang("zh" if is_cjk(surface[-1]) else "en")
+            lr = self.rules.lang("zh" if is_cjk(surface[-1]) else "en")
             if lr.event_names.search(surface):
-                continue  # a summit or a press conference: an event, not an organization
+                return None  # a summit or a press conference: an event, not an organization
             if lr.venue_names.search(surface):
                 label = m["ner_label"] = "FAC"  # a hall, a guesthouse: a place
         if kbe is None and is_cjk(surface[0]) and TYPE_BY_LABEL.get(label) in ("organization", "location"):
             kbe = kb.lookup_country_prefixed(surface)
         if kbe is None and len(surface) == 1 and surface in kb.zh_abbr:
             kbe = kb.entities.get(kb.zh_abbr[surface])  # 中蒙关系: the model tagged 蒙 alone
-        if kbe is None and surface in acronyms:
-            m["entity_id"] = acronyms[surface]
-            m["type"] = entities[m["entity_id"]]["type"]
-            register(m["entity_id"], m["type"], surface)
-            continue
-        if kbe is None and label in ("ORG", "GPE", "LOC") and not is_cjk(surface[0]) and kb.demonym(surface):
+        return kbe, label
+
+    def _as_demonym(self, surface: str, label: str, kbe: KbEntity | None) -> tuple[KbEntity | None, str]:
+        """A demonym's country, for a mention nothing else resolved."""
+        if kbe is None and label in ("ORG", "GPE", "LOC") and not is_cjk(surface[0]) and self.kb.demonym(surface):
             label = "NORP"  # "Angolan" or "Kyrgyz" alone typed as a body or a place: the country's demonym
         if kbe is None and label == "NORP":
-            kbe = kb.demonym(surface)
-            if kbe is None:
-                continue  # a group (Muslims, Democrats): not an entity of the graph
-        if kbe is not None:
-            m["type"], m["entity_id"] = kbe.type, register(kbe.entity_id, kbe.type, surface, kbe)
-        elif TYPE_BY_LABEL.get(label) == "person" and len(surface) == 1 and is_cjk(surface):
-            pending.append(m)  # a surname alone (蔡总统): the full name the document gives, in pass 2
-            continue
-        elif (TYPE_BY_LABEL.get(label) == "person" and " " in surface and not cut
-              and _place_not_person(surface, text, m["start"], rules)):  # fmt: skip
-            m["type"], m["entity_id"] = "location", register(f"location:{slug(surface)}", "location", surface)
-        elif TYPE_BY_LABEL.get(label) == "person" and (" " in surface or "·" in surface or is_cjk(surface[0])):
-            name_en = pinyin_name(surface) if is_cjk(surface[0]) else surface
-            eid = f"person:{slug(name_en or surface)}"
-            name_zh = surface if is_cjk(surface[0]) else ""
-            m["type"], m["entity_id"] = "person", register(eid, "person", surface, name=name_en or surface,
-                                                           name_en=name_en, name_zh=name_zh)  # fmt: skip
-        else:
-            pending.append(m)
-            continue
-        if m["type"] == "person":
-            toks = [t for t in re.split(r"[\s·]+", surface) if t]
-            persons_full.append((m["start"], m["entity_id"], toks))
-        acr = _ACRONYM.match(text, m["end"])
-        if acr and m["type"] in ("organization", "country") and acr.group(1) not in acronyms:
-            acronyms[acr.group(1)] = m["entity_id"]
+            kbe = self.kb.demonym(surface)
+        return kbe, label
 
-    # pass 2: short forms and the rest
-    by_token: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for start, eid, toks in persons_full:
-        if len(toks) > 1:
-            for tok in set(toks):
-                by_token[tok.casefold()].append((start, eid))
-    for m in pending:
-        surface, label = m["text"], relabel.get(id(m), m["ner_label"])
-        if len(surface) == 1 and is_cjk(surface):
-            # a Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
-            # document with that surname; alone, it names nobody
-            full = {eid for _, eid, toks in persons_full if toks and len(toks[0]) > 1 and toks[0][0] == surface}
-            if len(full) == 1 and rules.zh_role_after.match(text, m["end"]):
-                eid = next(iter(full))
-                m["type"], m["entity_id"] = "person", register(eid, "person", surface)
-            continue
-        if surface in acronyms:
-            m["entity_id"] = acronyms[surface]
-            m["type"] = entities[m["entity_id"]]["type"]
-            register(m["entity_id"], m["type"], surface)
-            continue
+    def _assign(self, m: dict, surface: str, label: str, kbe: KbEntity | None, cut: int) -> bool:
+        """Link a known entity, a place or a full name; False leaves the mention to pass 2."""
+        person = TYPE_BY_LABEL.get(label) == "person"
+        if kbe is not None:
+            self._link_kb(m, kbe, surface)
+        elif person and len(surface) == 1 and is_cjk(surface):
+            return False  # a surname alone (蔡总统): the full name the document gives, in pass 2
+        elif person and " " in surface and not cut and _place_not_person(surface, self.text, m["start"], self.rules):
+            m["type"], m["entity_id"] = "location", self.register(f"location:{slug(surface)}", "location", surface)
+        elif person and (" " in surface or "·" in surface or is_cjk(surface[0])):
+            self._link_new_person(m, surface)
+        else:
+            return False
+        return True
+
+    # ---------------------------------------------------------------- pass 2
+
+    def second_pass(self) -> None:
+        """Pass 2: short forms and the rest."""
+        by_token: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for start, eid, toks in self.persons_full:
+            if len(toks) > 1:
+                for tok in set(toks):
+                    by_token[tok.casefold()].append((start, eid))
+        for m in self.pending:
+            surface, label = m["text"], self.relabel.get(id(m), m["ner_label"])
+            if len(surface) == 1 and is_cjk(surface):
+                self._link_surname(m, surface)
+            elif surface in self.acronyms:
+                self._link_acronym(m, surface)
+            elif not self._link_short_name(m, surface, label, by_token):
+                self._link_rest(m, surface, label)
+
+    def _link_surname(self, m: dict, surface: str) -> None:
+        """A Chinese surname with a title (蔡总统, 胡主席) stands for the one person of the
+        document with that surname; alone, it names nobody."""
+        full = {eid for _, eid, toks in self.persons_full if toks and len(toks[0]) > 1 and toks[0][0] == surface}
+        if len(full) == 1 and self.rules.zh_role_after.match(self.text, m["end"]):
+            eid = next(iter(full))
+            m["type"], m["entity_id"] = "person", self.register(eid, "person", surface)
+
+    def _link_short_name(self, m: dict, surface: str, label: str,
+                         by_token: dict[str, list[tuple[int, str]]]) -> bool:  # fmt: skip
+        """A word of a full name the document gave: that person (the nearest before it)."""
         cands = by_token.get(surface.casefold(), [])
         if cands and label in ("PERSON", "PER", "GPE", "ORG", "LOC", "NORP") and surface[:1].isupper():
             before = [c for c in cands if c[0] < m["start"]]
             eid = (before[-1] if before else cands[0])[1]
-            m["type"], m["entity_id"] = "person", register(eid, "person", surface)
-            continue
+            m["type"], m["entity_id"] = "person", self.register(eid, "person", surface)
+            return True
+        return False
+
+    def _link_rest(self, m: dict, surface: str, label: str) -> None:
+        """A new entity of the label's type, named by the surface."""
         typ = TYPE_BY_LABEL.get(label)
         if typ is None:
-            continue
+            return
         if typ == "person" and surface.isupper() and surface.isascii():
-            continue  # a transcript's speaker label or a heading in capitals (QUESTION, KERRY) no name joins
-        if typ == "person" and _place_not_person(surface, text, m["start"], rules):
+            return  # a transcript's speaker label or a heading in capitals (QUESTION, KERRY) no name joins
+        if typ == "person" and _place_not_person(surface, self.text, m["start"], self.rules):
             typ = "location"  # a place's name, no title before it and no word of a person's name here
         if typ == "person":
-            name_en = surface if not is_cjk(surface[0]) else pinyin_name(surface)
-            eid = f"person:{slug(name_en or surface)}"
-            m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=name_en or surface, name_en=name_en,
-                                                      name_zh=surface if is_cjk(surface[0]) else "")  # fmt: skip
-            continue
+            self._link_new_person(m, surface)
+            return
         eid = f"{typ}:{slug(surface)}"
         zh = surface if is_cjk(surface[0]) else ""
-        m["type"], m["entity_id"] = typ, register(eid, typ, surface, name=surface,
-                                                  name_en="" if zh else surface, name_zh=zh)  # fmt: skip
-        acr = _ACRONYM.match(text, m["end"])
-        if acr and typ == "organization" and acr.group(1) not in acronyms:
-            acronyms[acr.group(1)] = eid
+        m["type"], m["entity_id"] = typ, self.register(eid, typ, surface, name=surface,
+                                                       name_en="" if zh else surface, name_zh=zh)  # fmt: skip
+        self._note_acronym(m, ("organization",))
+
+
+def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:
+    """Resolve a document's mentions; returns the linked record for the extract stage.
+
+    The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
+    plus ``type``; ``entity_id`` filled in), and ``entities``: the document's entities as
+    ``{entity_id: {type, name, name_en, name_zh, kb_id, country, aliases}}``.
+    """
+    # every rule and look-up reads the simplified view of Chinese text (same offsets); the
+    # mentions get their original surface back at the end
+    rules = load_rules(params.rules)
+    text = view_of(doc)
+    view_doc = {**doc, "text": text}
+    sentences = ann.get("sentences", [])
+    mentions, glosses = _prepare_mentions(view_doc, ann, kb, params, rules)
+    linker = _DocLinker(text, kb, rules)
+    linker.first_pass(mentions)
+    linker.second_pass()
+    entities, from_kb = linker.entities, linker.from_kb
     _join_name_variants(mentions, entities, from_kb)
     _join_zh_surnames(mentions, entities, from_kb)
     # pass 3: role nouns ("the Chinese premier") → the person the text gave that title
     if doc["lang"] == "en":
         for m in role_noun_mentions(view_doc, sentences, mentions, kb, rules):
-            rec = entities[m["entity_id"]]
-            register(m["entity_id"], rec["type"], m["text"])
+            linker.register(m["entity_id"], entities[m["entity_id"]]["type"], m["text"])
             mentions.append(m)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
     _join_glosses(mentions, glosses, entities, from_kb)
@@ -1471,7 +1669,7 @@ def _zh_name(e: dict) -> str:
     return zh if zh and all(is_cjk(c) or c == "·" for c in zh) else ""
 
 
-def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],  # noqa: C901
+def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],
                  total_docs: int, n_mentions: dict[str, int] | None = None) -> tuple[dict[str, str], list[dict]]:  # fmt: skip
     """Person ids of a run that name one person: ``({dropped id: kept id}, merges)``.
 
@@ -1496,98 +1694,126 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
     (last name part, skeleton keys), never by comparing all pairs; the result depends only
     on the inputs, not on their order.
     """
-    from pipeline import translit
+    joins = _CorpusJoins(entities, cooc, n_docs, known, total_docs, n_mentions or {})
+    joins.zh_surnames()
+    joins.transliterations()
+    joins.latin_variants()
+    return {k: joins.find(k) for k in sorted(joins.remap)}, joins.merges
 
-    persons = {eid: e for eid, e in sorted(entities.items()) if e.get("type") == "person"}
-    n_mentions = n_mentions or {}
-    # a shared name is evidence when it is rare: in at most a quarter of a small run's
-    # documents, and in at most RARE_MAX_DOCS of a large one (on 2,330 news articles a
-    # quarter let any footballer or minister vouch for two strangers)
-    rare_limit = max(1, min(total_docs // 4, RARE_MAX_DOCS))
 
-    def country_named(a: str, b: str) -> bool:
+class _CorpusJoins:
+    """The joins of :func:`corpus_remap`, and the remap and merges they build."""
+
+    def __init__(self, entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: dict[str, int], known: set[str],
+                 total_docs: int, n_mentions: dict[str, int]) -> None:  # fmt: skip
+        from pipeline import translit
+
+        self.translit = translit
+        self.entities, self.cooc, self.n_docs, self.known, self.n_mentions = entities, cooc, n_docs, known, n_mentions
+        self.persons = {eid: e for eid, e in sorted(entities.items()) if e.get("type") == "person"}
+        # a shared name is evidence when it is rare: in at most a quarter of a small run's
+        # documents, and in at most RARE_MAX_DOCS of a large one (on 2,330 news articles a
+        # quarter let any footballer or minister vouch for two strangers)
+        self.rare_limit = max(1, min(total_docs // 4, RARE_MAX_DOCS))
+        self.remap: dict[str, str] = {}
+        self.merges: list[dict] = []
+        # a name that is not one (the model's "Alan Milburn - the", "Swansea v Leicester") joins nothing
+        self.latin = {eid: toks for eid, e in self.persons.items()
+                      if (toks := _latin_tokens(e, eid in known)) and not _GARBLED_NAME.search(" ".join(toks))
+                      and not _GARBLED_NAME.search(e.get("name_en") or e.get("name") or "")}  # fmt: skip
+        self.zh_only = {eid: zh for eid, e in self.persons.items() if eid not in self.latin and (zh := _zh_name(e))}
+        self.index = translit.SkeletonIndex()
+
+    def country_named(self, a: str, b: str) -> bool:
         """The known one of the two has a country, named beside the other."""
         for x, y in ((a, b), (b, a)):
-            c = entities[x].get("country") if x in known else ""
-            if c and c in cooc.get(y, ()):
+            c = self.entities[x].get("country") if x in self.known else ""
+            if c and c in self.cooc.get(y, ()):
                 return True
         return False
 
-    def evidence(a: str, b: str, *, persons_only: bool = False, country: bool = True) -> bool:
-        if country and country_named(a, b):
+    def evidence(self, a: str, b: str, *, persons_only: bool = False, country: bool = True) -> bool:
+        """The two are named with the known one's country, or with a rare person or country."""
+        if country and self.country_named(a, b):
             return True
-        shared = (cooc.get(a, set()) & cooc.get(b, set())) - {a, b}
-        return any(n_docs.get(s, 0) <= rare_limit and (not persons_only or s.startswith("person:")) for s in shared)
+        shared = (self.cooc.get(a, set()) & self.cooc.get(b, set())) - {a, b}
+        return any(self.n_docs.get(s, 0) <= self.rare_limit and (not persons_only or s.startswith("person:"))
+                   for s in shared)  # fmt: skip
 
-    remap: dict[str, str] = {}
-    merges: list[dict] = []
-
-    def find(x: str) -> str:
-        while x in remap:
-            x = remap[x]
+    def find(self, x: str) -> str:
+        """The id ``x`` is joined to in the end."""
+        while x in self.remap:
+            x = self.remap[x]
         return x
 
-    def merge(drop: str, keep: str, kind: str) -> None:
-        drop, keep = find(drop), find(keep)
+    def merge(self, drop: str, keep: str, kind: str) -> None:
+        """Join two ids (a known one is kept; two known ones are never joined)."""
+        drop, keep = self.find(drop), self.find(keep)
+        known = self.known
         if drop == keep or (drop in known and keep in known):
             return
         if drop in known:
             drop, keep = keep, drop
         elif kind == "spelling" and keep not in known:
             # two spellings, neither known: the one of more documents, else the first id
-            keep, drop = sorted((drop, keep), key=lambda x: (-n_docs.get(x, 0), -n_mentions.get(x, 0), x))
-        remap[drop] = keep
-        merges.append({"kind": kind, "drop": drop, "keep": keep, "drop_name": persons[drop].get("name_zh") or
-                       persons[drop].get("name"), "keep_name": persons[keep].get("name")})  # fmt: skip
+            keep, drop = sorted((drop, keep), key=lambda x: (-self.n_docs.get(x, 0), -self.n_mentions.get(x, 0), x))
+        self.remap[drop] = keep
+        persons = self.persons
+        self.merges.append({"kind": kind, "drop": drop, "keep": keep, "drop_name": persons[drop].get("name_zh") or
+                            persons[drop].get("name"), "keep_name": persons[keep].get("name")})  # fmt: skip
 
-    # a name that is not one (the model's "Alan Milburn - the", "Swansea v Leicester") joins nothing
-    latin = {eid: toks for eid, e in persons.items()
-             if (toks := _latin_tokens(e, eid in known)) and not _GARBLED_NAME.search(" ".join(toks))
-             and not _GARBLED_NAME.search(e.get("name_en") or e.get("name") or "")}  # fmt: skip
-    zh_only = {eid: zh for eid, e in persons.items() if eid not in latin and (zh := _zh_name(e))}
+    def zh_surnames(self) -> None:
+        """1. 朗伊 → 戴维·朗伊: the one person of the run whose Chinese name ends in that part."""
+        by_last_part: dict[str, set[str]] = defaultdict(set)
+        for eid, e in self.persons.items():
+            parts = self.translit.zh_parts(_zh_name(e))
+            if len(parts) >= 2:
+                by_last_part[parts[-1]].add(eid)
+        for eid, zh in self.zh_only.items():
+            if "·" in zh or pinyin_name(zh):
+                continue
+            fits = by_last_part.get(zh, set()) - {eid}
+            if len(fits) == 1:
+                self.merge(eid, next(iter(fits)), "zh-surname")
 
-    # 1. 朗伊 → 戴维·朗伊: the one person of the run whose Chinese name ends in that part
-    by_last_part: dict[str, set[str]] = defaultdict(set)
-    for eid, e in persons.items():
-        parts = translit.zh_parts(_zh_name(e))
-        if len(parts) >= 2:
-            by_last_part[parts[-1]].add(eid)
-    for eid, zh in zh_only.items():
-        if "·" in zh or pinyin_name(zh):
-            continue
-        fits = by_last_part.get(zh, set()) - {eid}
-        if len(fits) == 1:
-            merge(eid, next(iter(fits)), "zh-surname")
+    def transliterations(self) -> None:
+        """2. A Chinese transliteration and an English name of the run."""
+        for eid, toks in self.latin.items():
+            self.index.add(eid, toks)
+        for eid, zh in self.zh_only.items():
+            if eid in self.remap or pinyin_name(zh):
+                continue  # a Chinese person's name, read in pinyin already, or joined in 1
+            fits = [c for c in self.index.candidates(zh, fuzzy=False) if self.evidence(eid, c, persons_only=True)]
+            if len(fits) == 1:
+                self.merge(eid, fits[0], "translit")
 
-    # 2. a Chinese transliteration and an English name of the run
-    index = translit.SkeletonIndex()
-    for eid, toks in latin.items():
-        index.add(eid, toks)
-    for eid, zh in zh_only.items():
-        if eid in remap or pinyin_name(zh):
-            continue  # a Chinese person's name, read in pinyin already, or joined in 1
-        fits = [c for c in index.candidates(zh, fuzzy=False) if evidence(eid, c, persons_only=True)]
-        if len(fits) == 1:
-            merge(eid, fits[0], "translit")
+    def latin_variants(self) -> None:
+        """3. Two Latin spellings of one name, 4. a surname alone, 5. a variant; all with evidence."""
+        by_last: dict[str, set[str]] = defaultdict(set)
+        for eid, toks in self.latin.items():
+            by_last[toks[-1]].add(eid)
+        by_token: dict[str, set[str]] = defaultdict(set)
+        given: set[str] = set()  # the first words of the run's full names: "David" alone may be any David
+        for eid, toks in self.latin.items():
+            for t in toks:
+                by_token[t].add(eid)
+            if len(toks) >= 2:
+                given.add(toks[0])
+        for eid, toks in sorted(self.latin.items(), key=lambda kv: (len(kv[1]), kv[0])):
+            if eid in self.remap or eid in self.known:
+                continue
+            found = self._latin_candidates(eid, toks, by_last, by_token, given)
+            if found is not None:
+                self._join_latin(eid, toks, *found)
 
-    # 3. two Latin spellings of one name, and 4. a surname alone; both with evidence
-    by_last: dict[str, set[str]] = defaultdict(set)
-    for eid, toks in latin.items():
-        by_last[toks[-1]].add(eid)
-    by_token: dict[str, set[str]] = defaultdict(set)
-    given: set[str] = set()  # the first words of the run's full names: "David" alone may be any David
-    for eid, toks in latin.items():
-        for t in toks:
-            by_token[t].add(eid)
-        if len(toks) >= 2:
-            given.add(toks[0])
-    for eid, toks in sorted(latin.items(), key=lambda kv: (len(kv[1]), kv[0])):
-        if eid in remap or eid in known:
-            continue
-        sk = translit.latin_skeleton(toks[-1])
+    def _latin_candidates(self, eid: str, toks: list[str], by_last: dict[str, set[str]],
+                          by_token: dict[str, set[str]], given: set[str]) -> tuple[set[str], str] | None:  # fmt: skip
+        """The ids a Latin name may be another form of, and the kind of join; None for a given name."""
+        latin = self.latin
+        sk = self.translit.latin_skeleton(toks[-1])
         if len(toks) == 1:
             if toks[0] in given:
-                continue  # a given name of someone in the run, not only a surname
+                return None  # a given name of someone in the run, not only a surname
             cands = {c for c in by_last.get(toks[0], set()) if len(latin[c]) >= 2}
             kind = "surname" if cands else "spelling"
         else:
@@ -1598,27 +1824,30 @@ def corpus_remap(entities: dict[str, dict], cooc: dict[str, set[str]], n_docs: d
                      if c != eid and variant_of(toks, latin[c]) and (latin[c][-1] == toks[-1] or len(latin[c]) == 2)}  # fmt: skip
             kind = "variant"
             if not cands:
-                cands = {c for c in index.near(sk) if _spelling_variant(toks, latin[c])}
+                cands = {c for c in self.index.near(sk) if _spelling_variant(toks, latin[c])}
                 kind = "spelling"
         if len(toks) == 1 and sk and len(sk) >= 3 and len(toks[0]) >= 7:  # short words are too alike (Files, Wales)
-            cands |= {c for c in index.near(sk) if len(latin[c]) == 1 and _spelling_variant(toks, latin[c])}
+            cands |= {c for c in self.index.near(sk) if len(latin[c]) == 1 and _spelling_variant(toks, latin[c])}
+        return cands, kind
+
+    def _join_latin(self, eid: str, toks: list[str], cands: set[str], kind: str) -> None:
+        """Join the name to its one candidate with evidence."""
         # a surname alone needs a rare person named with both (a country is too common a
         # companion for a name as common as a surname)
         fits = sorted(
             {
-                find(c)
+                self.find(c)
                 for c in cands
-                if c != eid and evidence(eid, c, persons_only=kind == "surname", country=kind != "surname")
+                if c != eid and self.evidence(eid, c, persons_only=kind == "surname", country=kind != "surname")
             }
             - {eid}
         )
         if len(fits) == 1:
             keep = fits[0]
-            if kind == "variant" and keep not in known and len(latin.get(keep, ())) > len(toks) \
-                    and latin[keep][-len(toks):] == toks:  # fmt: skip
+            if kind == "variant" and keep not in self.known and len(self.latin.get(keep, ())) > len(toks) \
+                    and self.latin[keep][-len(toks):] == toks:  # fmt: skip
                 eid, keep = keep, eid  # "Rapper Kanye West": the words before the name ran on; keep the name
-            merge(eid, keep, kind)
-    return {k: find(k) for k in sorted(remap)}, merges
+            self.merge(eid, keep, kind)
 
 
 def remap_record(rec: dict, remap: dict[str, str]) -> dict:

@@ -153,6 +153,13 @@ def test_link_orgs_person_in_apposition_typed_as_an_organization():
     assert _typed(rec, "person") == ["Tomas Okafor"] and _orgs(rec) == ["Andean Workers Party"]
 
 
+def test_link_orgs_person_in_apposition_after_the_span_is_cut():
+    # the model's span is no name until its ordinal is cut: the organization cleaning's
+    # apposition test, not _person_by_apposition, makes it a person
+    rec = _link("They met the 5th Tomas Okafor, the ambassador to Peru, on Monday.", [("the 5th Tomas Okafor", "ORG")])
+    assert _typed(rec, "person") == ["Tomas Okafor"] and _orgs(rec) == []
+
+
 @pytest.mark.parametrize(
     ("text", "span"),
     [
