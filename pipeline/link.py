@@ -1354,7 +1354,9 @@ class _DocLinker:
         self._note_acronym(m, ("organization",))
 
 
-def link_document(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict:
+def link_document(
+    doc: contract.DocRecord, ann: contract.NerRecord, kb: KnowledgeBase, params: LinkParams
+) -> contract.LinkedRecord:
     """Resolve a document's mentions; returns the linked record for the extract stage.
 
     The record holds the document fields, ``sentences``, and ``mentions`` (contract fields
@@ -1908,10 +1910,12 @@ def aggregate_entities(linked: Iterable[dict]) -> list[contract.Entity]:
     return list(agg.entities())
 
 
-def link_one(doc: dict, ann: dict, kb: KnowledgeBase, params: LinkParams) -> dict | None:
+def link_one(
+    doc: contract.DocRecord, ann: contract.NerRecord, kb: KnowledgeBase, params: LinkParams
+) -> contract.LinkedRecord | None:
     """Link one document; ``None`` when it was not processed (status, NER error); a
     failure becomes a record with ``error`` instead of an exception."""
-    if doc["status"] != "ok" or ann.get("error"):
+    if doc["status"] != "ok" or ann["error"]:
         return None
     try:
         return link_document(doc, ann, kb, params)
