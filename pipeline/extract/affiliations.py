@@ -71,13 +71,6 @@ _ZH_POST_TITLE_END = re.compile(r"(?:[、，。；：,;:）)\s]|$|[会说表在�
 _EN_LIST_SEP = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+")
 
 
-def _lang_at(rec: dict, pos: int) -> str:
-    for s, e, lang in rec.get("segments") or ():
-        if s <= pos < e:
-            return lang
-    return rec["lang"]
-
-
 def _sentence_bounds(sents: list[list[int]], sent_starts: list[int], pos: int, n: int) -> tuple[int, int]:
     i = bisect_right(sent_starts, pos) - 1
     if 0 <= i < len(sents) and sents[i][0] <= pos < sents[i][1]:
@@ -381,7 +374,7 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     city_iso: dict[str, str] | None = None  # the document's countries by ISO code, when a city needs them
     for k, i in enumerate(persons):
         m = mentions[i]
-        lang = _lang_at(rec, m["start"])
+        lang = contract.lang_at(rec, m["start"])
         s_lo, s_hi = _sentence_bounds(sents, sent_starts, m["start"], len(text))
         floor = max(s_lo, prev_end if prev_end <= m["start"] else s_lo)
         prev_end = max(prev_end, m["end"])
