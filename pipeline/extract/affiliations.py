@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
@@ -69,13 +70,6 @@ _ZH_COMMA_ITEM = re.compile(r"\s*[）)]?\s*[，,]\s*([^，,。；;：:（(]{1,32
 _ZH_POST_TITLE_END = re.compile(r"(?:[、，。；：,;:）)\s]|$|[会说表在等也和及与出参陪])")
 # what joins the items of an English list of title holders ("Premier A, Vice-Premier B and Minister C")
 _EN_LIST_SEP = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+")
-
-
-def _lang_at(rec: dict, pos: int) -> str:
-    for s, e, lang in rec.get("segments") or ():
-        if s <= pos < e:
-            return lang
-    return rec["lang"]
 
 
 def _sentence_bounds(sents: list[list[int]], sent_starts: list[int], pos: int, n: int) -> tuple[int, int]:
@@ -339,7 +333,110 @@ def _zh_between_ok(between: str, rules: Rules) -> bool:
     return not any(w in between for w in rules.zh.affiliation_breaks)
 
 
-def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:  # noqa: C901
+@dataclass
+class _DocState:
+    """One document's mentions and the state its persons leave for the persons after them."""
+
+    rec: dict
+    text: str  # the normalized view the rules read; evidence quotes ``rec["text"]``
+    rules: Rules
+    entities: dict[str, dict]
+    mentions: list[dict]  # the linked ones, in text order (link sorts them)
+    in_doc: set[str]
+    countries: dict[str, list[str]]  # the countries the document names, with their names
+    starts: list[int]
+    sents: list[list[int]]
+    sent_starts: list[int]
+    persons: list[int]  # the indexes of the person mentions
+    out: dict[tuple[str, str], contract.Affiliation] = field(default_factory=dict)
+    list_country: dict[int, str] = field(default_factory=dict)  # a person's country stated by a title phrase
+    title_end: dict[int, int] = field(default_factory=dict)  # where a Chinese title after a person's name ends
+    # the countries a Chinese list states up to a person
+    zh_runs: dict[int, frozenset[str]] = field(default_factory=dict)
+    zh_comma: set[int] = field(default_factory=set)  # persons that took a country from a comma-joined run
+    en_lists: dict[int, _EnList] = field(default_factory=dict)  # the English list of title holders a person ends
+    prev_end: int = 0  # where the persons before this one end
+    city_iso: dict[str, str] | None = None  # the document's countries by ISO code, when a city needs them
+
+    def add(self, pid: str, target: str, title: str, s: int, e: int) -> None:
+        """Keep the first row for (person, target), and for the country the KB places an organization in."""
+        if target not in self.in_doc or pid == target:
+            return
+        evidence = " ".join(self.rec["text"][s:e].split())
+        self.out.setdefault((pid, target), contract.Affiliation(pid, target, title, self.rec["doc_id"], evidence))
+        # an organization the KB places in a country stands for that country too
+        country = (self.entities.get(target) or {}).get("country", "")
+        if country and country in self.in_doc and country != target:
+            self.out.setdefault((pid, country), contract.Affiliation(pid, country, title, self.rec["doc_id"], evidence))
+
+    def kb_country(self, eid: str) -> str:
+        """The country the KB gives an entity ("" when none)."""
+        return (self.entities.get(eid) or {}).get("country", "")
+
+    def item_end(self, i: int) -> int:
+        """Where a person's item ends: after a Chinese title that follows the name, else at the name's end."""
+        return self.title_end.get(i, self.mentions[i]["end"])
+
+    def targets(self, lo: int, hi: int, lang: str) -> list[dict]:
+        """The nearest country and organization within [lo, hi) (see :func:`_targets`)."""
+        return _targets(self.mentions, self.starts, lo, hi, self.text, lang, self.rules, self.countries)
+
+    def placed(self, lo: int, i: int) -> bool:
+        """Whether a country or place is mentioned from offset ``lo`` up to person ``i``."""
+        return any(
+            self.mentions[j].get("type") in ("country", "location") for j in range(bisect_left(self.starts, lo), i)
+        )
+
+    def city_codes(self) -> dict[str, str]:
+        """The document's countries by ISO code, computed once, when a city first needs them."""
+        if self.city_iso is None:
+            self.city_iso = _country_codes(self.countries)
+        return self.city_iso
+
+
+@dataclass
+class _Person:
+    """One person mention of the walk: its sentence, the span its title phrase may take, and what it states."""
+
+    k: int  # its place among the persons
+    i: int  # its index among the mentions
+    m: dict
+    lang: str
+    s_lo: int
+    s_hi: int
+    floor: int  # a title phrase before the name starts at or after this offset
+    prev: int | None  # the person before it
+    begin: int = 0  # where its title phrase before the name begins
+    phrase: str = ""
+    post: re.Match[str] | None = None  # a Chinese title after the name
+    stated: bool = False  # a title phrase or an apposition stated its country
+
+
+def _doc_state(rec: dict, rules: Rules | None) -> _DocState:
+    """The document's linked mentions, the countries it names, its sentences and its persons."""
+    text, rules = view_of(rec), rules or load_rules()
+    entities = rec.get("entities") or {}
+    mentions = [m for m in rec["mentions"] if m.get("entity_id")]
+    in_doc = {m["entity_id"] for m in mentions}
+    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), e.get("name_zh", ""), *e.get("aliases", [])} if n]
+                 for eid, e in entities.items() if e.get("type") == "country" and eid in in_doc}  # fmt: skip
+    sents = rec.get("sentences") or []
+    return _DocState(
+        rec=rec,
+        text=text,
+        rules=rules,
+        entities=entities,
+        mentions=mentions,
+        in_doc=in_doc,
+        countries=countries,
+        starts=[m["start"] for m in mentions],
+        sents=sents,
+        sent_starts=[s for s, _ in sents],
+        persons=[i for i, m in enumerate(mentions) if m.get("type") == "person"],
+    )
+
+
+def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:
     """Person → country/organization with the title, from titles, appositions and the KB.
 
     Args:
@@ -350,212 +447,265 @@ def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract
     Returns:
         One row per (person, country or organization), in the order first stated.
     """
-    text, original, rules = view_of(rec), rec["text"], rules or load_rules()
-    entities = rec.get("entities") or {}
-    mentions = [m for m in rec["mentions"] if m.get("entity_id")]
-    in_doc = {m["entity_id"] for m in mentions}
-    countries = {eid: [n for n in {e.get("name_en", ""), e.get("name", ""), e.get("name_zh", ""), *e.get("aliases", [])} if n]
-                 for eid, e in entities.items() if e.get("type") == "country" and eid in in_doc}  # fmt: skip
-    out: dict[tuple[str, str], contract.Affiliation] = {}
-
-    def add(pid: str, target: str, title: str, s: int, e: int) -> None:
-        if target not in in_doc or pid == target:
-            return
-        evidence = " ".join(original[s:e].split())
-        out.setdefault((pid, target), contract.Affiliation(pid, target, title, rec["doc_id"], evidence))
-        # an organization the KB places in a country stands for that country too
-        country = (entities.get(target) or {}).get("country", "")
-        if country and country in in_doc and country != target:
-            out.setdefault((pid, country), contract.Affiliation(pid, country, title, rec["doc_id"], evidence))
-
-    starts = [m["start"] for m in mentions]  # in text order (link sorts them)
-    sents = rec.get("sentences") or []
-    sent_starts = [s for s, _ in sents]
-    persons = [i for i, m in enumerate(mentions) if m.get("type") == "person"]
-    list_country: dict[int, str] = {}  # a person's country stated by a title phrase (zh lists)
-    title_end: dict[int, int] = {}  # where a Chinese title after a person's name ends
-    zh_runs: dict[int, frozenset[str]] = {}  # the countries a Chinese list states up to a person
-    zh_comma: set[int] = set()  # persons that took a country from a comma-joined run
-    en_lists: dict[int, _EnList] = {}  # the English list of title holders a person ends
-    prev_end = 0  # where the persons before this one end
-    city_iso: dict[str, str] | None = None  # the document's countries by ISO code, when a city needs them
-    for k, i in enumerate(persons):
-        m = mentions[i]
-        lang = _lang_at(rec, m["start"])
-        s_lo, s_hi = _sentence_bounds(sents, sent_starts, m["start"], len(text))
-        floor = max(s_lo, prev_end if prev_end <= m["start"] else s_lo)
-        prev_end = max(prev_end, m["end"])
-        prev = persons[k - 1] if k else None
-        if title_end.get(prev, -1) <= m["start"]:  # 罗萨斯参赞、X: the title is the name before's
-            floor = max(floor, title_end.get(prev, floor))
-        if lang == "zh" and prev in list_country and mentions[prev]["entity_id"] == m["entity_id"]:
-            if _ZH_GLOSS_OPEN.fullmatch(text, mentions[prev]["end"], m["start"]):  # 马拉佩（James Marape）
-                list_country[i] = list_country[prev]
-        if lang == "zh":
-            # 萨尔维（瓦努阿图总理，Charlot Salwai）: a gloss that states the country and the title
-            g = _ZH_GLOSS_OPEN.match(text, m["end"])
-            t = mentions[i + 1] if g and i + 1 < len(mentions) else None
-            if t is not None and t["start"] == g.end() and t.get("type") == "country":
-                title = _ZH_GLOSS_TITLE.match(text, t["end"])
-                if title and rules.zh_title_suffix.search(title.group()) and _zh_between_ok(title.group(), rules):
-                    add(m["entity_id"], t["entity_id"], title.group(), m["start"], title.end())
-        # a title phrase before the name
-        if lang == "zh":
-            begin = _zh_phrase_before(text, m["start"], floor, rules)
-        else:
-            begin = _en_phrase_before(text, m["start"], floor, rules)
-        phrase = text[begin : m["start"]].rstrip(" ,")
-        stated = False
-        # 中国驻秘鲁大使馆罗萨斯参赞: a Chinese title after the name, its body or country before it
-        post = rules.zh_role_after.match(text, m["end"]) if lang == "zh" else None
-        if post and _ZH_POST_TITLE_END.match(text, post.end()):
-            title_end[i] = post.end()
-        else:
-            post = None
-        if (phrase and _has_head(phrase, lang, rules)) or (post and phrase):
-            found = _targets(mentions, starts, begin, m["start"], text, lang, rules, countries)
-            if lang == "zh" and not found:
-                # 广州市市长X: a city's office holder is of the country the city is in (the gazetteer's)
-                # 友邦巴拉圭共和国新任总统X: a place named as a state the document names
-                if city_iso is None:
-                    city_iso = _country_codes(countries)
-                found = _zh_place_country(mentions, starts, begin, m["start"], text, rules, countries, city_iso)
-            for t in found:
-                between = text[t["end"] : m["start"]]
-                if lang == "zh" and not _zh_between_ok(between, rules):
-                    continue
-                title = _title(text, begin, m["start"], t, lang, rules)
-                if post and not _has_head(phrase, lang, rules):
-                    title += post.group()
-                add(m["entity_id"], t["entity_id"], title, begin, title_end.get(i, m["end"]))
-                if (
-                    lang == "zh"
-                    and t["type"] == "organization"
-                    and not (entities.get(t["entity_id"]) or {}).get("country")
-                ):
-                    # 中国驻秘鲁大使馆: a body the KB does not know, named after a country the document names
-                    own = _zh_country_prefix(text[t["start"] : t["end"]], countries)
-                    if own:
-                        add(m["entity_id"], own, title, begin, title_end.get(i, m["end"]))
-                        t = {"entity_id": own, "type": "country"}
-                if t["type"] == "country":
-                    list_country[i], stated = t["entity_id"], True
-        # 秘鲁代表团成员包括A、外长B: a list of members of a country's group opens with a bare name;
-        # the country carries to the titled items after it
-        elif lang == "zh" and phrase and not post and phrase.endswith(tuple(rules.zh.member_list_cues)):
-            for t in _targets(mentions, starts, begin, m["start"], text, lang, rules, countries):
-                known = (entities.get(m["entity_id"]) or {}).get("country", "")
-                if t["type"] == "country" and _zh_between_ok(text[t["end"] : m["start"]], rules) \
-                        and known in ("", t["entity_id"]):  # fmt: skip
-                    list_country[i] = t["entity_id"]
-                    add(m["entity_id"], t["entity_id"], "", begin, m["end"])
-        # 新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before
-        if lang == "zh" and not stated and prev in list_country and mentions[prev]["end"] >= s_lo:
-            own = _ZH_LIST_JOIN.sub("", phrase.lstrip("、 "))
-            sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] + phrase[: len(phrase) - len(own)]
-            titled = (own and _has_head(own, lang, rules)) or (post and not own)
-            # never against a place the item names (瑞士联邦委员X) or the KB's country of the person
-            known = (entities.get(m["entity_id"]) or {}).get("country", "")
-            placed = any(mentions[j].get("type") in ("country", "location")
-                         for j in range(bisect_left(starts, m["start"] - len(own)), i))  # fmt: skip
-            if titled and not placed and known in ("", list_country[prev]) and _ZH_LIST_SEP.fullmatch(sep) \
-                    and _zh_between_ok(_ZH_PORTFOLIO_AND.sub("", own), rules):  # fmt: skip
-                list_country[i] = list_country[prev]
-                add(m["entity_id"], list_country[i], own or post.group(), mentions[prev]["start"],
-                    title_end.get(i, m["end"]))  # fmt: skip
-        # 分别同新西兰议长A，副总理B，外长C: a run of three or more title holders joined by commas
-        # takes the one country it states (the first item's; no item states another)
-        if lang == "zh":
-            sep = text[title_end.get(prev, mentions[prev]["end"]) : begin] if prev is not None else ""
-            own = _ZH_LIST_JOIN.sub("", phrase)
-            sep2 = sep + phrase[: len(phrase) - len(own)]  # a run goes on after 和, 及 or 、 (X，Y和Z)
-            comma = (
-                prev is not None
-                and mentions[prev]["end"] >= s_lo
-                and (
-                    _ZH_COMMA_SEP.fullmatch(sep) is not None
-                    or (prev in zh_comma and bool(_ZH_LIST_SEP.fullmatch(sep2) or sep2 in ("和", "及", "以及", "与")))
-                )
-            )
-            if comma:
-                phrase = own
-            joined = comma or (prev is not None and mentions[prev]["end"] >= s_lo and _ZH_LIST_SEP.fullmatch(sep))
-            run = zh_runs.get(prev, frozenset()) if joined else frozenset()
-            if comma and not stated and i not in list_country and prev in list_country and len(run) == 1:
-                known = (entities.get(m["entity_id"]) or {}).get("country", "")
-                placed = any(mentions[j].get("type") in ("country", "location")
-                             for j in range(bisect_left(starts, begin), i))  # fmt: skip
-                nxt = mentions[persons[k + 1]] if k + 1 < len(persons) else None
-                gap = _ZH_COMMA_ITEM.fullmatch(text, title_end.get(i, m["end"]), nxt["start"]) if nxt else None
-                more = gap is not None and _has_head(gap.group(1), lang, rules) and _zh_between_ok(gap.group(1), rules)
-                if ((phrase and _has_head(phrase, lang, rules)) or post) and _zh_between_ok(phrase, rules) \
-                        and not placed and known in ("", list_country[prev]) and (prev in zh_comma or more):  # fmt: skip
-                    list_country[i] = list_country[prev]
-                    zh_comma.add(i)
-                    add(m["entity_id"], list_country[i], phrase or post.group(), mentions[prev]["start"],
-                        title_end.get(i, m["end"]))  # fmt: skip
-            zh_runs[i] = run | ({list_country[i]} if i in list_country else set())
+    st = _doc_state(rec, rules)
+    for k, i in enumerate(st.persons):
+        p = _open_person(st, k, i)
+        if p.lang == "zh":
+            _zh_gloss_carry(st, p)
+            _zh_gloss(st, p)
+        _phrase_before(st, p)
+        if not _title_before(st, p) and p.lang == "zh":
+            _zh_member_list(st, p)
+        if p.lang == "zh":
+            _zh_list(st, p)
+            _zh_comma_run(st, p)
             continue
-        nxt_person = mentions[persons[k + 1]]["start"] if k + 1 < len(persons) else s_hi
-        ceiling = min(s_hi, nxt_person, m["end"] + 200)
-        # an apposition after the name
-        a_lo, a_hi = _en_phrase_after(text, m["end"], ceiling, nxt_person, rules)
-        if a_hi > a_lo and _has_head(text[a_lo:a_hi], lang, rules):
-            for t in _targets(mentions, starts, a_lo, a_hi, text, lang, rules, countries):
-                add(m["entity_id"], t["entity_id"], _title(text, a_lo, a_hi, t, lang, rules), m["start"], a_hi)
-                if t["type"] == "country":
-                    list_country[i], stated = list_country.get(i, t["entity_id"]), True
-        # "Chinese Premier A, Vice-Premier B and Minister C": a bare title in a list of title
-        # holders takes the one country the list states, when its first item states it and
-        # no item states another ("US President A, Chinese President B and Prime Minister C")
-        joined = (prev in en_lists and mentions[prev]["end"] >= s_lo
-                  and _EN_LIST_SEP.fullmatch(text, mentions[prev]["end"], begin) is not None)  # fmt: skip
-        chain = en_lists[prev].extend(list_country.get(i), text[mentions[prev]["end"] : begin]) if joined else None
-        en_lists[i] = chain or _EnList(list_country.get(i), begin)
-        if chain and not stated and phrase and _has_head(phrase, lang, rules) and chain.country():
-            known = (entities.get(m["entity_id"]) or {}).get("country", "")
-            if known in ("", chain.first):
-                list_country[i] = chain.first
-                add(m["entity_id"], chain.first, _title(text, begin, m["start"], {"start": begin}, lang, rules),
-                    chain.start, m["end"])  # fmt: skip
-        # "Cuban President A's special envoy X": a title after a person's possessive is of that
-        # person's country, stated before (never a counterpart's, a host's)
-        if (
-            not stated
-            and prev is not None
-            and prev in list_country
-            and phrase
-            and _has_head(phrase, lang, rules)
-            and _EN_POSSESSIVE_GAP.fullmatch(text, mentions[prev]["end"], begin)
-            and not any(w.lower() in rules.en.possessive_not_own for w in phrase.split())
-        ):
-            list_country[i], stated = list_country[prev], True
-            add(m["entity_id"], list_country[i], _title(text, begin, m["start"], {"start": begin}, lang, rules),
-                mentions[prev]["start"], m["end"])  # fmt: skip
-        # "travelled to Kuwait to meet the country's Emir X": the one country the sentence names
-        # before the possessive
-        if not stated and phrase and _has_head(phrase, lang, rules):
-            lead = text[max(s_lo, begin - 40) : begin].split()[-1:]
-            word = _EN_POSSESSIVE.sub("", lead[0]).lower() if lead and _EN_POSSESSIVE.search(lead[0]) else ""
-            if word in rules.en.country_anaphors:
-                named = {t["entity_id"] for t in mentions[bisect_left(starts, s_lo) : bisect_left(starts, begin)]
-                         if t.get("type") == "country"}  # fmt: skip
-                if len(named) == 1:
-                    list_country[i], stated = next(iter(named)), True
-                    add(m["entity_id"], list_country[i], _title(text, begin, m["start"], {"start": begin}, lang, rules),
-                        begin - len(lead[0]) - 1, m["end"])  # fmt: skip
-        # "X of Country"
-        for t in mentions[i + 1 : i + 2]:
-            if t["type"] == "country" and _EN_OF_COUNTRY.match(text[m["end"] : t["start"]]):
-                add(m["entity_id"], t["entity_id"], "", m["start"], t["end"])
-    # the knowledge base: a known person's country, where the document names it
-    for i in persons:
-        m = mentions[i]
-        country = (entities.get(m["entity_id"]) or {}).get("country", "")
-        if country and (m["entity_id"], country) not in out:
-            s, e = _sentence_bounds(sents, sent_starts, m["start"], len(text))
-            add(m["entity_id"], country, "", s, e)
-    return list(out.values())
+        _apposition(st, p)
+        _en_list(st, p)
+        _en_possessive(st, p)
+        _en_country_anaphor(st, p)
+        _of_country(st, p)
+    _kb_fallback(st)
+    return list(st.out.values())
+
+
+def _open_person(st: _DocState, k: int, i: int) -> _Person:
+    """A person's language, its sentence and the floor its title phrase may not cross."""
+    m = st.mentions[i]
+    lang = contract.lang_at(st.rec, m["start"])
+    s_lo, s_hi = _sentence_bounds(st.sents, st.sent_starts, m["start"], len(st.text))
+    floor = max(s_lo, st.prev_end if st.prev_end <= m["start"] else s_lo)
+    st.prev_end = max(st.prev_end, m["end"])
+    prev = st.persons[k - 1] if k else None
+    if st.title_end.get(prev, -1) <= m["start"]:  # 罗萨斯参赞、X: the title is the name before's
+        floor = max(floor, st.title_end.get(prev, floor))
+    return _Person(k, i, m, lang, s_lo, s_hi, floor, prev)
+
+
+def _zh_gloss_carry(st: _DocState, p: _Person) -> None:
+    """马拉佩（James Marape）: a gloss of the name before carries that name's country."""
+    prev = p.prev
+    if prev in st.list_country and st.mentions[prev]["entity_id"] == p.m["entity_id"]:
+        if _ZH_GLOSS_OPEN.fullmatch(st.text, st.mentions[prev]["end"], p.m["start"]):
+            st.list_country[p.i] = st.list_country[prev]
+
+
+def _zh_gloss(st: _DocState, p: _Person) -> None:
+    """萨尔维（瓦努阿图总理，Charlot Salwai）: a gloss that states the country and the title."""
+    m, i, text = p.m, p.i, st.text
+    g = _ZH_GLOSS_OPEN.match(text, m["end"])
+    t = st.mentions[i + 1] if g and i + 1 < len(st.mentions) else None
+    if t is not None and t["start"] == g.end() and t.get("type") == "country":
+        title = _ZH_GLOSS_TITLE.match(text, t["end"])
+        if title and st.rules.zh_title_suffix.search(title.group()) and _zh_between_ok(title.group(), st.rules):
+            st.add(m["entity_id"], t["entity_id"], title.group(), m["start"], title.end())
+
+
+def _phrase_before(st: _DocState, p: _Person) -> None:
+    """The title phrase before the name, and a Chinese title after it (中国驻秘鲁大使馆罗萨斯参赞)."""
+    m, text = p.m, st.text
+    if p.lang == "zh":
+        p.begin = _zh_phrase_before(text, m["start"], p.floor, st.rules)
+    else:
+        p.begin = _en_phrase_before(text, m["start"], p.floor, st.rules)
+    p.phrase = text[p.begin : m["start"]].rstrip(" ,")
+    post = st.rules.zh_role_after.match(text, m["end"]) if p.lang == "zh" else None
+    if post and _ZH_POST_TITLE_END.match(text, post.end()):
+        st.title_end[p.i] = post.end()
+        p.post = post
+
+
+def _title_before(st: _DocState, p: _Person) -> bool:
+    """The country and body of a title phrase before the name (or of one with a Chinese title
+    after the name); False where the phrase has no title."""
+    m = p.m
+    if not ((p.phrase and _has_head(p.phrase, p.lang, st.rules)) or (p.post and p.phrase)):
+        return False
+    found = st.targets(p.begin, m["start"], p.lang)
+    if p.lang == "zh" and not found:
+        # 广州市市长X: a city's office holder is of the country the city is in (the gazetteer's)
+        # 友邦巴拉圭共和国新任总统X: a place named as a state the document names
+        found = _zh_place_country(st.mentions, st.starts, p.begin, m["start"], st.text, st.rules, st.countries,
+                                  st.city_codes())  # fmt: skip
+    for t in found:
+        if p.lang == "zh" and not _zh_between_ok(st.text[t["end"] : m["start"]], st.rules):
+            continue
+        _add_title_target(st, p, t)
+    return True
+
+
+def _add_title_target(st: _DocState, p: _Person, t: dict) -> None:
+    """One country or body of a title phrase before the name; a country is the person's, for the lists after."""
+    m = p.m
+    title = _title(st.text, p.begin, m["start"], t, p.lang, st.rules)
+    if p.post and not _has_head(p.phrase, p.lang, st.rules):
+        title += p.post.group()
+    st.add(m["entity_id"], t["entity_id"], title, p.begin, st.item_end(p.i))
+    if p.lang == "zh" and t["type"] == "organization" and not (st.entities.get(t["entity_id"]) or {}).get("country"):
+        # 中国驻秘鲁大使馆: a body the KB does not know, named after a country the document names
+        own = _zh_country_prefix(st.text[t["start"] : t["end"]], st.countries)
+        if own:
+            st.add(m["entity_id"], own, title, p.begin, st.item_end(p.i))
+            t = {"entity_id": own, "type": "country"}
+    if t["type"] == "country":
+        st.list_country[p.i], p.stated = t["entity_id"], True
+
+
+def _zh_member_list(st: _DocState, p: _Person) -> None:
+    """秘鲁代表团成员包括A、外长B: a list of members of a country's group opens with a bare name;
+    the country carries to the titled items after it."""
+    m = p.m
+    if not (p.phrase and not p.post and p.phrase.endswith(tuple(st.rules.zh.member_list_cues))):
+        return
+    for t in st.targets(p.begin, m["start"], p.lang):
+        known = st.kb_country(m["entity_id"])
+        if t["type"] == "country" and _zh_between_ok(st.text[t["end"] : m["start"]], st.rules) \
+                and known in ("", t["entity_id"]):  # fmt: skip
+            st.list_country[p.i] = t["entity_id"]
+            st.add(m["entity_id"], t["entity_id"], "", p.begin, m["end"])
+
+
+def _zh_list(st: _DocState, p: _Person) -> None:
+    """新加坡总统纳丹、总理李显龙: a title alone in a list takes the country of the one before,
+    never against a place the item names (瑞士联邦委员X) or the KB's country of the person."""
+    m, i, prev = p.m, p.i, p.prev
+    if p.stated or prev not in st.list_country or st.mentions[prev]["end"] < p.s_lo:
+        return
+    own = _ZH_LIST_JOIN.sub("", p.phrase.lstrip("、 "))
+    sep = st.text[st.item_end(prev) : p.begin] + p.phrase[: len(p.phrase) - len(own)]
+    titled = (own and _has_head(own, p.lang, st.rules)) or (p.post and not own)
+    known = st.kb_country(m["entity_id"])
+    placed = st.placed(m["start"] - len(own), i)
+    if titled and not placed and known in ("", st.list_country[prev]) and _ZH_LIST_SEP.fullmatch(sep) \
+            and _zh_between_ok(_ZH_PORTFOLIO_AND.sub("", own), st.rules):  # fmt: skip
+        st.list_country[i] = st.list_country[prev]
+        st.add(m["entity_id"], st.list_country[i], own or p.post.group(), st.mentions[prev]["start"], st.item_end(i))
+
+
+def _zh_comma_run(st: _DocState, p: _Person) -> None:
+    """分别同新西兰议长A，副总理B，外长C: a run of three or more title holders joined by commas
+    takes the one country it states (the first item's; no item states another)."""
+    prev, phrase = p.prev, p.phrase
+    sep = st.text[st.item_end(prev) : p.begin] if prev is not None else ""
+    own = _ZH_LIST_JOIN.sub("", phrase)
+    sep2 = sep + phrase[: len(phrase) - len(own)]  # a run goes on after 和, 及 or 、 (X，Y和Z)
+    near = prev is not None and st.mentions[prev]["end"] >= p.s_lo
+    comma = near and (
+        _ZH_COMMA_SEP.fullmatch(sep) is not None
+        or (prev in st.zh_comma and bool(_ZH_LIST_SEP.fullmatch(sep2) or sep2 in ("和", "及", "以及", "与")))
+    )
+    if comma:
+        phrase = own
+    joined = comma or (near and _ZH_LIST_SEP.fullmatch(sep))
+    run = st.zh_runs.get(prev, frozenset()) if joined else frozenset()
+    if comma and not p.stated and p.i not in st.list_country and prev in st.list_country and len(run) == 1:
+        _zh_comma_item(st, p, phrase)
+    st.zh_runs[p.i] = run | ({st.list_country[p.i]} if p.i in st.list_country else set())
+
+
+def _zh_comma_item(st: _DocState, p: _Person, phrase: str) -> None:
+    """An item of a comma run takes the run's country: titled, naming no place, not against the
+    KB, and in a run of three or more (a titled item follows, or the one before took it too)."""
+    m, i, prev = p.m, p.i, p.prev
+    known = st.kb_country(m["entity_id"])
+    placed = st.placed(p.begin, i)
+    nxt = st.mentions[st.persons[p.k + 1]] if p.k + 1 < len(st.persons) else None
+    gap = _ZH_COMMA_ITEM.fullmatch(st.text, st.item_end(i), nxt["start"]) if nxt else None
+    more = gap is not None and _has_head(gap.group(1), p.lang, st.rules) and _zh_between_ok(gap.group(1), st.rules)
+    if ((phrase and _has_head(phrase, p.lang, st.rules)) or p.post) and _zh_between_ok(phrase, st.rules) \
+            and not placed and known in ("", st.list_country[prev]) and (prev in st.zh_comma or more):  # fmt: skip
+        st.list_country[i] = st.list_country[prev]
+        st.zh_comma.add(i)
+        st.add(m["entity_id"], st.list_country[i], phrase or p.post.group(), st.mentions[prev]["start"],
+               st.item_end(i))  # fmt: skip
+
+
+def _apposition(st: _DocState, p: _Person) -> None:
+    """An apposition after the name ("X, general secretary of the Communist Party of Vietnam")."""
+    m, i = p.m, p.i
+    nxt_person = st.mentions[st.persons[p.k + 1]]["start"] if p.k + 1 < len(st.persons) else p.s_hi
+    ceiling = min(p.s_hi, nxt_person, m["end"] + 200)
+    a_lo, a_hi = _en_phrase_after(st.text, m["end"], ceiling, nxt_person, st.rules)
+    if a_hi > a_lo and _has_head(st.text[a_lo:a_hi], p.lang, st.rules):
+        for t in st.targets(a_lo, a_hi, p.lang):
+            st.add(m["entity_id"], t["entity_id"], _title(st.text, a_lo, a_hi, t, p.lang, st.rules), m["start"], a_hi)
+            if t["type"] == "country":
+                st.list_country[i], p.stated = st.list_country.get(i, t["entity_id"]), True
+
+
+def _phrase_title(st: _DocState, p: _Person) -> str:
+    """The title of the phrase before the name, where no country or body in it is the target."""
+    return _title(st.text, p.begin, p.m["start"], {"start": p.begin}, p.lang, st.rules)
+
+
+def _en_list(st: _DocState, p: _Person) -> None:
+    """A bare title in a list of title holders ("Chinese Premier A, Vice-Premier B and Minister C")
+    takes the one country the list states, when its first item states it and no item states
+    another ("US President A, Chinese President B and Prime Minister C")."""
+    m, i, prev = p.m, p.i, p.prev
+    joined = (prev in st.en_lists and st.mentions[prev]["end"] >= p.s_lo
+              and _EN_LIST_SEP.fullmatch(st.text, st.mentions[prev]["end"], p.begin) is not None)  # fmt: skip
+    chain = (
+        st.en_lists[prev].extend(st.list_country.get(i), st.text[st.mentions[prev]["end"] : p.begin])
+        if joined
+        else None
+    )
+    st.en_lists[i] = chain or _EnList(st.list_country.get(i), p.begin)
+    if chain and not p.stated and p.phrase and _has_head(p.phrase, p.lang, st.rules) and chain.country():
+        if st.kb_country(m["entity_id"]) in ("", chain.first):
+            st.list_country[i] = chain.first
+            st.add(m["entity_id"], chain.first, _phrase_title(st, p), chain.start, m["end"])
+
+
+def _en_possessive(st: _DocState, p: _Person) -> None:
+    """A title after a person's possessive ("Cuban President A's special envoy X") is of that
+    person's country, stated before (never a counterpart's, a host's)."""
+    prev = p.prev
+    if (
+        not p.stated
+        and prev is not None
+        and prev in st.list_country
+        and p.phrase
+        and _has_head(p.phrase, p.lang, st.rules)
+        and _EN_POSSESSIVE_GAP.fullmatch(st.text, st.mentions[prev]["end"], p.begin)
+        and not any(w.lower() in st.rules.en.possessive_not_own for w in p.phrase.split())
+    ):
+        st.list_country[p.i], p.stated = st.list_country[prev], True
+        st.add(p.m["entity_id"], st.list_country[p.i], _phrase_title(st, p), st.mentions[prev]["start"], p.m["end"])
+
+
+def _en_country_anaphor(st: _DocState, p: _Person) -> None:
+    """A title after "the country's" ("travelled to Kuwait to meet the country's Emir X") is of
+    the one country the sentence names before the possessive."""
+    if p.stated or not p.phrase or not _has_head(p.phrase, p.lang, st.rules):
+        return
+    lead = st.text[max(p.s_lo, p.begin - 40) : p.begin].split()[-1:]
+    word = _EN_POSSESSIVE.sub("", lead[0]).lower() if lead and _EN_POSSESSIVE.search(lead[0]) else ""
+    if word not in st.rules.en.country_anaphors:
+        return
+    named = {t["entity_id"] for t in st.mentions[bisect_left(st.starts, p.s_lo) : bisect_left(st.starts, p.begin)]
+             if t.get("type") == "country"}  # fmt: skip
+    if len(named) == 1:
+        st.list_country[p.i], p.stated = next(iter(named)), True
+        st.add(p.m["entity_id"], st.list_country[p.i], _phrase_title(st, p), p.begin - len(lead[0]) - 1, p.m["end"])
+
+
+def _of_country(st: _DocState, p: _Person) -> None:
+    """X of Country: the country right after the name."""
+    m = p.m
+    for t in st.mentions[p.i + 1 : p.i + 2]:
+        if t["type"] == "country" and _EN_OF_COUNTRY.match(st.text[m["end"] : t["start"]]):
+            st.add(m["entity_id"], t["entity_id"], "", m["start"], t["end"])
+
+
+def _kb_fallback(st: _DocState) -> None:
+    """The knowledge base: a known person's country, where the document names it."""
+    for i in st.persons:
+        m = st.mentions[i]
+        country = st.kb_country(m["entity_id"])
+        if country and (m["entity_id"], country) not in st.out:
+            s, e = _sentence_bounds(st.sents, st.sent_starts, m["start"], len(st.text))
+            st.add(m["entity_id"], country, "", s, e)
 
 
 class _EnList:
