@@ -436,7 +436,7 @@ def _doc_state(rec: dict, rules: Rules | None) -> _DocState:
     )
 
 
-def extract_affiliations(rec: dict, rules: Rules | None = None) -> list[contract.Affiliation]:
+def extract_affiliations(rec: contract.LinkedRecord, rules: Rules | None = None) -> list[contract.Affiliation]:
     """Person → country/organization with the title, from titles, appositions and the KB.
 
     Args:

@@ -478,7 +478,7 @@ def _follow_people(story: _Story, sent: str, lang: str, lr, persons: list[str], 
         story.sides = list(persons)
 
 
-def extract_meetings(rec: dict, params: ExtractParams) -> list[MeetingRecord]:
+def extract_meetings(rec: contract.LinkedRecord, params: ExtractParams) -> list[MeetingRecord]:
     """Meetings stated in one linked document.
 
     Sentence by sentence: a sentence with a trigger of the rules file and no negative

@@ -87,3 +87,11 @@ def test_dvc_stage_code_deps_are_imported(name):
     for d in (_expand(d) for d in stage["deps"]):
         if d.startswith("pipeline/"):
             assert any(r == d or r.startswith(d.rstrip("/") + "/") for r in runs), f"{name} lists {d}, never imported"
+
+
+def test_no_function_opts_out_of_the_complexity_limit():
+    """ruff's C901 (pyproject.toml, at most 15) holds for every function: none is excused."""
+    excused = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "pipeline").rglob("*.py"))
+               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if "noqa: C901" in line]  # fmt: skip
+    assert excused == []
